@@ -1,0 +1,36 @@
+/**
+ * The domain's refusals. Each code is stable: the HTTP edge maps it once to a problem type
+ * (src/http/plugins/problems.ts) and clients may branch on it.
+ */
+export type DomainErrorCode =
+  | 'invalid-request'
+  | 'not-found'
+  | 'conflict'
+  | 'idempotency-key-reused'
+  | 'provider-suspended'
+  | 'provider-unknown'
+  | 'key-unknown'
+  | 'key-revoked'
+  | 'sepp-unknown'
+  | 'act-not-pending'
+  | 'channel-unavailable'
+  | 'code-unknown'
+  | 'code-rate-limited'
+  | 'redirect-uri-not-registered'
+  | 'forbidden';
+
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    /** Extra members for the problem document; never personal data. */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function refuse(code: DomainErrorCode, message: string, details?: Record<string, unknown>): never {
+  throw new DomainError(code, message, details);
+}

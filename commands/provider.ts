@@ -1,0 +1,106 @@
+import type { ProviderEvent, ProviderKey } from '../events/provider.ts';
+import type { Decider } from './decider.ts';
+import { refuse } from './errors.ts';
+
+export interface ProviderState {
+  exists: boolean;
+  providerId: string;
+  name: string;
+  /** Keys by kid; revoked ones stay, marked, so a revoked kid can never be re-added. */
+  keys: Record<string, ProviderKey & { revoked: boolean }>;
+  returnUrls: string[];
+  suspended: boolean;
+  registeredAt?: string;
+}
+
+export type ProviderCommand =
+  | { type: 'RegisterProvider'; providerId: string; name: string; keys: ProviderKey[]; returnUrls: string[]; now: string }
+  | { type: 'AddProviderKey'; key: ProviderKey; now: string }
+  | { type: 'RevokeProviderKey'; kid: string; now: string }
+  | { type: 'ChangeProviderReturnUrls'; returnUrls: string[]; now: string }
+  | { type: 'SuspendProvider'; reason: string; now: string }
+  | { type: 'ReinstateProvider'; now: string };
+
+export const providerDecider: Decider<ProviderState, ProviderCommand, ProviderEvent> = {
+  initialState: () => ({ exists: false, providerId: '', name: '', keys: {}, returnUrls: [], suspended: false }),
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'ProviderRegistered':
+        return {
+          exists: true,
+          providerId: event.data.providerId,
+          name: event.data.name,
+          keys: Object.fromEntries(event.data.keys.map((k) => [k.kid, { ...k, revoked: false }])),
+          returnUrls: event.data.returnUrls,
+          suspended: false,
+          registeredAt: event.data.registeredAt,
+        };
+      case 'ProviderKeyAdded':
+        return { ...state, keys: { ...state.keys, [event.data.key.kid]: { ...event.data.key, revoked: false } } };
+      case 'ProviderKeyRevoked': {
+        const key = state.keys[event.data.kid];
+        return key ? { ...state, keys: { ...state.keys, [event.data.kid]: { ...key, revoked: true } } } : state;
+      }
+      case 'ProviderReturnUrlsChanged':
+        return { ...state, returnUrls: event.data.returnUrls };
+      case 'ProviderSuspended':
+        return { ...state, suspended: true };
+      case 'ProviderReinstated':
+        return { ...state, suspended: false };
+    }
+  },
+
+  decide(command, state) {
+    if (command.type === 'RegisterProvider') {
+      if (state.exists) refuse('conflict', 'provider already registered');
+      if (command.keys.length === 0) refuse('invalid-request', 'a provider needs at least one key');
+      assertDistinctKids(command.keys);
+      return [
+        {
+          type: 'ProviderRegistered',
+          data: {
+            providerId: command.providerId,
+            name: command.name,
+            keys: command.keys,
+            returnUrls: command.returnUrls,
+            registeredAt: command.now,
+          },
+        },
+      ];
+    }
+    if (!state.exists) refuse('not-found', 'provider not found');
+    const providerId = state.providerId;
+    switch (command.type) {
+      case 'AddProviderKey':
+        if (state.keys[command.key.kid]) refuse('conflict', `key ${command.key.kid} already exists`);
+        return [{ type: 'ProviderKeyAdded', data: { providerId, key: command.key, addedAt: command.now } }];
+      case 'RevokeProviderKey': {
+        const key = state.keys[command.kid];
+        if (!key) refuse('key-unknown', `key ${command.kid} is not registered`);
+        if (key.revoked) return [];
+        return [{ type: 'ProviderKeyRevoked', data: { providerId, kid: command.kid, revokedAt: command.now } }];
+      }
+      case 'ChangeProviderReturnUrls':
+        return [{ type: 'ProviderReturnUrlsChanged', data: { providerId, returnUrls: command.returnUrls, changedAt: command.now } }];
+      case 'SuspendProvider':
+        if (state.suspended) return [];
+        return [{ type: 'ProviderSuspended', data: { providerId, reason: command.reason, suspendedAt: command.now } }];
+      case 'ReinstateProvider':
+        if (!state.suspended) return [];
+        return [{ type: 'ProviderReinstated', data: { providerId, reinstatedAt: command.now } }];
+    }
+  },
+};
+
+function assertDistinctKids(keys: ProviderKey[]): void {
+  const kids = new Set(keys.map((k) => k.kid));
+  if (kids.size !== keys.length) refuse('invalid-request', 'key ids (kid) must be distinct');
+}
+
+/** Keys a provider may sign with now. */
+export function activeKeys(state: ProviderState): ProviderKey[] {
+  return Object.values(state.keys)
+    .filter((k) => !k.revoked)
+    .map(({ kid, jwk }) => ({ kid, jwk }));
+}

@@ -1,0 +1,53 @@
+/**
+ * The shape every event has, whichever stream it lives in.
+ * `data` is the event's public part; personal fields travel sealed (see src/app/sealing.ts).
+ */
+export interface EventMetadata {
+  /** UUID; deterministic from the command's idempotency key where there is one. */
+  eventId: string;
+  correlationId: string;
+  causationId?: string;
+  /** ISO 8601 time at which the command that caused the event was decided. */
+  occurredAt: string;
+  /** Who caused it: a provider id, `admin:<id>`, `citizen`, `system:retention`, ... */
+  actor: string;
+  schemaVersion: number;
+}
+
+/** A domain event as deciders produce and consume it: no metadata, no storage details. */
+export interface DomainEvent<Type extends string = string, Data = Record<string, unknown>> {
+  type: Type;
+  data: Data;
+}
+
+/** An event on its way into the store. */
+export interface NewEvent {
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+/** An event as the store gives it back. */
+export interface RecordedEvent {
+  streamName: string;
+  /** 0-based position inside its stream. */
+  revision: number;
+  /** 1-based position in the global log; strictly increasing in append order. */
+  position: number;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+export const streamNames = {
+  act: (actId: string) => `act-${actId}`,
+  provider: (providerId: string) => `provider-${providerId}`,
+  retention: 'retention',
+  checkpoints: 'ledger-checkpoints',
+} as const;
+
+/** The part of a stream name after its family prefix, or undefined when the family differs. */
+export function streamId(streamName: string, family: 'act' | 'provider'): string | undefined {
+  const prefix = `${family}-`;
+  return streamName.startsWith(prefix) ? streamName.slice(prefix.length) : undefined;
+}

@@ -1,0 +1,238 @@
+import type { NewEvent, RecordedEvent } from '../../../events/envelope.ts';
+import {
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type SubscribeOptions,
+  type Subscription,
+} from '../../ports/event-store.ts';
+import type { SqliteDatabase } from './database.ts';
+
+interface EventRow {
+  position: number;
+  stream_name: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+interface PendingAppend {
+  streamName: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+const SUBSCRIPTION_BATCH = 500;
+/** How often a caught-up subscription looks for events appended by another process. */
+const POLL_MS = 250;
+
+/**
+ * EventStore on SQLite. Appends arriving in the same tick are group-committed: one transaction,
+ * one fsync, and each caller still gets its own result or conflict (each append runs in its own
+ * savepoint inside the batch).
+ */
+export class SqliteEventStore implements EventStore {
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
+  private readonly listeners = new Set<() => void>();
+  private closed = false;
+
+  private readonly stmts;
+  private readonly commitBatch: (batch: PendingAppend[]) => Array<AppendResult | Error>;
+
+  constructor(private readonly db: SqliteDatabase) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        position    INTEGER PRIMARY KEY AUTOINCREMENT,
+        stream_name TEXT NOT NULL,
+        revision    INTEGER NOT NULL,
+        event_id    TEXT NOT NULL UNIQUE,
+        type        TEXT NOT NULL,
+        data        TEXT NOT NULL,
+        metadata    TEXT NOT NULL,
+        UNIQUE (stream_name, revision)
+      );
+    `);
+    this.stmts = {
+      lastRevision: db.prepare<[string], { revision: number }>(
+        'SELECT revision FROM events WHERE stream_name = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      byEventId: db.prepare<[string], { position: number; stream_name: string; revision: number }>(
+        'SELECT position, stream_name, revision FROM events WHERE event_id = ?',
+      ),
+      insert: db.prepare<[string, number, string, string, string, string]>(
+        'INSERT INTO events (stream_name, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      readStream: db.prepare<[string], EventRow>('SELECT * FROM events WHERE stream_name = ? ORDER BY revision'),
+      readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      head: db.prepare<[], { head: number | null }>('SELECT MAX(position) AS head FROM events'),
+    };
+    const appendOne = db.transaction((p: PendingAppend) => this.appendNow(p));
+    this.commitBatch = db.transaction((batch: PendingAppend[]) =>
+      batch.map((p) => {
+        try {
+          return appendOne(p);
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      }),
+    );
+  }
+
+  append(streamName: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ streamName, events, expected, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    let results: Array<AppendResult | Error>;
+    try {
+      results = this.commitBatch(batch);
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if (r instanceof Error) p.reject(r);
+      else p.resolve(r);
+    });
+    for (const notify of this.listeners) notify();
+  }
+
+  /** Runs inside a savepoint: checks the expectation, then inserts, or recognises a repeat. */
+  private appendNow({ streamName, events, expected }: PendingAppend): AppendResult {
+    const current = this.stmts.lastRevision.get(streamName)?.revision;
+    const repeat = this.recognisedRepeat(streamName, events, expected);
+    if (repeat) return repeat;
+
+    const actual = current ?? 'no-stream';
+    const ok =
+      expected === 'any' ||
+      (expected === 'no-stream' && current === undefined) ||
+      (expected === 'exists' && current !== undefined) ||
+      (typeof expected === 'number' && current === expected);
+    if (!ok) throw new WrongExpectedRevisionError(streamName, expected, actual);
+
+    let revision = current ?? -1;
+    let position = 0;
+    for (const e of events) {
+      revision += 1;
+      const info = this.stmts.insert.run(
+        streamName,
+        revision,
+        e.metadata.eventId,
+        e.type,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+      );
+      position = Number(info.lastInsertRowid);
+    }
+    return { nextExpectedRevision: revision, position };
+  }
+
+  /**
+   * The same event ids appended again at the same expected revision: the first write stands and
+   * is acknowledged again. Ids that exist elsewhere, or only in part, are a conflict.
+   */
+  private recognisedRepeat(streamName: string, events: NewEvent[], expected: ExpectedRevision): AppendResult | undefined {
+    const first = this.stmts.byEventId.get(events[0]!.metadata.eventId);
+    if (!first) return undefined;
+    const startRevision = expected === 'no-stream' ? 0 : typeof expected === 'number' ? expected + 1 : first.revision;
+    let last = first;
+    for (const [i, e] of events.entries()) {
+      const row = this.stmts.byEventId.get(e.metadata.eventId);
+      if (!row || row.stream_name !== streamName || row.revision !== startRevision + i) {
+        throw new WrongExpectedRevisionError(streamName, expected, this.stmts.lastRevision.get(streamName)?.revision ?? 'no-stream');
+      }
+      last = row;
+    }
+    return { nextExpectedRevision: last.revision, position: last.position };
+  }
+
+  async readStream(streamName: string): Promise<RecordedEvent[]> {
+    return this.stmts.readStream.all(streamName).map(toRecorded);
+  }
+
+  async readAll(options: { after?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
+    return this.stmts.readAll.all(options.after ?? 0, options.limit ?? Number.MAX_SAFE_INTEGER).map(toRecorded);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.stmts.head.get()?.head ?? 0;
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: (event: RecordedEvent) => Promise<void> | void): Subscription {
+    let after = options.after ?? 0;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const notify = () => wake?.();
+    this.listeners.add(notify);
+
+    const loop = (async () => {
+      while (!stopped && !this.closed) {
+        const batch = this.stmts.readAll.all(after, SUBSCRIPTION_BATCH);
+        for (const row of batch) {
+          if (stopped) return;
+          await handler(toRecorded(row));
+          after = row.position;
+        }
+        if (batch.length < SUBSCRIPTION_BATCH) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, POLL_MS);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
+      }
+    })().catch((error: unknown) => {
+      stopped = true;
+      options.onError?.(error);
+    });
+
+    return {
+      close: async () => {
+        stopped = true;
+        this.listeners.delete(notify);
+        wake?.();
+        await loop;
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.pending.length > 0) this.flush();
+    this.closed = true;
+    for (const notify of this.listeners) notify();
+  }
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    streamName: row.stream_name,
+    revision: row.revision,
+    position: row.position,
+    type: row.type,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
+  };
+}

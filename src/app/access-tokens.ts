@@ -1,0 +1,91 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, createLocalJWKSet, importJWK, type CryptoKey, type KeyObject } from 'jose';
+import type { LedgerKeys } from './ledger-keys.ts';
+
+export interface ActAsClaims {
+  providerId: string;
+  jti: string;
+  /** Expiry, epoch seconds. */
+  exp: number;
+}
+
+export class InvalidAccessTokenError extends Error {
+  override readonly name = 'InvalidAccessTokenError';
+}
+
+/** The JOSE `typ` of an ActAs token (RFC 9068 access token). */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+const CACHE_LIMIT = 50_000;
+
+/**
+ * ActAs tokens: JWTs the ledger signs for a provider after it proved itself with a client assertion.
+ * Verification pins algorithm, issuer, audience and type. A verified token is remembered by its
+ * SHA-256 digest until it expires, so a provider's busy routes do not pay a signature check per call.
+ */
+export class AccessTokens {
+  private readonly verified = new Map<string, ActAsClaims>();
+  private signingKey?: { kid: string; key: CryptoKey | KeyObject | Uint8Array };
+
+  constructor(
+    private readonly keys: LedgerKeys,
+    private readonly issuer: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** The audience of ActAs tokens: the provider API. */
+  get audience(): string {
+    return `${this.issuer}/api/v1`;
+  }
+
+  async issue(providerId: string, nowMs = Date.now()): Promise<{ token: string; expiresIn: number }> {
+    const current = this.keys.current;
+    if (this.signingKey?.kid !== current.kid) {
+      this.signingKey = { kid: current.kid, key: await importJWK(current.privateJwk, 'EdDSA') };
+    }
+    const iat = Math.floor(nowMs / 1000);
+    const expiresIn = Math.floor(this.ttlMs / 1000);
+    const token = await new SignJWT({ scope: 'acts', client_id: providerId })
+      .setProtectedHeader({ alg: 'EdDSA', typ: ACCESS_TOKEN_TYPE, kid: current.kid })
+      .setIssuer(this.issuer)
+      .setAudience(this.audience)
+      .setSubject(providerId)
+      .setJti(randomUUID())
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + expiresIn)
+      .sign(this.signingKey.key);
+    return { token, expiresIn };
+  }
+
+  /** The token's claims, or InvalidAccessTokenError. Suspension is the caller's check. */
+  async verify(token: string, nowMs = Date.now()): Promise<ActAsClaims> {
+    const digest = createHash('sha256').update(token).digest('base64url');
+    const hit = this.verified.get(digest);
+    if (hit) {
+      if (hit.exp * 1000 > nowMs) return hit;
+      this.verified.delete(digest);
+      throw new InvalidAccessTokenError('token expired');
+    }
+    let claims: ActAsClaims;
+    try {
+      const { payload } = await jwtVerify(token, createLocalJWKSet(this.keys.publicJwks()), {
+        algorithms: ['EdDSA'],
+        issuer: this.issuer,
+        audience: this.audience,
+        typ: ACCESS_TOKEN_TYPE,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+        currentDate: new Date(nowMs),
+      });
+      claims = { providerId: payload.sub!, jti: payload.jti!, exp: payload.exp! };
+    } catch (error) {
+      throw new InvalidAccessTokenError(error instanceof Error ? error.message : 'invalid token');
+    }
+    if (this.verified.size >= CACHE_LIMIT) this.evictExpired(nowMs);
+    this.verified.set(digest, claims);
+    return claims;
+  }
+
+  private evictExpired(nowMs: number): void {
+    for (const [digest, c] of this.verified) if (c.exp * 1000 <= nowMs) this.verified.delete(digest);
+    if (this.verified.size >= CACHE_LIMIT) this.verified.clear();
+  }
+}

@@ -1,0 +1,109 @@
+import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
+import { activeKeys } from '../../commands/provider.ts';
+import type { ReplayGuard } from '../ports/replay-guard.ts';
+import type { ProviderDirectory } from './providers.ts';
+
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** Algorithms a provider may sign assertions with; nothing symmetric, never `none`. */
+export const ASSERTION_ALGORITHMS = ['ES256', 'EdDSA'] as const;
+const MAX_LIFETIME_S = 300;
+const CLOCK_TOLERANCE_S = 30;
+
+/** Why a client assertion was refused; `invalid_client` answers 401, the rest 400. */
+export class AssertionRefusedError extends Error {
+  override readonly name = 'AssertionRefusedError';
+  constructor(
+    readonly reason:
+      | 'malformed'
+      | 'provider-unknown'
+      | 'provider-suspended'
+      | 'key-unknown'
+      | 'signature-invalid'
+      | 'claims-invalid'
+      | 'replayed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Checks an RFC 7523 client assertion: signed by one of the provider's active keys with ES256 or
+ * EdDSA, iss = sub = providerId, aud = the token endpoint, expiring within 5 minutes, jti unused.
+ */
+export class ClientAssertions {
+  constructor(
+    private readonly providers: ProviderDirectory,
+    private readonly replay: ReplayGuard,
+    private readonly tokenEndpoint: string,
+  ) {}
+
+  /** The provider id the assertion proves, or AssertionRefusedError. */
+  async verify(assertion: string, nowMs = Date.now()): Promise<string> {
+    let iss: string | undefined;
+    let kid: string | undefined;
+    try {
+      iss = decodeJwt(assertion).iss;
+      kid = decodeProtectedHeader(assertion).kid;
+    } catch {
+      throw new AssertionRefusedError('malformed', 'client_assertion is not a JWT');
+    }
+    if (!iss) throw new AssertionRefusedError('malformed', 'client_assertion has no iss');
+    const provider = await this.providers.get(iss);
+    if (!provider.exists) throw new AssertionRefusedError('provider-unknown', 'unknown provider');
+    if (provider.suspended) throw new AssertionRefusedError('provider-suspended', 'provider is suspended');
+
+    const candidates = activeKeys(provider).filter((k) => kid === undefined || k.kid === kid);
+    if (candidates.length === 0) {
+      const revoked = kid !== undefined && provider.keys[kid]?.revoked;
+      throw new AssertionRefusedError('key-unknown', revoked ? 'key is revoked' : 'no active key matches the assertion');
+    }
+
+    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'] | undefined;
+    let claimsError: unknown;
+    for (const candidate of candidates) {
+      try {
+        const alg = algorithmOf(candidate.jwk as JWK);
+        if (!alg) continue;
+        const key = await importJWK(candidate.jwk as JWK, alg);
+        ({ payload } = await jwtVerify(assertion, key, {
+          algorithms: [alg],
+          issuer: iss,
+          subject: iss,
+          audience: this.tokenEndpoint,
+          requiredClaims: ['exp', 'jti', 'iat'],
+          clockTolerance: CLOCK_TOLERANCE_S,
+          currentDate: new Date(nowMs),
+        }));
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') claimsError = error;
+      }
+    }
+    if (!payload) {
+      if (claimsError) throw new AssertionRefusedError('claims-invalid', describe(claimsError));
+      throw new AssertionRefusedError('signature-invalid', 'signature does not verify with any active key');
+    }
+
+    const now = Math.floor(nowMs / 1000);
+    if (payload.exp! > now + MAX_LIFETIME_S + CLOCK_TOLERANCE_S) {
+      throw new AssertionRefusedError('claims-invalid', 'exp is more than 5 minutes ahead');
+    }
+    if (payload.iat! > now + CLOCK_TOLERANCE_S) throw new AssertionRefusedError('claims-invalid', 'iat is in the future');
+    const fresh = await this.replay.consume(`assertion:${iss}`, payload.jti!, (payload.exp! + CLOCK_TOLERANCE_S) * 1000);
+    if (!fresh) throw new AssertionRefusedError('replayed', 'jti has been used before');
+    return iss;
+  }
+}
+
+function algorithmOf(jwk: JWK): 'ES256' | 'EdDSA' | undefined {
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
+  return undefined;
+}
+
+function describe(error: unknown): string {
+  const e = error as { code?: string; message?: string; claim?: string };
+  if (e.code === 'ERR_JWS_INVALID' || e.code === 'ERR_JOSE_ALG_NOT_ALLOWED') return 'assertion algorithm or format not accepted';
+  return e.message ?? 'assertion claims invalid';
+}

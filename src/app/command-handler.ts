@@ -1,0 +1,93 @@
+import type { DomainEvent, EventMetadata, NewEvent, RecordedEvent } from '../../events/envelope.ts';
+import type { Decider } from '../../commands/decider.ts';
+import { WrongExpectedRevisionError, type EventStore } from '../ports/event-store.ts';
+import { newId, uuidFromName } from './ids.ts';
+
+/** Turns stored events into domain events and back; the act family seals personal fields here. */
+export interface EventCodec<Event extends DomainEvent> {
+  decode(recorded: RecordedEvent): Promise<Event>;
+  encode(event: Event, streamName: string): Promise<Pick<NewEvent, 'type' | 'data'>>;
+}
+
+export const plainCodec = <Event extends DomainEvent>(): EventCodec<Event> => ({
+  decode: async (r) => ({ type: r.type, data: r.data }) as unknown as Event,
+  encode: async (e) => ({ type: e.type, data: e.data as Record<string, unknown> }),
+});
+
+export interface CommandContext {
+  actor: string;
+  correlationId?: string;
+  causationId?: string;
+  /** Makes event ids deterministic, so a retried request cannot write twice. */
+  idempotencyKey?: string;
+  /** ISO time the command was decided at (the caller's clock). */
+  now: string;
+}
+
+export interface CommandResult<State, Event> {
+  events: Event[];
+  state: State;
+  /** Revision of the stream after the command (-1: still no stream). */
+  revision: number;
+  position?: number;
+}
+
+const MAX_ATTEMPTS = 5;
+export const SCHEMA_VERSION = 1;
+
+/**
+ * read -> fold -> decide -> append at the revision read. Another writer in between makes the append
+ * conflict; the whole cycle then runs again, a bounded number of times.
+ */
+export async function handleCommand<State, Command, Event extends DomainEvent>(
+  store: EventStore,
+  streamName: string,
+  decider: Decider<State, Command, Event>,
+  command: Command,
+  context: CommandContext,
+  codec: EventCodec<Event> = plainCodec<Event>(),
+): Promise<CommandResult<State, Event>> {
+  for (let attempt = 1; ; attempt++) {
+    const recorded = await store.readStream(streamName);
+    let state = decider.initialState();
+    for (const r of recorded) state = decider.evolve(state, await codec.decode(r));
+    const revision = recorded.length - 1;
+
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { events, state, revision };
+
+    const correlationId = context.correlationId ?? newId();
+    const toStore: NewEvent[] = [];
+    for (const [i, e] of events.entries()) {
+      const metadata: EventMetadata = {
+        eventId: context.idempotencyKey ? uuidFromName(`${streamName}:${context.idempotencyKey}:${i}`) : newId(),
+        correlationId,
+        ...(context.causationId ? { causationId: context.causationId } : {}),
+        occurredAt: context.now,
+        actor: context.actor,
+        schemaVersion: SCHEMA_VERSION,
+      };
+      toStore.push({ ...(await codec.encode(e, streamName)), metadata });
+    }
+    try {
+      const result = await store.append(streamName, toStore, revision < 0 ? 'no-stream' : revision);
+      for (const e of events) state = decider.evolve(state, e);
+      return { events, state, revision: result.nextExpectedRevision, position: result.position };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Folds a stream into its current state (read-your-writes: straight from the store). */
+export async function loadState<State, Event extends DomainEvent>(
+  store: EventStore,
+  streamName: string,
+  decider: Pick<Decider<State, unknown, Event>, 'initialState' | 'evolve'>,
+  codec: EventCodec<Event> = plainCodec<Event>(),
+): Promise<{ state: State; revision: number }> {
+  const recorded = await store.readStream(streamName);
+  let state = decider.initialState();
+  for (const r of recorded) state = decider.evolve(state, await codec.decode(r));
+  return { state, revision: recorded.length - 1 };
+}

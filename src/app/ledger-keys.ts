@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+
+/** One of the ledger's own token-signing keys (Ed25519). */
+export interface SigningKey {
+  kid: string;
+  createdAt: string;
+  privateJwk: JWK;
+}
+
+/** Secrets the ledger derives verifiers, pseudonyms, cookies and captchas from. Never logged. */
+export interface LedgerSecrets {
+  codeVerifierKey: Buffer;
+  pseudonymKey: Buffer;
+  cookieKey: Buffer;
+  captchaKey: Buffer;
+}
+
+interface KeyFile {
+  signing: SigningKey[];
+  secrets: Record<keyof LedgerSecrets, string>;
+}
+
+const SECRET_NAMES: Array<keyof LedgerSecrets> = ['codeVerifierKey', 'pseudonymKey', 'cookieKey', 'captchaKey'];
+
+/**
+ * The ledger's key material, kept in `<dataDir>/ledger-keys.json` (mode 0600), made on first start.
+ * The newest signing key signs; older ones stay published so tokens they signed still verify.
+ */
+export class LedgerKeys {
+  private constructor(
+    private readonly file: string | undefined,
+    private data: KeyFile,
+  ) {}
+
+  static async open(dataDir: string): Promise<LedgerKeys> {
+    const file = join(dataDir, 'ledger-keys.json');
+    if (existsSync(file)) return new LedgerKeys(file, JSON.parse(readFileSync(file, 'utf8')) as KeyFile);
+    const keys = new LedgerKeys(file, { signing: [await newSigningKey()], secrets: freshSecrets() });
+    keys.save();
+    return keys;
+  }
+
+  /** Key material that lives only in memory (tests, the OpenAPI generator). */
+  static async ephemeral(): Promise<LedgerKeys> {
+    return new LedgerKeys(undefined, { signing: [await newSigningKey()], secrets: freshSecrets() });
+  }
+
+  get secrets(): LedgerSecrets {
+    return Object.fromEntries(SECRET_NAMES.map((n) => [n, Buffer.from(this.data.secrets[n], 'base64')])) as unknown as LedgerSecrets;
+  }
+
+  /** The key that signs new tokens. */
+  get current(): SigningKey {
+    return this.data.signing.at(-1)!;
+  }
+
+  get all(): readonly SigningKey[] {
+    return this.data.signing;
+  }
+
+  /** Adds a new signing key; keeps the newest `keep` keys (older tokens than that no longer verify). */
+  async rotate(keep = 3): Promise<SigningKey> {
+    const key = await newSigningKey();
+    this.data = { ...this.data, signing: [...this.data.signing, key].slice(-keep) };
+    this.save();
+    return key;
+  }
+
+  /** The public JWK set, as served at /.well-known/jwks.json. */
+  publicJwks(): { keys: JWK[] } {
+    return {
+      keys: this.data.signing.map(({ kid, privateJwk }) => {
+        const { d: _d, ...pub } = privateJwk;
+        return { ...pub, kid, alg: 'EdDSA', use: 'sig' };
+      }),
+    };
+  }
+
+  private save(): void {
+    if (!this.file) return;
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.data, null, 2), { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.file);
+  }
+}
+
+async function newSigningKey(): Promise<SigningKey> {
+  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = `ledger-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`;
+  await importJWK(jwk, 'EdDSA'); // fail early on a key jose cannot use
+  return { kid, createdAt: new Date().toISOString(), privateJwk: jwk };
+}
+
+function freshSecrets(): KeyFile['secrets'] {
+  return Object.fromEntries(SECRET_NAMES.map((n) => [n, randomBytes(32).toString('base64')])) as KeyFile['secrets'];
+}

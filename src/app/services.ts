@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { LedgerConfig } from '../config.ts';
+import type { EventStore } from '../ports/event-store.ts';
+import type { ReplayGuard } from '../ports/replay-guard.ts';
+import type { AccessTokens } from './access-tokens.ts';
+import type { ClientAssertions } from './client-assertions.ts';
+import type { LedgerKeys } from './ledger-keys.ts';
+import type { ProviderDirectory } from './providers.ts';
+
+/** Everything the HTTP edge and the CLI need, built once by the composition root. */
+export interface LedgerServices {
+  config: LedgerConfig;
+  logger: Logger;
+  eventStore: EventStore;
+  replayGuard: ReplayGuard;
+  keys: LedgerKeys;
+  providers: ProviderDirectory;
+  accessTokens: AccessTokens;
+  clientAssertions: ClientAssertions;
+  /** The clock every command reads its time from. */
+  clock: () => Date;
+  /** Readiness checks by name; each resolves `ok: true` when that part answers, with figures beside it. */
+  readiness: Record<string, () => Promise<ReadinessCheck>>;
+}
+
+export interface ReadinessCheck {
+  ok: boolean;
+  [figure: string]: unknown;
+}

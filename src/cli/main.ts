@@ -1,0 +1,23 @@
+import { loadConfig } from '../config.ts';
+
+const commands: Record<string, { summary: string; run: (args: string[]) => Promise<void> }> = {
+  serve: { summary: 'answer HTTP (embedded mode also runs projections and jobs)', run: async (args) => (await import('./serve.ts')).serve(loadConfig(), args) },
+  openapi: { summary: 'write openapi/openapi.json from the route schemas', run: async () => (await import('./openapi.ts')).writeOpenApi() },
+  bench: { summary: 'run the benchmarks (ratios against a bare fastify route)', run: async (args) => (await import('../../bench/run.ts')).runBenchmarks(args) },
+};
+
+/** `ledger <command>`: the one entry point of the CLI. */
+export async function main(argv: string[]): Promise<void> {
+  const [name, ...args] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    process.stdout.write(`usage: ledger <command>\n\n${Object.entries(commands).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`).join('\n')}\n`);
+    process.exitCode = name ? 2 : 0;
+    return;
+  }
+  await command.run(args);
+}
+
+export function registerCommand(name: string, summary: string, run: (args: string[]) => Promise<void>): void {
+  commands[name] = { summary, run };
+}

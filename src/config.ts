@@ -1,0 +1,121 @@
+import { resolve } from 'node:path';
+import { parseDuration } from './duration.ts';
+
+/**
+ * Everything the ledger reads from its environment, validated once. Nothing else reads
+ * process.env. Each variable and its default is listed in the README.
+ */
+export interface LedgerConfig {
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  /** simulator: test persons, simulated phone and identity node; integration / production: none of them. */
+  environment: 'simulator' | 'integration' | 'production';
+  adminToken?: string;
+  logLevel: string;
+  eventStore: 'sqlite' | 'eventstoredb';
+  readModels: 'sqlite' | 'mongodb';
+  jobs: 'inprocess' | 'bullmq';
+  eventStoreUrl?: string;
+  mongodbUrl?: string;
+  redisUrl: string;
+  /** Lifetime of an ActAs access token, ms (5 to 15 minutes). */
+  accessTokenTtlMs: number;
+  homeCountry: string;
+  /** How long a pending act waits for authorization before it fails as expired. */
+  actLifetimeMs: number;
+  /** LoA required by default for authorization by authentication; undefined: none. */
+  defaultLoa?: 'low' | 'substantial' | 'high';
+  code: { length: number; ttlMs: number; attempts: number; sendsPerHour: number };
+  identityProvider: 'simulator' | 'oidc';
+  oidc: { issuer?: string; clientId?: string; clientSecret?: string };
+  notifier: 'outbox' | 'sms-http' | 'fcm';
+  retention: { failedAuthorizationRetentionMs: number; purgeEveryMs: number };
+  /** Largest request body accepted, bytes (public uploads have their own cap). */
+  bodyLimit: number;
+  uploadLimit: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): LedgerConfig {
+  const host = env.HOST ?? '127.0.0.1';
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const environment = oneOf(env, 'LEDGER_ENVIRONMENT', ['simulator', 'integration', 'production'] as const, 'simulator');
+  const accessTokenTtlMs = duration(env, 'LEDGER_ACCESS_TOKEN_TTL', 'PT10M');
+  if (accessTokenTtlMs < 5 * 60_000 || accessTokenTtlMs > 15 * 60_000) {
+    throw new Error('LEDGER_ACCESS_TOKEN_TTL must be between PT5M and PT15M');
+  }
+  const publicUrl = (env.LEDGER_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new Error(`LEDGER_PUBLIC_URL is not a URL: ${publicUrl}`);
+  }
+  const defaultLoa = env.LEDGER_DEFAULT_LOA
+    ? oneOf(env, 'LEDGER_DEFAULT_LOA', ['low', 'substantial', 'high'] as const, 'low')
+    : undefined;
+  return {
+    host,
+    port,
+    publicUrl,
+    dataDir: resolve(env.LEDGER_DATA_DIR ?? './data'),
+    environment,
+    ...(env.LEDGER_ADMIN_TOKEN ? { adminToken: env.LEDGER_ADMIN_TOKEN } : {}),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    eventStore: oneOf(env, 'LEDGER_EVENT_STORE', ['sqlite', 'eventstoredb'] as const, 'sqlite'),
+    readModels: oneOf(env, 'LEDGER_READ_MODELS', ['sqlite', 'mongodb'] as const, 'sqlite'),
+    jobs: oneOf(env, 'LEDGER_JOBS', ['inprocess', 'bullmq'] as const, 'inprocess'),
+    ...(env.EVENTSTORE_URL ? { eventStoreUrl: env.EVENTSTORE_URL } : {}),
+    ...(env.MONGODB_URL ? { mongodbUrl: env.MONGODB_URL } : {}),
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    accessTokenTtlMs,
+    homeCountry: (env.LEDGER_HOME_COUNTRY ?? 'CZ').toUpperCase(),
+    actLifetimeMs: duration(env, 'LEDGER_ACT_LIFETIME', 'PT24H'),
+    ...(defaultLoa ? { defaultLoa } : {}),
+    code: {
+      length: int(env, 'LEDGER_CODE_LENGTH', 6, 6, 12),
+      ttlMs: duration(env, 'LEDGER_CODE_TTL', 'PT5M'),
+      attempts: int(env, 'LEDGER_CODE_ATTEMPTS', 5, 1, 10),
+      sendsPerHour: int(env, 'LEDGER_CODE_SENDS_PER_HOUR', 5, 1, 100),
+    },
+    identityProvider: oneOf(env, 'LEDGER_IDENTITY_PROVIDER', ['simulator', 'oidc'] as const, 'simulator'),
+    oidc: {
+      ...(env.OIDC_ISSUER ? { issuer: env.OIDC_ISSUER } : {}),
+      ...(env.OIDC_CLIENT_ID ? { clientId: env.OIDC_CLIENT_ID } : {}),
+      ...(env.OIDC_CLIENT_SECRET ? { clientSecret: env.OIDC_CLIENT_SECRET } : {}),
+    },
+    notifier: oneOf(env, 'LEDGER_NOTIFIER', ['outbox', 'sms-http', 'fcm'] as const, 'outbox'),
+    retention: {
+      failedAuthorizationRetentionMs: duration(env, 'LEDGER_FAILED_RETENTION', 'PT24H'),
+      purgeEveryMs: duration(env, 'LEDGER_PURGE_EVERY', 'PT5M'),
+    },
+    bodyLimit: int(env, 'LEDGER_BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
+    uploadLimit: int(env, 'LEDGER_UPLOAD_LIMIT', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  };
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${raw}`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got ${raw}`);
+  return raw as T;
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const raw = env[name] ?? fallback;
+  try {
+    return parseDuration(raw);
+  } catch {
+    throw new Error(`${name} must be an ISO 8601 duration such as PT24H, got ${raw}`);
+  }
+}

@@ -1,0 +1,53 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { randomUUID } from 'node:crypto';
+import type { LedgerServices } from '../app/services.ts';
+import { problemSchema, registerProblemHandling } from './problems.ts';
+import { healthRoutes } from './routes/health.ts';
+import { tokenRoutes } from './routes/provider/token.ts';
+import { adminProviderRoutes } from './routes/admin/providers.ts';
+import { providerProfileRoutes } from './routes/provider/profile.ts';
+import { openApiInfo } from './openapi-info.ts';
+
+/** A group of routes for one audience; each gets the services and nothing else. */
+export type RoutePlugin = FastifyPluginAsync<{ services: LedgerServices }>;
+
+/** Route groups added by later parts of the ledger (acts, authorization, public, citizen, ...). */
+export const routeGroups: RoutePlugin[] = [healthRoutes, tokenRoutes, providerProfileRoutes, adminProviderRoutes];
+
+/**
+ * The HTTP edge: external plugins, then problem handling, then every audience's routes.
+ * Takes all it needs as arguments; holds no globals.
+ */
+export async function buildHttpApp(services: LedgerServices, extraRoutes: RoutePlugin[] = []): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    bodyLimit: services.config.bodyLimit,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+
+  app.addSchema(problemSchema);
+  await app.register(swagger, { openapi: openApiInfo(), refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });
+  await app.register(formbody, { bodyLimit: services.config.bodyLimit });
+  await app.register(rateLimit, { global: false });
+  registerProblemHandling(app);
+
+  for (const group of [...routeGroups, ...extraRoutes]) await app.register(group, { services });
+  return app;
+}

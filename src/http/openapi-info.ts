@@ -1,0 +1,38 @@
+/** The top of the OpenAPI document; paths come from the route schemas. */
+export function openApiInfo() {
+  return {
+    openapi: '3.1.0' as const,
+    info: {
+      title: 'Act ledger: authorization of digital acts',
+      version: '1.0.0',
+      description: [
+        'The national point\'s ledger of digital acts. A qualified provider gets an ActAs token (`POST /api/v1/token`),',
+        'registers an act (SHA-256 of the document, name, description, the citizen\'s SePP), and the citizen authorizes it',
+        'by authenticating again or by a code sent by SMS or to the Mobile Key.',
+        '',
+        '**The defined way of hashing a code.** For act `actId` and code `code`:',
+        '`codeSha256 = hex(SHA-256(UTF-8("<actId>:<code>")))` and `codeSha512 = hex(SHA-512(UTF-8("<actId>:<code>")))`, lowercase hex.',
+        'The ledger answers `codeSha256` when it sends a code; the provider compares the citizen\'s input with it and, when',
+        'equal, sends `codeSha512` to the verification endpoint.',
+        '',
+        'Errors are `application/problem+json` (RFC 9457); `type` is stable per kind of refusal.',
+      ].join('\n'),
+    },
+    servers: [{ url: '/' }],
+    tags: [
+      { name: 'provider', description: 'For qualified providers, with an ActAs token' },
+      { name: 'public', description: 'For anyone: verification of documents' },
+      { name: 'citizen', description: 'For citizens, after login' },
+      { name: 'admin', description: 'For the national point\'s administrators' },
+      { name: 'audit', description: 'For auditors' },
+      { name: 'simulator', description: 'Only in the simulator environment' },
+      { name: 'operations', description: 'Health, readiness, keys' },
+    ],
+    components: {
+      securitySchemes: {
+        actAs: { type: 'http' as const, scheme: 'bearer', bearerFormat: 'JWT', description: 'ActAs token from POST /api/v1/token' },
+        admin: { type: 'http' as const, scheme: 'bearer', description: 'The admin token (LEDGER_ADMIN_TOKEN)' },
+      },
+    },
+  };
+}

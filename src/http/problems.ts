@@ -1,0 +1,142 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, type DomainErrorCode } from '../../commands/errors.ts';
+
+/**
+ * Every refusal the HTTP edge can give, with its status. The `type` URI of a problem document is
+ * `urn:problem:act-ledger:<name>`: stable, so clients can branch on it.
+ */
+export const problemCatalog = {
+  'invalid-request': { status: 400, title: 'The request is not valid' },
+  'invalid-client': { status: 401, title: 'The client could not be authenticated' },
+  unauthorized: { status: 401, title: 'Authentication is required' },
+  'invalid-token': { status: 401, title: 'The access token is not valid' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  'provider-suspended': { status: 403, title: 'The provider is suspended' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict with the current state' },
+  'idempotency-key-reused': { status: 409, title: 'Idempotency-Key was used with a different request' },
+  'act-not-pending': { status: 409, title: 'The act is no longer pending' },
+  'channel-unavailable': { status: 422, title: 'This authorization channel is not available for the citizen' },
+  'sepp-unknown': { status: 422, title: 'The SePP is not known for this provider' },
+  'code-unknown': { status: 404, title: 'No such code for this act' },
+  'key-unknown': { status: 404, title: 'No such key' },
+  'provider-unknown': { status: 404, title: 'No such provider' },
+  'key-revoked': { status: 409, title: 'The key is revoked' },
+  'redirect-uri-not-registered': { status: 400, title: 'The redirect_uri is not registered for this provider' },
+  'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'captcha-invalid': { status: 400, title: 'The captcha solution is missing, wrong, expired or already used' },
+  'code-rate-limited': { status: 429, title: 'Too many codes sent to this citizen; try later' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  'service-unavailable': { status: 503, title: 'A part the ledger depends on is not available' },
+  internal: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemName = keyof typeof problemCatalog;
+
+export const problemType = (name: ProblemName): string => `urn:problem:act-ledger:${name}`;
+
+/** A refusal raised inside a route; the error handler turns it into problem+json. */
+export class HttpProblem extends Error {
+  override readonly name = 'HttpProblem';
+  constructor(
+    readonly problem: ProblemName,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  name: ProblemName,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): FastifyReply {
+  const { status, title } = problemCatalog[name];
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: problemType(name), title, status, detail, instance: reply.request.url.split('?')[0], ...extra });
+}
+
+const domainToProblem: Record<DomainErrorCode, ProblemName> = {
+  'invalid-request': 'invalid-request',
+  'not-found': 'not-found',
+  conflict: 'conflict',
+  'idempotency-key-reused': 'idempotency-key-reused',
+  'provider-suspended': 'provider-suspended',
+  'provider-unknown': 'provider-unknown',
+  'key-unknown': 'key-unknown',
+  'key-revoked': 'key-revoked',
+  'sepp-unknown': 'sepp-unknown',
+  'act-not-pending': 'act-not-pending',
+  'channel-unavailable': 'channel-unavailable',
+  'code-unknown': 'code-unknown',
+  'code-rate-limited': 'code-rate-limited',
+  'redirect-uri-not-registered': 'redirect-uri-not-registered',
+  forbidden: 'forbidden',
+};
+
+/** Maps every error once, here, to application/problem+json. */
+export function registerProblemHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof HttpProblem) {
+      reply.headers(error.headers);
+      return sendProblem(reply, error.problem, error.detail, error.extra);
+    }
+    if (error instanceof DomainError) return sendProblem(reply, domainToProblem[error.code], error.message, error.details);
+    const fe = error as FastifyError & { validation?: Array<{ instancePath?: string; message?: string; params?: unknown }>; validationContext?: string };
+    if (fe.validation) {
+      return sendProblem(reply, 'invalid-request', fe.message, {
+        errors: fe.validation.map((v) => ({ in: fe.validationContext, pointer: v.instancePath || '/', message: v.message })),
+      });
+    }
+    switch (fe.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      case 'FST_REQ_FILE_TOO_LARGE':
+      case 'FST_FILES_LIMIT':
+        return sendProblem(reply, 'payload-too-large', 'the request body is larger than allowed');
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendProblem(reply, 'unsupported-media-type', fe.message);
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+        return sendProblem(reply, 'invalid-request', fe.message);
+    }
+    if (fe.statusCode === 429) return sendProblem(reply, 'rate-limited', 'too many requests; slow down');
+    if (fe instanceof SyntaxError || (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)) {
+      return sendProblem(reply, 'invalid-request', fe.message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, 'internal', 'the ledger could not complete the request; nothing was recorded unless stated');
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not-found', `no route for ${request.method} ${request.url.split('?')[0]}`));
+}
+
+/** The problem+json response schema every route documents for its error statuses. */
+export const problemSchema = {
+  $id: 'Problem',
+  type: 'object',
+  description: 'RFC 9457 problem details. `type` is stable per kind of refusal.',
+  properties: {
+    type: { type: 'string', example: 'urn:problem:act-ledger:invalid-request' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+  },
+  required: ['type', 'title', 'status'],
+  additionalProperties: true,
+} as const;
+
+/** Response entries for the given statuses, all problem+json. */
+export function problemResponses(...statuses: number[]): Record<number, unknown> {
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: 'Problem', content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } }]),
+  );
+}

@@ -1,0 +1,244 @@
+import type { FastifyInstance } from 'fastify';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { ProviderState } from '../../../../commands/provider.ts';
+import type { ProviderKey } from '../../../../events/provider.ts';
+import type { LedgerServices } from '../../../app/services.ts';
+import { adminGuard } from '../../auth.ts';
+import { HttpProblem, problemResponses } from '../../problems.ts';
+
+const publicJwkSchema = {
+  type: 'object',
+  description: 'A public key: EC P-256 (ES256) or OKP Ed25519 (EdDSA). Private members are refused.',
+  required: ['kty'],
+  properties: {
+    kty: { type: 'string', enum: ['EC', 'OKP'] },
+    crv: { type: 'string', enum: ['P-256', 'Ed25519'] },
+    x: { type: 'string', maxLength: 200 },
+    y: { type: 'string', maxLength: 200 },
+    kid: { type: 'string', minLength: 1, maxLength: 200 },
+    alg: { type: 'string', enum: ['ES256', 'EdDSA'] },
+    use: { type: 'string', enum: ['sig'] },
+  },
+  additionalProperties: false,
+} as const;
+
+const returnUrlsSchema = {
+  type: 'array',
+  description: 'Absolute URLs the citizen may be sent back to after authorization by authentication; compared exactly.',
+  maxItems: 20,
+  items: { type: 'string', minLength: 1, maxLength: 2000 },
+} as const;
+
+const providerView = {
+  type: 'object',
+  properties: {
+    providerId: { type: 'string' },
+    name: { type: 'string' },
+    returnUrls: { type: 'array', items: { type: 'string' } },
+    suspended: { type: 'boolean' },
+    registeredAt: { type: 'string' },
+    keys: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { kid: { type: 'string' }, revoked: { type: 'boolean' }, jwk: { type: 'object', additionalProperties: true } },
+      },
+    },
+  },
+} as const;
+
+const providerIdParams = {
+  type: 'object',
+  required: ['providerId'],
+  properties: { providerId: { type: 'string', minLength: 1, maxLength: 100 } },
+} as const;
+
+/** Admin API for providers: register, read, list, keys, return URLs, suspension. */
+export async function adminProviderRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  app.addHook('preHandler', adminGuard(services.config.adminToken));
+  const context = (request: { id: string }) => ({ actor: 'admin', correlationId: request.id, now: services.clock().toISOString() });
+  const security = [{ admin: [] }];
+
+  app.post(
+    '/api/v1/admin/providers',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Register a provider with its public keys and return URLs',
+        security,
+        body: {
+          type: 'object',
+          required: ['name', 'jwks'],
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            jwks: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', minItems: 1, maxItems: 10, items: publicJwkSchema } } },
+            returnUrls: returnUrlsSchema,
+            providerId: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{2,62}$', description: 'Chosen id; a UUID is made when absent' },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          201: { type: 'object', required: ['providerId'], properties: { providerId: { type: 'string' } } },
+          ...problemResponses(400, 401, 403, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { name: string; jwks: { keys: JWK[] }; returnUrls?: string[]; providerId?: string };
+      const keys = await Promise.all(body.jwks.keys.map(toProviderKey));
+      const state = await services.providers.register(
+        { name: body.name.trim(), keys, returnUrls: validReturnUrls(body.returnUrls ?? [], services.config.environment), ...(body.providerId ? { providerId: body.providerId } : {}) },
+        context(request),
+      );
+      reply.code(201).header('location', `/api/v1/admin/providers/${state.providerId}`);
+      return { providerId: state.providerId };
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/providers',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'List providers',
+        security,
+        response: { 200: { type: 'object', properties: { providers: { type: 'array', items: providerView } } }, ...problemResponses(401, 403) },
+      },
+    },
+    async () => ({ providers: (await services.providers.list()).map(view) }),
+  );
+
+  app.get(
+    '/api/v1/admin/providers/:providerId',
+    { schema: { tags: ['admin'], summary: 'Read one provider', security, params: providerIdParams, response: { 200: providerView, ...problemResponses(401, 403, 404) } } },
+    async (request) => view(await existing(services, (request.params as { providerId: string }).providerId)),
+  );
+
+  app.post(
+    '/api/v1/admin/providers/:providerId/keys',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Add a public key to a provider',
+        security,
+        params: providerIdParams,
+        body: { type: 'object', required: ['jwk'], properties: { jwk: publicJwkSchema }, additionalProperties: false },
+        response: { 201: { type: 'object', properties: { kid: { type: 'string' } } }, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { providerId } = request.params as { providerId: string };
+      const key = await toProviderKey((request.body as { jwk: JWK }).jwk);
+      await services.providers.execute(providerId, { type: 'AddProviderKey', key, now: services.clock().toISOString() }, context(request));
+      reply.code(201);
+      return { kid: key.kid };
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/providers/:providerId/keys/:kid/revocation',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Revoke a provider key: assertions signed with it are refused from now on',
+        security,
+        params: { type: 'object', required: ['providerId', 'kid'], properties: { providerId: { type: 'string' }, kid: { type: 'string' } } },
+        response: { 200: providerView, ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { providerId, kid } = request.params as { providerId: string; kid: string };
+      return view(await services.providers.execute(providerId, { type: 'RevokeProviderKey', kid, now: services.clock().toISOString() }, context(request)));
+    },
+  );
+
+  app.put(
+    '/api/v1/admin/providers/:providerId/return-urls',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Replace a provider\'s return URLs',
+        security,
+        params: providerIdParams,
+        body: { type: 'object', required: ['returnUrls'], properties: { returnUrls: returnUrlsSchema }, additionalProperties: false },
+        response: { 200: providerView, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { providerId } = request.params as { providerId: string };
+      const returnUrls = validReturnUrls((request.body as { returnUrls: string[] }).returnUrls, services.config.environment);
+      return view(await services.providers.execute(providerId, { type: 'ChangeProviderReturnUrls', returnUrls, now: services.clock().toISOString() }, context(request)));
+    },
+  );
+
+  app.put(
+    '/api/v1/admin/providers/:providerId/suspension',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Suspend a provider: its tokens and assertions are refused until reinstated',
+        security,
+        params: providerIdParams,
+        body: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } }, additionalProperties: false },
+        response: { 200: providerView, ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { providerId } = request.params as { providerId: string };
+      const reason = (request.body as { reason?: string } | undefined)?.reason ?? '';
+      return view(await services.providers.execute(providerId, { type: 'SuspendProvider', reason, now: services.clock().toISOString() }, context(request)));
+    },
+  );
+
+  app.delete(
+    '/api/v1/admin/providers/:providerId/suspension',
+    { schema: { tags: ['admin'], summary: 'Reinstate a suspended provider', security, params: providerIdParams, response: { 200: providerView, ...problemResponses(401, 403, 404) } } },
+    async (request) => {
+      const { providerId } = request.params as { providerId: string };
+      return view(await services.providers.execute(providerId, { type: 'ReinstateProvider', now: services.clock().toISOString() }, context(request)));
+    },
+  );
+}
+
+async function existing(services: LedgerServices, providerId: string): Promise<ProviderState> {
+  const state = await services.providers.get(providerId, 0);
+  if (!state.exists) throw new HttpProblem('not-found', 'provider not found');
+  return state;
+}
+
+function view(state: ProviderState) {
+  return {
+    providerId: state.providerId,
+    name: state.name,
+    returnUrls: state.returnUrls,
+    suspended: state.suspended,
+    registeredAt: state.registeredAt,
+    keys: Object.values(state.keys).map((k) => ({ kid: k.kid, revoked: k.revoked, jwk: k.jwk })),
+  };
+}
+
+async function toProviderKey(jwk: JWK): Promise<ProviderKey> {
+  const okCurve = (jwk.kty === 'EC' && jwk.crv === 'P-256' && jwk.x && jwk.y) || (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x && !jwk.y);
+  if (!okCurve) throw new HttpProblem('invalid-request', 'keys must be EC P-256 (with x and y) or OKP Ed25519 (with x)');
+  const { kid: givenKid, ...members } = jwk;
+  const kid = givenKid ?? (await calculateJwkThumbprint(members as JWK));
+  return { kid, jwk: { ...members, kid } };
+}
+
+/** Return URLs are absolute, without fragment or credentials; plain http only for loopback outside production. */
+function validReturnUrls(urls: string[], environment: string): string[] {
+  return urls.map((raw) => {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      throw new HttpProblem('invalid-request', `return URL is not absolute: ${raw}`);
+    }
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+    const schemeOk = u.protocol === 'https:' || (u.protocol === 'http:' && (loopback || environment === 'simulator'));
+    if (!schemeOk || u.hash || u.username || u.password) {
+      throw new HttpProblem('invalid-request', `return URL must be https (http only on loopback or in the simulator), without fragment or credentials: ${raw}`);
+    }
+    return u.href;
+  });
+}

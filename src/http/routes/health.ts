@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import type { LedgerServices } from '../../app/services.ts';
+
+/** Liveness, readiness, the ledger's public keys, and the OpenAPI document. */
+export async function healthRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: every part the ledger depends on answers',
+        response: {
+          200: { type: 'object', additionalProperties: true },
+          503: { type: 'object', additionalProperties: true },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const checks: Record<string, unknown> = {};
+      let ready = true;
+      for (const [name, check] of Object.entries(services.readiness)) {
+        try {
+          const result = await check();
+          checks[name] = result;
+          if (!result.ok) ready = false;
+        } catch (error) {
+          checks[name] = { ok: false, error: error instanceof Error ? error.message : String(error) };
+          ready = false;
+        }
+      }
+      reply.code(ready ? 200 : 503);
+      return { status: ready ? 'ready' : 'not-ready', checks };
+    },
+  );
+
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Public keys that verify the ActAs tokens the ledger signs',
+        response: { 200: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } } } },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return services.keys.publicJwks();
+    },
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import type { LedgerServices } from '../../../app/services.ts';
+import { providerGuard } from '../../auth.ts';
+import { problemResponses } from '../../problems.ts';
+
+/** GET /api/v1/provider: the calling provider's own configuration, as the ledger holds it. */
+export async function providerProfileRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  app.get(
+    '/api/v1/provider',
+    {
+      preHandler: providerGuard(services.accessTokens, services.providers),
+      schema: {
+        tags: ['provider'],
+        summary: 'The calling provider: name, return URLs and key ids as registered',
+        security: [{ actAs: [] }],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              providerId: { type: 'string' },
+              name: { type: 'string' },
+              returnUrls: { type: 'array', items: { type: 'string' } },
+              activeKeyIds: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          ...problemResponses(401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const p = await services.providers.get(request.providerId!);
+      return {
+        providerId: p.providerId,
+        name: p.name,
+        returnUrls: p.returnUrls,
+        activeKeyIds: Object.values(p.keys).filter((k) => !k.revoked).map((k) => k.kid),
+      };
+    },
+  );
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { AssertionRefusedError, CLIENT_ASSERTION_TYPE } from '../../../app/client-assertions.ts';
+import type { LedgerServices } from '../../../app/services.ts';
+import { HttpProblem, problemResponses } from '../../problems.ts';
+
+export const TOKEN_PATH = '/api/v1/token';
+
+/** POST /api/v1/token: RFC 7523 client assertion in, ActAs access token out. */
+export async function tokenRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  app.post(
+    TOKEN_PATH,
+    {
+      config: { rateLimit: { max: 300, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['provider'],
+        summary: 'Get an ActAs access token',
+        description:
+          'Client credentials with a private-key JWT (RFC 7523). The `client_assertion` is a JWT signed with ES256 or EdDSA ' +
+          'by one of the provider\'s registered keys: `iss` = `sub` = providerId, `aud` = this endpoint\'s absolute URL, ' +
+          '`exp` at most 5 minutes ahead, `iat`, and a `jti` that is never reused. Form-encoded or JSON body.',
+        body: {
+          type: 'object',
+          required: ['grant_type', 'client_assertion_type', 'client_assertion'],
+          properties: {
+            grant_type: { type: 'string', enum: ['client_credentials'] },
+            client_assertion_type: { type: 'string', enum: [CLIENT_ASSERTION_TYPE] },
+            client_assertion: { type: 'string', minLength: 1, maxLength: 8192 },
+            scope: { type: 'string', maxLength: 200 },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            description: 'ActAs token: a JWT (typ at+jwt, EdDSA) signed by the ledger; keys at /.well-known/jwks.json',
+            type: 'object',
+            required: ['access_token', 'token_type', 'expires_in'],
+            properties: {
+              access_token: { type: 'string' },
+              token_type: { type: 'string', enum: ['Bearer'] },
+              expires_in: { type: 'integer', description: 'seconds' },
+            },
+          },
+          ...problemResponses(400, 401, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { client_assertion: string };
+      let providerId: string;
+      try {
+        providerId = await services.clientAssertions.verify(body.client_assertion);
+      } catch (error) {
+        if (!(error instanceof AssertionRefusedError)) throw error;
+        request.log.info({ reason: error.reason }, 'client assertion refused');
+        if (error.reason === 'malformed') throw new HttpProblem('invalid-request', error.message, { reason: error.reason });
+        throw new HttpProblem('invalid-client', error.message, { reason: error.reason });
+      }
+      const { token, expiresIn } = await services.accessTokens.issue(providerId);
+      reply.header('cache-control', 'no-store');
+      return { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
+    },
+  );
+}

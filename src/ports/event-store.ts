@@ -1,0 +1,57 @@
+import type { NewEvent, RecordedEvent } from '../../events/envelope.ts';
+
+/**
+ * What an append expects of the stream before it:
+ * - `no-stream`: the stream must not exist;
+ * - `exists`: the stream must have at least one event;
+ * - `any`: no check;
+ * - a number: the revision of the stream's last event must be exactly this.
+ */
+export type ExpectedRevision = 'no-stream' | 'exists' | 'any' | number;
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream: pass it as the next expected revision. */
+  nextExpectedRevision: number;
+  /** Global position of the last appended event. */
+  position: number;
+}
+
+/** Raised when the stream is not at the expected revision. */
+export class WrongExpectedRevisionError extends Error {
+  override readonly name = 'WrongExpectedRevisionError';
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's current revision, or 'no-stream'. */
+    readonly actual: number | 'no-stream',
+  ) {
+    super(`stream ${streamName}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  }
+}
+
+export interface Subscription {
+  /** Stops delivery; resolves once the handler in flight (if any) has finished. */
+  close(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Deliver events strictly after this global position; 0 or undefined: from the start. */
+  after?: number;
+  /** Called when the handler throws; the subscription stops after it. */
+  onError?: (error: unknown) => void;
+}
+
+/** The append-only log of every stream. All adapters pass test/contract/event-store.contract.ts. */
+export interface EventStore {
+  /** Appends atomically, or throws WrongExpectedRevisionError. Same event ids again at the same expected revision: acknowledged, stored once. */
+  append(streamName: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** All events of one stream in revision order; empty when the stream does not exist. */
+  readStream(streamName: string): Promise<RecordedEvent[]>;
+  /** Events of the global log strictly after `after`, in position order, at most `limit`. */
+  readAll(options?: { after?: number; limit?: number }): Promise<RecordedEvent[]>;
+  /** Position of the last event in the global log (0 when empty). */
+  headPosition(): Promise<number>;
+  /** Delivers every event after `options.after`, then new ones as they are appended, one at a time, in order. */
+  subscribeToAll(options: SubscribeOptions, handler: (event: RecordedEvent) => Promise<void> | void): Subscription;
+  close(): Promise<void>;
+}

@@ -1,0 +1,86 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { loadConfig, type LedgerConfig } from '../../src/config.ts';
+import { buildLedger, type Ledger } from '../../src/app/composition.ts';
+import { createLogger } from '../../src/logger.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export function tempDir(prefix = 'ledger-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function testConfig(env: Record<string, string> = {}): LedgerConfig {
+  return loadConfig({ LEDGER_DATA_DIR: tempDir(), LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env });
+}
+
+/** A ledger on a fresh data dir, answering through app.inject. */
+export async function testLedger(env: Record<string, string> = {}): Promise<Ledger> {
+  const ledger = await buildLedger(testConfig(env), { logger: createLogger('silent') });
+  await ledger.app.ready();
+  return ledger;
+}
+
+export interface ProviderIdentity {
+  providerId: string;
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+  alg: 'ES256' | 'EdDSA';
+}
+
+export async function providerKeyPair(alg: 'ES256' | 'EdDSA' = 'ES256'): Promise<Omit<ProviderIdentity, 'providerId'>> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = `k-${randomUUID().slice(0, 8)}`;
+  const publicJwk = { ...(await exportJWK(publicKey)), kid };
+  return { kid, privateKey, publicJwk, alg };
+}
+
+/** A signed client assertion; `overrides` change claims or header for negative tests. */
+export async function clientAssertion(
+  id: ProviderIdentity,
+  audience: string,
+  overrides: { claims?: Record<string, unknown>; header?: Record<string, unknown>; iat?: number; exp?: number } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ ...overrides.claims })
+    .setProtectedHeader({ alg: id.alg, kid: id.kid, ...overrides.header })
+    .setIssuer(id.providerId)
+    .setSubject(id.providerId)
+    .setAudience(audience)
+    .setJti(randomUUID())
+    .setIssuedAt(overrides.iat ?? now)
+    .setExpirationTime(overrides.exp ?? now + 120)
+    .sign(id.privateKey);
+}
+
+/** Registers a provider through the admin API and returns its identity. */
+export async function registerProvider(
+  ledger: Ledger,
+  options: { name?: string; returnUrls?: string[]; alg?: 'ES256' | 'EdDSA' } = {},
+): Promise<ProviderIdentity> {
+  const pair = await providerKeyPair(options.alg);
+  const res = await ledger.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/providers',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    payload: { name: options.name ?? 'Test e-service', jwks: { keys: [pair.publicJwk] }, returnUrls: options.returnUrls ?? ['https://provider.example/return'] },
+  });
+  if (res.statusCode !== 201) throw new Error(`provider registration failed: ${res.statusCode} ${res.body}`);
+  return { ...pair, providerId: (res.json() as { providerId: string }).providerId };
+}
+
+/** An ActAs token for the provider, through the token endpoint. */
+export async function actAsToken(ledger: Ledger, id: ProviderIdentity): Promise<string> {
+  const assertion = await clientAssertion(id, `${ledger.services.config.publicUrl}/api/v1/token`);
+  const res = await ledger.app.inject({
+    method: 'POST',
+    url: '/api/v1/token',
+    payload: { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
+  });
+  if (res.statusCode !== 200) throw new Error(`token failed: ${res.statusCode} ${res.body}`);
+  return (res.json() as { access_token: string }).access_token;
+}
