@@ -14,6 +14,14 @@ import { ClientAssertions } from './client-assertions.ts';
 import { LedgerKeys } from './ledger-keys.ts';
 import { ProviderDirectory } from './providers.ts';
 import type { LedgerServices } from './services.ts';
+import { SqliteKeyVault } from '../adapters/sqlite/key-vault.ts';
+import { SqliteCitizenRegistry } from '../adapters/sqlite/citizen-registry.ts';
+import { SqliteSendLimiter } from '../adapters/sqlite/send-limiter.ts';
+import { OutboxNotifier } from '../adapters/notify/outbox.ts';
+import { actCodec } from './sealing.ts';
+import { Pseudonyms } from './pseudonyms.ts';
+import { ActService } from './acts.ts';
+import { seedTestPersons } from './test-persons.ts';
 
 export interface Ledger {
   services: LedgerServices;
@@ -53,6 +61,25 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
   const keys = options.inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
 
   const providers = new ProviderDirectory(eventStore);
+  const clock = () => new Date();
+  const keyVault = new SqliteKeyVault(db);
+  const codec = actCodec(keyVault);
+  const citizens = new SqliteCitizenRegistry(db);
+  const pseudonyms = new Pseudonyms(keys.secrets.pseudonymKey, citizens, config.homeCountry);
+  if (config.environment === 'simulator') await seedTestPersons(citizens, clock().toISOString());
+  const outbox = config.environment === 'simulator' && config.notifier === 'outbox' ? new OutboxNotifier(clock) : undefined;
+  if (!outbox) throw new Error(`notifier ${config.notifier} in the ${config.environment} environment is not available in this build; use the simulator environment with the outbox notifier`);
+  const acts = new ActService({
+    store: eventStore,
+    codec,
+    providers,
+    pseudonyms,
+    notifier: outbox,
+    sendLimiter: new SqliteSendLimiter(db),
+    verifierKey: keys.secrets.codeVerifierKey,
+    policy: { actLifetimeMs: config.actLifetimeMs, code: config.code, ...(config.defaultLoa ? { defaultLoa: config.defaultLoa } : {}) },
+    clock,
+  });
   const services: LedgerServices = {
     config,
     logger,
@@ -62,7 +89,13 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
     providers,
     accessTokens: new AccessTokens(keys, config.publicUrl, config.accessTokenTtlMs),
     clientAssertions: new ClientAssertions(providers, replayGuard, `${config.publicUrl}${TOKEN_PATH}`),
-    clock: () => new Date(),
+    keyVault,
+    actCodec: codec,
+    citizens,
+    pseudonyms,
+    acts,
+    outbox,
+    clock,
     readiness: {
       eventStore: async () => ({ ok: true, headPosition: await eventStore.headPosition() }),
     },

@@ -6,6 +6,13 @@ import type { AccessTokens } from './access-tokens.ts';
 import type { ClientAssertions } from './client-assertions.ts';
 import type { LedgerKeys } from './ledger-keys.ts';
 import type { ProviderDirectory } from './providers.ts';
+import type { ActEvent } from '../../events/act.ts';
+import type { CitizenRegistry } from '../ports/citizen-registry.ts';
+import type { KeyVault } from '../ports/key-vault.ts';
+import type { OutboxNotifier } from '../adapters/notify/outbox.ts';
+import type { ActService } from './acts.ts';
+import type { EventCodec } from './command-handler.ts';
+import type { Pseudonyms } from './pseudonyms.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -17,6 +24,14 @@ export interface LedgerServices {
   providers: ProviderDirectory;
   accessTokens: AccessTokens;
   clientAssertions: ClientAssertions;
+  keyVault: KeyVault;
+  /** Seals and unseals the personal fields of act events. */
+  actCodec: EventCodec<ActEvent>;
+  citizens: CitizenRegistry;
+  pseudonyms: Pseudonyms;
+  acts: ActService;
+  /** The simulated phones' messages (simulator environment with the outbox notifier only). */
+  outbox?: OutboxNotifier;
   /** The clock every command reads its time from. */
   clock: () => Date;
   /** Readiness checks by name; each resolves `ok: true` when that part answers, with figures beside it. */

@@ -10,13 +10,24 @@ import { healthRoutes } from './routes/health.ts';
 import { tokenRoutes } from './routes/provider/token.ts';
 import { adminProviderRoutes } from './routes/admin/providers.ts';
 import { providerProfileRoutes } from './routes/provider/profile.ts';
+import { actRoutes } from './routes/provider/acts.ts';
+import { adminCitizenRoutes } from './routes/admin/citizens.ts';
+import { simulatorPhoneRoutes } from './routes/simulator/phone.ts';
 import { openApiInfo } from './openapi-info.ts';
 
 /** A group of routes for one audience; each gets the services and nothing else. */
 export type RoutePlugin = FastifyPluginAsync<{ services: LedgerServices }>;
 
 /** Route groups added by later parts of the ledger (acts, authorization, public, citizen, ...). */
-export const routeGroups: RoutePlugin[] = [healthRoutes, tokenRoutes, providerProfileRoutes, adminProviderRoutes];
+export const routeGroups: RoutePlugin[] = [
+  healthRoutes,
+  tokenRoutes,
+  providerProfileRoutes,
+  actRoutes,
+  adminProviderRoutes,
+  adminCitizenRoutes,
+  simulatorPhoneRoutes,
+];
 
 /**
  * The HTTP edge: external plugins, then problem handling, then every audience's routes.

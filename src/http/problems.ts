@@ -7,6 +7,14 @@ import { DomainError, type DomainErrorCode } from '../../commands/errors.ts';
  */
 export const problemCatalog = {
   'invalid-request': { status: 400, title: 'The request is not valid' },
+  'invalid-document-hash': { status: 400, title: 'documentHash must be 64 lowercase hexadecimal characters (SHA-256)' },
+  'invalid-act-name': { status: 400, title: 'name must be 1 to 100 characters, without control characters' },
+  'invalid-act-description': { status: 400, title: 'description must be at most 300 characters, without control characters' },
+  'invalid-sepp': { status: 400, title: 'sepp must be a SePP string' },
+  'invalid-loa': { status: 400, title: 'loa must be low, substantial or high' },
+  'invalid-channel': { status: 400, title: 'channel must be sms or mobile-key' },
+  'invalid-code-hash': { status: 400, title: 'codeSha512 must be 128 lowercase hexadecimal characters' },
+  'invalid-idempotency-key': { status: 400, title: 'Idempotency-Key must be 1 to 200 visible ASCII characters' },
   'invalid-client': { status: 401, title: 'The client could not be authenticated' },
   unauthorized: { status: 401, title: 'Authentication is required' },
   'invalid-token': { status: 401, title: 'The access token is not valid' },
@@ -81,6 +89,17 @@ const domainToProblem: Record<DomainErrorCode, ProblemName> = {
   forbidden: 'forbidden',
 };
 
+/** Body fields whose validation failures have a problem type of their own. */
+const fieldProblems: Record<string, ProblemName> = {
+  documentHash: 'invalid-document-hash',
+  name: 'invalid-act-name',
+  description: 'invalid-act-description',
+  sepp: 'invalid-sepp',
+  loa: 'invalid-loa',
+  channel: 'invalid-channel',
+  codeSha512: 'invalid-code-hash',
+};
+
 /** Maps every error once, here, to application/problem+json. */
 export function registerProblemHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
@@ -91,7 +110,10 @@ export function registerProblemHandling(app: FastifyInstance): void {
     if (error instanceof DomainError) return sendProblem(reply, domainToProblem[error.code], error.message, error.details);
     const fe = error as FastifyError & { validation?: Array<{ instancePath?: string; message?: string; params?: unknown }>; validationContext?: string };
     if (fe.validation) {
-      return sendProblem(reply, 'invalid-request', fe.message, {
+      const first = fe.validation[0] as { instancePath?: string; params?: { missingProperty?: string } } | undefined;
+      const field = first?.instancePath?.split('/')[1] ?? first?.params?.missingProperty;
+      const specific = field && fe.validationContext === 'body' ? fieldProblems[field] : undefined;
+      return sendProblem(reply, specific ?? 'invalid-request', fe.message, {
         errors: fe.validation.map((v) => ({ in: fe.validationContext, pointer: v.instancePath || '/', message: v.message })),
       });
     }

@@ -84,3 +84,14 @@ export async function actAsToken(ledger: Ledger, id: ProviderIdentity): Promise<
   if (res.statusCode !== 200) throw new Error(`token failed: ${res.statusCode} ${res.body}`);
   return (res.json() as { access_token: string }).access_token;
 }
+
+/** The SePP a provider knows a person by, through the admin API. */
+export async function seppOf(ledger: Ledger, aifo: string, providerId: string): Promise<string> {
+  const res = await ledger.app.inject({
+    method: 'GET',
+    url: `/api/v1/admin/citizens/${encodeURIComponent(aifo)}/sepp?providerId=${encodeURIComponent(providerId)}`,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  if (res.statusCode !== 200) throw new Error(`sepp lookup failed: ${res.statusCode} ${res.body}`);
+  return (res.json() as { sepp: string }).sepp;
+}

@@ -1,0 +1,293 @@
+import type {
+  ActEvent,
+  AuthenticationOutcome,
+  AuthorizationMethod,
+  CodeChannel,
+  FailureReason,
+  Gateway,
+  Loa,
+} from '../events/act.ts';
+import type { Decider } from './decider.ts';
+import { refuse } from './errors.ts';
+import { hexEquals } from './constant-time.ts';
+
+export type ActStatus = 'none' | 'pending' | 'authorized' | 'failed';
+
+export interface CodeState {
+  channel: CodeChannel;
+  verifier: string;
+  expiresAt: string;
+  superseded: boolean;
+  used: boolean;
+}
+
+export interface ActState {
+  status: ActStatus;
+  actId: string;
+  providerId: string;
+  providerName: string;
+  /** Absent once the act's data key is destroyed (retention). */
+  sepp?: string;
+  aifo?: string;
+  documentHash?: string;
+  name?: string;
+  description?: string;
+  methods: AuthorizationMethod[];
+  loa: Loa | null;
+  gateway: Gateway;
+  requestDigest: string;
+  registeredAt: string;
+  expiresAt: string;
+  attemptsLeft: number;
+  codes: Record<string, CodeState>;
+  currentCodeId?: string;
+  authentication?: { authenticationId: string; redirectUri: string; loa: Loa | null; gateway: Gateway; completed: boolean };
+  method?: AuthorizationMethod;
+  authorizedAt?: string;
+  failure?: { reason: FailureReason; failedAt: string };
+}
+
+export type ActCommand =
+  | {
+      type: 'RegisterAct';
+      actId: string;
+      providerId: string;
+      providerName: string;
+      sepp: string;
+      aifo: string;
+      documentHash: string;
+      name: string;
+      description: string;
+      loa: Loa | null;
+      gateway: Gateway;
+      methods: AuthorizationMethod[];
+      requestDigest: string;
+      attemptsAllowed: number;
+      now: string;
+      expiresAt: string;
+    }
+  | { type: 'IssueCode'; providerId: string; codeId: string; channel: CodeChannel; verifier: string; destinationHint: string; now: string; expiresAt: string }
+  | { type: 'RecordCodeDeliveryFailure'; codeId: string; reason: string; now: string }
+  | { type: 'VerifyCode'; providerId: string; codeId: string; verifier: string; now: string }
+  | { type: 'RequestAuthentication'; providerId: string; authenticationId: string; redirectUri: string; loa: Loa | null; now: string }
+  | {
+      type: 'CompleteAuthentication';
+      authenticationId: string;
+      outcome: AuthenticationOutcome;
+      /** AIFO behind the authorization SeP's BSI of the person who authenticated. */
+      aifo: string | null;
+      identity: string | null;
+      loaAchieved: Loa | null;
+      means: string | null;
+      now: string;
+    }
+  | { type: 'ExpireAct'; now: string };
+
+const LOA_RANK: Record<Loa, number> = { low: 1, substantial: 2, high: 3 };
+
+/** True when `achieved` meets `required` (no requirement: anything does). */
+export function loaSatisfies(achieved: Loa | null, required: Loa | null): boolean {
+  if (!required) return true;
+  return achieved !== null && LOA_RANK[achieved] >= LOA_RANK[required];
+}
+
+const isPast = (now: string, at: string) => Date.parse(now) >= Date.parse(at);
+
+export const actDecider: Decider<ActState, ActCommand, ActEvent> = {
+  initialState: () => ({
+    status: 'none',
+    actId: '',
+    providerId: '',
+    providerName: '',
+    methods: [],
+    loa: null,
+    gateway: 'national',
+    requestDigest: '',
+    registeredAt: '',
+    expiresAt: '',
+    attemptsLeft: 0,
+    codes: {},
+  }),
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'ActRegistered': {
+        const d = event.data;
+        return {
+          ...state,
+          status: 'pending',
+          actId: d.actId,
+          providerId: d.providerId,
+          providerName: d.providerName,
+          ...(d.sepp !== undefined ? { sepp: d.sepp } : {}),
+          ...(d.aifo !== undefined ? { aifo: d.aifo } : {}),
+          ...(d.documentHash !== undefined ? { documentHash: d.documentHash } : {}),
+          ...(d.name !== undefined ? { name: d.name } : {}),
+          ...(d.description !== undefined ? { description: d.description } : {}),
+          methods: d.methods,
+          loa: d.loa,
+          gateway: d.gateway,
+          requestDigest: d.requestDigest,
+          registeredAt: d.registeredAt,
+          expiresAt: d.expiresAt,
+          attemptsLeft: d.attemptsAllowed,
+        };
+      }
+      case 'CodeIssued': {
+        const codes = Object.fromEntries(Object.entries(state.codes).map(([id, c]) => [id, { ...c, superseded: true }]));
+        codes[event.data.codeId] = { channel: event.data.channel, verifier: event.data.verifier, expiresAt: event.data.expiresAt, superseded: false, used: false };
+        return { ...state, codes, currentCodeId: event.data.codeId };
+      }
+      case 'CodeDeliveryFailed': {
+        const code = state.codes[event.data.codeId];
+        return code ? { ...state, codes: { ...state.codes, [event.data.codeId]: { ...code, superseded: true } } } : state;
+      }
+      case 'CodeAttempted': {
+        const code = state.codes[event.data.codeId];
+        const codes = code && event.data.outcome === 'matched' ? { ...state.codes, [event.data.codeId]: { ...code, used: true } } : state.codes;
+        return { ...state, codes, attemptsLeft: event.data.attemptsLeft };
+      }
+      case 'AuthenticationRequested':
+        return {
+          ...state,
+          authentication: {
+            authenticationId: event.data.authenticationId,
+            redirectUri: event.data.redirectUri,
+            loa: event.data.loa,
+            gateway: event.data.gateway,
+            completed: false,
+          },
+        };
+      case 'AuthenticationCompleted':
+        return state.authentication ? { ...state, authentication: { ...state.authentication, completed: true } } : state;
+      case 'ActAuthorized':
+        return { ...state, status: 'authorized', method: event.data.method, authorizedAt: event.data.authorizedAt };
+      case 'ActAuthorizationFailed':
+        return { ...state, status: 'failed', failure: { reason: event.data.reason, failedAt: event.data.failedAt } };
+    }
+  },
+
+  decide(command, state) {
+    if (command.type === 'RegisterAct') {
+      if (state.status !== 'none') refuse('conflict', 'an act with this id already exists');
+      const { type: _t, now, ...rest } = command;
+      return [{ type: 'ActRegistered', data: { ...rest, registeredAt: now } }];
+    }
+    if (state.status === 'none') refuse('not-found', 'act not found');
+    // Another provider's act does not exist, as far as the caller can tell.
+    if ('providerId' in command && command.providerId !== state.providerId) refuse('not-found', 'act not found');
+
+    if (command.type === 'ExpireAct') {
+      return state.status === 'pending' && isPast(command.now, state.expiresAt)
+        ? [{ type: 'ActAuthorizationFailed', data: { reason: 'expired', failedAt: command.now } }]
+        : [];
+    }
+    if (command.type === 'RecordCodeDeliveryFailure') {
+      const code = state.codes[command.codeId];
+      if (!code) refuse('code-unknown', 'no such code for this act');
+      return [{ type: 'CodeDeliveryFailed', data: { codeId: command.codeId, channel: code.channel, reason: command.reason, failedAt: command.now } }];
+    }
+    if (command.type === 'VerifyCode') return decideVerification(command, state);
+
+    assertPending(state, command.now);
+    switch (command.type) {
+      case 'IssueCode':
+        if (!state.methods.includes(command.channel)) {
+          refuse('channel-unavailable', `channel ${command.channel} is not available for this citizen`, { available: state.methods });
+        }
+        return [
+          {
+            type: 'CodeIssued',
+            data: {
+              codeId: command.codeId,
+              channel: command.channel,
+              verifier: command.verifier,
+              issuedAt: command.now,
+              expiresAt: command.expiresAt,
+              destinationHint: command.destinationHint,
+            },
+          },
+        ];
+      case 'RequestAuthentication':
+        return [
+          {
+            type: 'AuthenticationRequested',
+            data: {
+              authenticationId: command.authenticationId,
+              gateway: state.gateway,
+              // The international gateway ignores any LoA the provider asked for.
+              loa: state.gateway === 'international' ? null : command.loa,
+              forceAuth: true,
+              redirectUri: command.redirectUri,
+              requestedAt: command.now,
+            },
+          },
+        ];
+      case 'CompleteAuthentication':
+        return decideAuthentication(command, state);
+    }
+  },
+};
+
+function assertPending(state: ActState, now: string): void {
+  if (state.status !== 'pending') refuse('act-not-pending', `the act is ${state.status}`, { status: state.status, ...(state.failure ? { reason: state.failure.reason } : {}) });
+  if (isPast(now, state.expiresAt)) refuse('act-not-pending', 'the act has expired', { status: 'failed', reason: 'expired' });
+}
+
+function decideVerification(command: Extract<ActCommand, { type: 'VerifyCode' }>, state: ActState): ActEvent[] {
+  const code = state.codes[command.codeId];
+  if (!code) refuse('code-unknown', 'no such code for this act');
+  // Attempts exhausted: the act is locked; answer without recording more.
+  if (state.status === 'failed' && state.failure?.reason === 'attempts-exhausted') return [];
+  assertPending(state, command.now);
+  const attempt = (outcome: 'matched' | 'mismatch' | 'expired' | 'superseded', attemptsLeft: number): ActEvent => ({
+    type: 'CodeAttempted',
+    data: { codeId: command.codeId, outcome, attemptsLeft, attemptedAt: command.now },
+  });
+  if (code.used) refuse('act-not-pending', 'this code has been used');
+  if (code.superseded) return [attempt('superseded', state.attemptsLeft)];
+  if (isPast(command.now, code.expiresAt)) return [attempt('expired', state.attemptsLeft)];
+  if (hexEquals(command.verifier, code.verifier)) {
+    return [attempt('matched', state.attemptsLeft), { type: 'ActAuthorized', data: { method: code.channel, loa: null, authorizedAt: command.now } }];
+  }
+  const left = state.attemptsLeft - 1;
+  const events = [attempt('mismatch', left)];
+  if (left <= 0) events.push({ type: 'ActAuthorizationFailed', data: { reason: 'attempts-exhausted', failedAt: command.now } });
+  return events;
+}
+
+function decideAuthentication(command: Extract<ActCommand, { type: 'CompleteAuthentication' }>, state: ActState): ActEvent[] {
+  const auth = state.authentication;
+  if (!auth || auth.authenticationId !== command.authenticationId || auth.completed) {
+    refuse('conflict', 'this authentication was not requested for the act, or has already completed');
+  }
+  const completed: ActEvent = {
+    type: 'AuthenticationCompleted',
+    data: {
+      authenticationId: command.authenticationId,
+      outcome: command.outcome,
+      loaAchieved: command.loaAchieved,
+      means: command.means,
+      completedAt: command.now,
+      ...(command.identity ? { identity: command.identity } : {}),
+      ...(command.aifo ? { aifo: command.aifo } : {}),
+    },
+  };
+  const fail = (reason: FailureReason): ActEvent[] => [completed, { type: 'ActAuthorizationFailed', data: { reason, failedAt: command.now } }];
+  if (command.outcome !== 'authenticated') return fail('cancelled');
+  if (!command.aifo || command.aifo !== state.aifo) return fail('identity-mismatch');
+  if (!loaSatisfies(command.loaAchieved, auth.loa)) return fail('loa-too-low');
+  return [completed, { type: 'ActAuthorized', data: { method: 'authentication', loa: command.loaAchieved, authorizedAt: command.now } }];
+}
+
+/** What the verification endpoint answers, derived from the events a VerifyCode command produced. */
+export function verificationResult(
+  events: ActEvent[],
+  state: ActState,
+): 'authorized' | 'mismatch' | 'expired' | 'superseded' | 'locked' {
+  if (state.status === 'authorized') return 'authorized';
+  const attempted = events.find((e) => e.type === 'CodeAttempted');
+  if (!attempted) return 'locked';
+  const outcome = attempted.data.outcome;
+  return outcome === 'matched' ? 'authorized' : outcome;
+}

@@ -1,0 +1,93 @@
+import type { DomainEvent } from './envelope.ts';
+
+export type AuthorizationMethod = 'authentication' | 'sms' | 'mobile-key';
+export type CodeChannel = 'sms' | 'mobile-key';
+export type Loa = 'low' | 'substantial' | 'high';
+export type Gateway = 'national' | 'international';
+export type FailureReason = 'identity-mismatch' | 'attempts-exhausted' | 'expired' | 'cancelled' | 'loa-too-low';
+export type AuthenticationOutcome = 'authenticated' | 'cancelled' | 'failed';
+
+/** Fields that identify a person or a document. They travel sealed (encrypted with the act's data key). */
+export interface ActRegisteredSealed {
+  sepp: string;
+  aifo: string;
+  documentHash: string;
+  name: string;
+  description: string;
+}
+
+export type ActEvent =
+  | DomainEvent<
+      'ActRegistered',
+      {
+        actId: string;
+        providerId: string;
+        providerName: string;
+        methods: AuthorizationMethod[];
+        /** LoA the provider asked for (none for a foreign SePP: ignored by the international gateway). */
+        loa: Loa | null;
+        gateway: Gateway;
+        /** HMAC of the registration request, so a repeated Idempotency-Key can tell same body from different. */
+        requestDigest: string;
+        attemptsAllowed: number;
+        registeredAt: string;
+        expiresAt: string;
+      } & Partial<ActRegisteredSealed>
+    >
+  | DomainEvent<
+      'AuthenticationRequested',
+      { authenticationId: string; gateway: Gateway; loa: Loa | null; forceAuth: true; redirectUri: string; requestedAt: string }
+    >
+  | DomainEvent<
+      'AuthenticationCompleted',
+      {
+        authenticationId: string;
+        outcome: AuthenticationOutcome;
+        loaAchieved: Loa | null;
+        means: string | null;
+        completedAt: string;
+        /** The authorization SeP's BSI of whoever authenticated, and the AIFO behind it (sealed). */
+        identity?: string;
+        aifo?: string;
+      }
+    >
+  | DomainEvent<
+      'CodeIssued',
+      {
+        codeId: string;
+        channel: CodeChannel;
+        /** HMAC-SHA-256(server secret, codeSha512): the only form of the code the ledger keeps. */
+        verifier: string;
+        issuedAt: string;
+        expiresAt: string;
+        /** Where it went, masked (sealed): "+420 *** *** 123" or a device label. */
+        destinationHint?: string;
+      }
+    >
+  | DomainEvent<'CodeDeliveryFailed', { codeId: string; channel: CodeChannel; reason: string; failedAt: string }>
+  | DomainEvent<
+      'CodeAttempted',
+      { codeId: string; outcome: 'matched' | 'mismatch' | 'expired' | 'superseded'; attemptsLeft: number; attemptedAt: string }
+    >
+  | DomainEvent<'ActAuthorized', { method: AuthorizationMethod; loa: Loa | null; authorizedAt: string }>
+  | DomainEvent<'ActAuthorizationFailed', { reason: FailureReason; failedAt: string }>;
+
+export type ActEventType = ActEvent['type'];
+
+/** Per event type, the data fields that are sealed before the event is stored. */
+export const sealedFields: Partial<Record<ActEventType, readonly string[]>> = {
+  ActRegistered: ['sepp', 'aifo', 'documentHash', 'name', 'description'],
+  AuthenticationCompleted: ['identity', 'aifo'],
+  CodeIssued: ['destinationHint'],
+};
+
+export const actEventTypes: readonly ActEventType[] = [
+  'ActRegistered',
+  'AuthenticationRequested',
+  'AuthenticationCompleted',
+  'CodeIssued',
+  'CodeDeliveryFailed',
+  'CodeAttempted',
+  'ActAuthorized',
+  'ActAuthorizationFailed',
+];

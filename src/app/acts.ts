@@ -1,0 +1,238 @@
+import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
+import { streamNames } from '../../events/envelope.ts';
+import type { ActEvent, AuthorizationMethod, CodeChannel, Loa } from '../../events/act.ts';
+import { actDecider, verificationResult, type ActCommand, type ActState } from '../../commands/act.ts';
+import { DomainError, refuse } from '../../commands/errors.ts';
+import type { EventStore } from '../ports/event-store.ts';
+import type { Notifier } from '../ports/notifier.ts';
+import type { SendLimiter } from '../ports/send-limiter.ts';
+import type { Citizen } from '../ports/citizen-registry.ts';
+import { handleCommand, loadState, type CommandContext, type EventCodec } from './command-handler.ts';
+import { uuidFromName } from './ids.ts';
+import { providerSector, type Pseudonyms } from './pseudonyms.ts';
+import type { ProviderDirectory } from './providers.ts';
+
+export interface ActPolicy {
+  actLifetimeMs: number;
+  defaultLoa?: Loa;
+  code: { length: number; ttlMs: number; attempts: number; sendsPerHour: number };
+}
+
+export interface RegisterActInput {
+  sepp: string;
+  documentHash: string;
+  name: string;
+  description: string;
+  loa?: Loa;
+}
+
+/** What a provider sees of its act. */
+export interface ActView {
+  actId: string;
+  status: 'pending' | 'authorized' | 'failed';
+  methods: AuthorizationMethod[];
+  expiresAt: string;
+  registeredAt: string;
+  method?: AuthorizationMethod;
+  authorizedAt?: string;
+  failure?: { reason: string; failedAt: string };
+}
+
+export interface ActServiceDeps {
+  store: EventStore;
+  codec: EventCodec<ActEvent>;
+  providers: ProviderDirectory;
+  pseudonyms: Pseudonyms;
+  notifier: Notifier;
+  sendLimiter: SendLimiter;
+  /** Keys the verifiers and request digests; never leaves the ledger. */
+  verifierKey: Buffer;
+  policy: ActPolicy;
+  clock: () => Date;
+}
+
+/** The defined way of hashing a code (published in the OpenAPI description). */
+export const codeHashes = (actId: string, code: string) => ({
+  codeSha256: createHash('sha256').update(`${actId}:${code}`, 'utf8').digest('hex'),
+  codeSha512: createHash('sha512').update(`${actId}:${code}`, 'utf8').digest('hex'),
+});
+
+/**
+ * Acts: registration, codes and results. Each call reads the act stream, lets the decider rule,
+ * and appends; a pending act past its lifetime is failed as `expired` first, lazily.
+ */
+export class ActService {
+  constructor(private readonly deps: ActServiceDeps) {}
+
+  private context(actor: string, correlationId?: string, idempotencyKey?: string): CommandContext {
+    return { actor, now: this.deps.clock().toISOString(), ...(correlationId ? { correlationId } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) };
+  }
+
+  private run(actId: string, command: ActCommand, context: CommandContext) {
+    return handleCommand(this.deps.store, streamNames.act(actId), actDecider, command, context, this.deps.codec);
+  }
+
+  /** Registers an act; with an Idempotency-Key, the same body gives the same act and a different body a conflict. */
+  async register(
+    providerId: string,
+    input: RegisterActInput,
+    options: { idempotencyKey?: string; correlationId?: string } = {},
+  ): Promise<{ act: ActView; replayed: boolean; citizen: Citizen }> {
+    const { providers, pseudonyms, policy, clock } = this.deps;
+    const provider = await providers.get(providerId);
+    const citizen = await pseudonyms.resolve(providerSector(providerId), input.sepp);
+    if (!citizen) refuse('sepp-unknown', 'this SePP does not identify a citizen known to this provider');
+    const requestDigest = this.digest(JSON.stringify([providerId, input.sepp, input.documentHash, input.name, input.description, input.loa ?? null]));
+    const actId = options.idempotencyKey ? uuidFromName(`act:${providerId}:${options.idempotencyKey}`) : randomUUID();
+
+    if (options.idempotencyKey) {
+      const { state } = await this.load(actId);
+      if (state.status !== 'none') return { act: this.sameRequest(state, requestDigest), replayed: true, citizen };
+    }
+    const foreign = pseudonyms.parse(input.sepp).foreign;
+    const now = clock();
+    const command: ActCommand = {
+      type: 'RegisterAct',
+      actId,
+      providerId,
+      providerName: provider.name,
+      sepp: input.sepp,
+      aifo: citizen.aifo,
+      documentHash: input.documentHash,
+      name: input.name,
+      description: input.description,
+      loa: foreign ? null : (input.loa ?? policy.defaultLoa ?? null),
+      gateway: foreign ? 'international' : 'national',
+      methods: methodsFor(citizen),
+      requestDigest,
+      attemptsAllowed: policy.code.attempts,
+      now: now.toISOString(),
+      expiresAt: new Date(now.getTime() + policy.actLifetimeMs).toISOString(),
+    };
+    try {
+      const { state } = await this.run(actId, command, this.context(providerId, options.correlationId, options.idempotencyKey));
+      return { act: view(state), replayed: false, citizen };
+    } catch (error) {
+      // Two requests with the same key at once: the loser answers like a repeat.
+      if (options.idempotencyKey && error instanceof DomainError && error.code === 'conflict') {
+        const { state } = await this.load(actId);
+        return { act: this.sameRequest(state, requestDigest), replayed: true, citizen };
+      }
+      throw error;
+    }
+  }
+
+  private sameRequest(state: ActState, requestDigest: string): ActView {
+    if (state.requestDigest !== requestDigest) refuse('idempotency-key-reused', 'this Idempotency-Key was used for a different act');
+    return view(state);
+  }
+
+  /** The act as its provider sees it (read-your-writes: straight from the stream). */
+  async get(providerId: string, actId: string): Promise<ActView> {
+    const state = await this.current(providerId, actId);
+    return view(state);
+  }
+
+  /** Creates a code, records its verifier, delivers it, and answers its SHA-256 of the defined way. */
+  async issueCode(providerId: string, actId: string, channel: CodeChannel, correlationId?: string) {
+    const { policy, clock, pseudonyms, sendLimiter, notifier } = this.deps;
+    const state = await this.current(providerId, actId);
+    if (state.status !== 'pending') refuse('act-not-pending', `the act is ${state.status}`, { status: state.status, ...(state.failure ? { reason: state.failure.reason } : {}) });
+    if (!state.methods.includes(channel)) refuse('channel-unavailable', `channel ${channel} is not available for this citizen`, { available: state.methods });
+    const citizen = state.aifo ? await pseudonyms.citizen(state.aifo) : undefined;
+    if (!citizen) refuse('act-not-pending', 'the citizen of this act is no longer known');
+    const to = channel === 'sms' ? citizen.phone : citizen.mobileKeys[0]?.deviceId;
+    if (!to) refuse('channel-unavailable', `channel ${channel} is not available for this citizen`, { available: state.methods });
+
+    const now = clock();
+    const allowed = await sendLimiter.tryAcquire(this.digest(`sends:${citizen.aifo}`), policy.code.sendsPerHour, 3600_000, now.getTime());
+    if (!allowed) refuse('code-rate-limited', 'too many codes were sent to this citizen in the last hour');
+
+    const code = String(randomInt(0, 10 ** policy.code.length)).padStart(policy.code.length, '0');
+    const codeId = randomUUID();
+    const { codeSha256, codeSha512 } = codeHashes(actId, code);
+    const expiresAt = new Date(now.getTime() + policy.code.ttlMs).toISOString();
+    const issued = await this.run(
+      actId,
+      {
+        type: 'IssueCode',
+        providerId,
+        codeId,
+        channel,
+        verifier: this.digest(codeSha512),
+        destinationHint: channel === 'sms' ? maskPhone(to) : (citizen.mobileKeys[0]?.label ?? 'Mobile Key'),
+        now: now.toISOString(),
+        expiresAt,
+      },
+      this.context(providerId, correlationId),
+    );
+    try {
+      await notifier.send({ channel, aifo: citizen.aifo, to, code, text: codeText(state, code, policy.code.ttlMs) });
+    } catch (error) {
+      await this.run(actId, { type: 'RecordCodeDeliveryFailure', codeId, reason: error instanceof Error ? error.message.slice(0, 200) : 'delivery failed', now: clock().toISOString() }, this.context('system:notifier', correlationId));
+      throw new DomainError('channel-unavailable', 'the code could not be delivered; try again or use another method', { deliveryFailed: true });
+    }
+    return { codeId, codeSha256, expiresAt, attemptsLeft: issued.state.attemptsLeft };
+  }
+
+  /** Compares the provider's SHA-512 of the code with the stored verifier; single use, bounded attempts. */
+  async verifyCode(providerId: string, actId: string, codeId: string, codeSha512: string, correlationId?: string) {
+    await this.current(providerId, actId);
+    const { events, state } = await this.run(
+      actId,
+      { type: 'VerifyCode', providerId, codeId, verifier: this.digest(codeSha512), now: this.deps.clock().toISOString() },
+      this.context(providerId, correlationId),
+    );
+    return { result: verificationResult(events, state), attemptsLeft: state.attemptsLeft, status: state.status as ActView['status'] };
+  }
+
+  /** Fails the act as expired when its lifetime has passed (idempotent). */
+  async expire(actId: string): Promise<ActState> {
+    return (await this.run(actId, { type: 'ExpireAct', now: this.deps.clock().toISOString() }, this.context('system:expiry'))).state;
+  }
+
+  /** The act's state for the calling provider, expired first when due; another provider's act is not found. */
+  private async current(providerId: string, actId: string): Promise<ActState> {
+    let { state } = await this.load(actId);
+    if (state.status === 'none' || state.providerId !== providerId) refuse('not-found', 'act not found');
+    if (state.status === 'pending' && Date.parse(state.expiresAt) <= this.deps.clock().getTime()) state = await this.expire(actId);
+    return state;
+  }
+
+  async load(actId: string): Promise<{ state: ActState; revision: number }> {
+    return loadState(this.deps.store, streamNames.act(actId), actDecider, this.deps.codec);
+  }
+
+  private digest(value: string): string {
+    return createHmac('sha256', this.deps.verifierKey).update(value).digest('hex');
+  }
+}
+
+function methodsFor(citizen: Citizen): AuthorizationMethod[] {
+  const methods: AuthorizationMethod[] = ['authentication'];
+  if (citizen.phone && citizen.phoneVerified && citizen.phoneAllowed) methods.push('sms');
+  if (citizen.mobileKeys.length > 0) methods.push('mobile-key');
+  return methods;
+}
+
+export function view(state: ActState): ActView {
+  return {
+    actId: state.actId,
+    status: state.status as ActView['status'],
+    methods: state.methods,
+    expiresAt: state.expiresAt,
+    registeredAt: state.registeredAt,
+    ...(state.method ? { method: state.method } : {}),
+    ...(state.authorizedAt ? { authorizedAt: state.authorizedAt } : {}),
+    ...(state.failure ? { failure: state.failure } : {}),
+  };
+}
+
+function maskPhone(phone: string): string {
+  return phone.length <= 3 ? '***' : `${phone.slice(0, 4)} *** *** ${phone.slice(-3)}`;
+}
+
+function codeText(state: ActState, code: string, ttlMs: number): string {
+  const minutes = Math.round(ttlMs / 60_000);
+  return `${state.providerName} asks you to authorize the act "${state.name ?? ''}". Code: ${code}. Valid ${minutes} min. Never share this code.`;
+}

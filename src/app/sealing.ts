@@ -1,0 +1,75 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { RecordedEvent } from '../../events/envelope.ts';
+import { sealedFields, type ActEvent } from '../../events/act.ts';
+import type { KeyVault } from '../ports/key-vault.ts';
+import type { EventCodec } from './command-handler.ts';
+
+/** The encrypted part of an event: AES-256-GCM over the JSON of its personal fields. */
+export interface SealedPart {
+  alg: 'A256GCM';
+  iv: string;
+  ct: string;
+  tag: string;
+}
+
+const aad = (streamName: string, type: string) => Buffer.from(`${streamName}|${type}`);
+
+export function seal(key: Buffer, streamName: string, type: string, fields: Record<string, unknown>): SealedPart {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(aad(streamName, type));
+  const ct = Buffer.concat([cipher.update(JSON.stringify(fields), 'utf8'), cipher.final()]);
+  return { alg: 'A256GCM', iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+}
+
+export function unseal(key: Buffer, streamName: string, type: string, part: SealedPart): Record<string, unknown> {
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(part.iv, 'base64'));
+  decipher.setAAD(aad(streamName, type));
+  decipher.setAuthTag(Buffer.from(part.tag, 'base64'));
+  const plain = Buffer.concat([decipher.update(Buffer.from(part.ct, 'base64')), decipher.final()]);
+  return JSON.parse(plain.toString('utf8')) as Record<string, unknown>;
+}
+
+const actIdOf = (streamName: string) => streamName.slice('act-'.length);
+
+/**
+ * The act family's codec: personal fields leave for the store sealed with the act's data key and
+ * come back unsealed. When the key is gone (retention), they simply do not come back.
+ */
+export function actCodec(vault: KeyVault): EventCodec<ActEvent> & { decodeRecorded(r: RecordedEvent): Promise<RecordedEvent> } {
+  const keyFor = async (actId: string, create: boolean) => {
+    if (create) return vault.create(actId);
+    return vault.get(actId);
+  };
+
+  const decodeRecorded = async (r: RecordedEvent): Promise<RecordedEvent> => {
+    const part = r.data.sealed as SealedPart | undefined;
+    if (!part) return r;
+    const { sealed: _s, ...rest } = r.data;
+    const key = await keyFor(actIdOf(r.streamName), false);
+    if (!key) return { ...r, data: { ...rest, erased: true } };
+    return { ...r, data: { ...rest, ...unseal(key, r.streamName, r.type, part) } };
+  };
+
+  return {
+    decodeRecorded,
+    async decode(r) {
+      const { type, data } = await decodeRecorded(r);
+      return { type, data } as unknown as ActEvent;
+    },
+    async encode(event, streamName) {
+      const fields = sealedFields[event.type];
+      const data = { ...(event.data as Record<string, unknown>) };
+      if (!fields) return { type: event.type, data };
+      const personal: Record<string, unknown> = {};
+      for (const f of fields) {
+        if (data[f] !== undefined) personal[f] = data[f];
+        delete data[f];
+      }
+      if (Object.keys(personal).length === 0) return { type: event.type, data };
+      const key = await keyFor(actIdOf(streamName), event.type === 'ActRegistered');
+      if (!key) throw new Error('the act\'s data key is gone; nothing personal can be recorded for it');
+      return { type: event.type, data: { ...data, sealed: seal(key, streamName, event.type, personal) } };
+    },
+  };
+}

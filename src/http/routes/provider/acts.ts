@@ -1,0 +1,199 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Loa } from '../../../../events/act.ts';
+import type { LedgerServices } from '../../../app/services.ts';
+import { providerGuard } from '../../auth.ts';
+import { HttpProblem, problemResponses } from '../../problems.ts';
+
+const CONTROL = /\p{Cc}/u;
+
+const actView = {
+  type: 'object',
+  required: ['actId', 'status'],
+  properties: {
+    actId: { type: 'string', format: 'uuid' },
+    status: { type: 'string', enum: ['pending', 'authorized', 'failed'] },
+    method: { type: 'string', enum: ['authentication', 'sms', 'mobile-key'] },
+    authorizedAt: { type: 'string', format: 'date-time' },
+    failure: {
+      type: 'object',
+      properties: {
+        reason: { type: 'string', enum: ['identity-mismatch', 'attempts-exhausted', 'expired', 'cancelled', 'loa-too-low'] },
+        failedAt: { type: 'string', format: 'date-time' },
+      },
+    },
+    methods: { type: 'array', items: { type: 'string', enum: ['authentication', 'sms', 'mobile-key'] } },
+    registeredAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const actParams = {
+  type: 'object',
+  required: ['actId'],
+  properties: { actId: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } },
+} as const;
+
+/** Provider API for acts: register, read the result, request a code, confirm it. */
+export async function actRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  app.addHook('preHandler', providerGuard(services.accessTokens, services.providers));
+  const security = [{ actAs: [] }];
+  const providerOf = (request: FastifyRequest) => request.providerId!;
+
+  app.post(
+    '/api/v1/acts',
+    {
+      schema: {
+        tags: ['provider'],
+        summary: 'Register a digital act for a citizen',
+        description:
+          'Stores the act and answers the authorization methods available to that citizen. With an `Idempotency-Key` header, ' +
+          'the same body answers the same act again (header `Idempotent-Replayed: true`); a different body is refused with 409.',
+        security,
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', description: '1-200 visible ASCII characters' } } },
+        body: {
+          type: 'object',
+          required: ['sepp', 'documentHash', 'name'],
+          properties: {
+            sepp: { type: 'string', minLength: 1, maxLength: 200, description: 'The SePP (BSI) this provider knows the citizen by; foreign persons carry an eIDAS prefix XX/CZ/' },
+            documentHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the document, lowercase hex' },
+            name: { type: 'string', minLength: 1, maxLength: 100, description: 'Name of the act, 1-100 characters (trimmed)' },
+            description: { type: 'string', maxLength: 300, default: '', description: 'Description, at most 300 characters (trimmed)' },
+            loa: { type: 'string', enum: ['low', 'substantial', 'high'], description: 'LoA required for authorization by authentication; ignored for foreign persons' },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          201: {
+            type: 'object',
+            required: ['actId', 'status', 'methods', 'expiresAt', 'authorizationUrl'],
+            properties: {
+              actId: { type: 'string', format: 'uuid' },
+              status: { type: 'string', enum: ['pending', 'authorized', 'failed'] },
+              methods: actView.properties.methods,
+              expiresAt: { type: 'string', format: 'date-time' },
+              authorizationUrl: { type: 'string', description: 'Send the citizen here (add redirect_uri and state) to authorize by authentication' },
+            },
+          },
+          ...problemResponses(400, 401, 403, 409, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { sepp: string; documentHash: string; name: string; description?: string; loa?: Loa };
+      const name = body.name.trim();
+      const description = (body.description ?? '').trim();
+      if (name.length === 0 || CONTROL.test(name) || !name.isWellFormed()) throw new HttpProblem('invalid-act-name', 'name must be 1-100 characters without control characters');
+      if (CONTROL.test(description) || !description.isWellFormed()) throw new HttpProblem('invalid-act-description', 'description must not contain control characters');
+      const key = request.headers['idempotency-key'];
+      if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))) {
+        throw new HttpProblem('invalid-idempotency-key', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
+      }
+      const { act, replayed } = await services.acts.register(
+        providerOf(request),
+        { sepp: body.sepp, documentHash: body.documentHash, name, description, ...(body.loa ? { loa: body.loa } : {}) },
+        { ...(key ? { idempotencyKey: key } : {}), correlationId: request.id },
+      );
+      reply.code(201).header('location', `/api/v1/acts/${act.actId}`);
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return { actId: act.actId, status: act.status, methods: act.methods, expiresAt: act.expiresAt, authorizationUrl: `${services.config.publicUrl}/authorize/${act.actId}` };
+    },
+  );
+
+  app.get(
+    '/api/v1/acts/:actId',
+    {
+      schema: {
+        tags: ['provider'],
+        summary: 'The act\'s status and result',
+        description: 'Computed from the act\'s own events: a write answered a moment ago is always visible. Another provider\'s act answers 404.',
+        security,
+        params: actParams,
+        response: { 200: actView, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => services.acts.get(providerOf(request), (request.params as { actId: string }).actId),
+  );
+
+  app.post(
+    '/api/v1/acts/:actId/codes',
+    {
+      schema: {
+        tags: ['provider'],
+        summary: 'Send the citizen an authorization code by SMS or to the Mobile Key',
+        description:
+          'Answers `codeSha256` = hex(SHA-256(UTF-8("<actId>:<code>"))). A newer code supersedes the older one. ' +
+          'Codes per citizen are rate limited.',
+        security,
+        params: actParams,
+        body: {
+          type: 'object',
+          required: ['channel'],
+          properties: { channel: { type: 'string', enum: ['sms', 'mobile-key'] } },
+          additionalProperties: false,
+        },
+        response: {
+          201: {
+            type: 'object',
+            required: ['codeId', 'codeSha256', 'expiresAt', 'attemptsLeft'],
+            properties: {
+              codeId: { type: 'string', format: 'uuid' },
+              codeSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+              expiresAt: { type: 'string', format: 'date-time' },
+              attemptsLeft: { type: 'integer' },
+            },
+          },
+          ...problemResponses(400, 401, 403, 404, 409, 422, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { actId } = request.params as { actId: string };
+      const { channel } = request.body as { channel: 'sms' | 'mobile-key' };
+      const issued = await services.acts.issueCode(providerOf(request), actId, channel, request.id);
+      reply.code(201).header('cache-control', 'no-store');
+      return issued;
+    },
+  );
+
+  app.post(
+    '/api/v1/acts/:actId/codes/:codeId/verifications',
+    {
+      schema: {
+        tags: ['provider'],
+        summary: 'Confirm a code with its SHA-512 of the defined way',
+        description:
+          'Send `codeSha512` = hex(SHA-512(UTF-8("<actId>:<code>"))). Results: `authorized`; `mismatch` (an attempt is used; ' +
+          'the last one fails the act with attempts-exhausted); `expired` and `superseded` (ask for a new code); `locked` (attempts exhausted).',
+        security,
+        params: {
+          type: 'object',
+          required: ['actId', 'codeId'],
+          properties: { actId: actParams.properties.actId, codeId: { type: 'string', format: 'uuid' } },
+        },
+        body: {
+          type: 'object',
+          required: ['codeSha512'],
+          properties: { codeSha512: { type: 'string', pattern: '^[0-9a-f]{128}$' } },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['result', 'attemptsLeft', 'status'],
+            properties: {
+              result: { type: 'string', enum: ['authorized', 'mismatch', 'expired', 'superseded', 'locked'] },
+              attemptsLeft: { type: 'integer' },
+              status: { type: 'string', enum: ['pending', 'authorized', 'failed'] },
+            },
+          },
+          ...problemResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const { actId, codeId } = request.params as { actId: string; codeId: string };
+      const { codeSha512 } = request.body as { codeSha512: string };
+      return services.acts.verifyCode(providerOf(request), actId, codeId, codeSha512, request.id);
+    },
+  );
+}

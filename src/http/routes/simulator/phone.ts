@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import type { LedgerServices } from '../../../app/services.ts';
+import { adminGuard } from '../../auth.ts';
+import { HttpProblem, problemResponses } from '../../problems.ts';
+import { escapeHtml, page } from '../../html.ts';
+
+/** The simulated phones: the outbox as JSON for test clients, and one page per test person. */
+export async function simulatorPhoneRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  const outbox = services.outbox;
+  if (services.config.environment !== 'simulator' || !outbox) return;
+
+  app.get(
+    '/api/v1/simulator/outbox',
+    {
+      preHandler: adminGuard(services.config.adminToken),
+      schema: {
+        tags: ['simulator'],
+        summary: 'Messages a test person received, oldest first (kept in memory only, newest 100)',
+        security: [{ admin: [] }],
+        querystring: { type: 'object', required: ['aifo'], properties: { aifo: { type: 'string', maxLength: 100 } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              messages: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { channel: { type: 'string' }, to: { type: 'string' }, text: { type: 'string' }, code: { type: 'string' }, sentAt: { type: 'string' } },
+                },
+              },
+            },
+          },
+          ...problemResponses(401, 403),
+        },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return { messages: outbox.messagesFor((request.query as { aifo: string }).aifo) };
+    },
+  );
+
+  app.get('/simulator', { schema: { hide: true } }, async (_request, reply) => {
+    const persons = await services.citizens.list();
+    const rows = persons
+      .map((p) => `<li><a href="/simulator/phone/${encodeURIComponent(p.aifo)}">${escapeHtml(p.displayName)}</a> <code>${escapeHtml(p.aifo)}</code></li>`)
+      .join('');
+    reply.type('text/html; charset=utf-8');
+    return page('Simulator', `<h1>Simulator environment</h1><p>Test persons and their simulated phones:</p><ul>${rows}</ul>`);
+  });
+
+  app.get('/simulator/phone/:aifo', { schema: { hide: true } }, async (request, reply) => {
+    const { aifo } = request.params as { aifo: string };
+    const person = await services.citizens.get(aifo);
+    if (!person) throw new HttpProblem('not-found', 'no such test person');
+    const messages = outbox.messagesFor(aifo).reverse();
+    const items = messages.length
+      ? messages
+          .map((m) => `<li class="msg"><small>${escapeHtml(m.channel === 'sms' ? `SMS to ${m.to}` : 'Mobile Key notification')} · ${escapeHtml(m.sentAt)}</small><p>${escapeHtml(m.text)}</p></li>`)
+          .join('')
+      : '<li>No messages yet.</li>';
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+    return page(
+      `Phone of ${person.displayName}`,
+      `<h1>Simulated phone</h1><p>${escapeHtml(person.displayName)}</p><p><a href="">Refresh</a> · <a href="/simulator">All test persons</a></p><ul class="messages">${items}</ul>`,
+    );
+  });
+}

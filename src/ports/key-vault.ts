@@ -1,0 +1,12 @@
+/**
+ * Per-act data keys. Destroying a key is how retention erases an act's personal data without
+ * touching its events. Keys never go into the event store.
+ */
+export interface KeyVault {
+  /** Makes (or returns the existing) 256-bit key for `keyId`; durable before it resolves. */
+  create(keyId: string): Promise<Buffer>;
+  /** The key, or undefined when it was never made or has been destroyed. */
+  get(keyId: string): Promise<Buffer | undefined>;
+  /** Destroys the keys for good; returns how many existed. */
+  destroy(keyIds: string[]): Promise<number>;
+}
