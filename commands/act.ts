@@ -230,8 +230,8 @@ export const actDecider: Decider<ActState, ActCommand, ActEvent> = {
 };
 
 function assertPending(state: ActState, now: string): void {
-  if (state.status !== 'pending') refuse('act-not-pending', `the act is ${state.status}`, { status: state.status, ...(state.failure ? { reason: state.failure.reason } : {}) });
-  if (isPast(now, state.expiresAt)) refuse('act-not-pending', 'the act has expired', { status: 'failed', reason: 'expired' });
+  if (state.status !== 'pending') refuse('act-not-pending', `the act is ${state.status}`, { actStatus: state.status, ...(state.failure ? { reason: state.failure.reason } : {}) });
+  if (isPast(now, state.expiresAt)) refuse('act-not-pending', 'the act has expired', { actStatus: 'failed', reason: 'expired' });
 }
 
 function decideVerification(command: Extract<ActCommand, { type: 'VerifyCode' }>, state: ActState): ActEvent[] {

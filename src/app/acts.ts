@@ -137,7 +137,7 @@ export class ActService {
   async issueCode(providerId: string, actId: string, channel: CodeChannel, correlationId?: string) {
     const { policy, clock, pseudonyms, sendLimiter, notifier } = this.deps;
     const state = await this.current(providerId, actId);
-    if (state.status !== 'pending') refuse('act-not-pending', `the act is ${state.status}`, { status: state.status, ...(state.failure ? { reason: state.failure.reason } : {}) });
+    if (state.status !== 'pending') refuse('act-not-pending', `the act is ${state.status}`, { actStatus: state.status, ...(state.failure ? { reason: state.failure.reason } : {}) });
     if (!state.methods.includes(channel)) refuse('channel-unavailable', `channel ${channel} is not available for this citizen`, { available: state.methods });
     const citizen = state.aifo ? await pseudonyms.citizen(state.aifo) : undefined;
     if (!citizen) refuse('act-not-pending', 'the citizen of this act is no longer known');

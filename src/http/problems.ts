@@ -68,7 +68,8 @@ export function sendProblem(
   return reply
     .code(status)
     .type('application/problem+json')
-    .send({ type: problemType(name), title, status, detail, instance: reply.request.url.split('?')[0], ...extra });
+    // Extra members never override the standard ones.
+    .send({ ...extra, type: problemType(name), title, status, detail, instance: reply.request.url.split('?')[0] });
 }
 
 const domainToProblem: Record<DomainErrorCode, ProblemName> = {

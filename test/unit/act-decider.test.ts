@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { actDecider, verificationResult, type ActCommand, type ActState } from '../../commands/act.ts';
+import { DomainError } from '../../commands/errors.ts';
+import type { ActEvent } from '../../events/act.ts';
+
+/** given events / when command / then events or refusal */
+function given(events: ActEvent[]) {
+  const state = events.reduce(actDecider.evolve, actDecider.initialState());
+  return {
+    state,
+    when(command: ActCommand) {
+      let result: ActEvent[] | DomainError;
+      try {
+        result = actDecider.decide(command, state);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        result = error;
+      }
+      return {
+        then: (expected: ActEvent[]) => expect(result).toEqual(expected),
+        thenRefused: (code: DomainError['code']) => {
+          expect(result).toBeInstanceOf(DomainError);
+          expect((result as DomainError).code).toBe(code);
+        },
+        result,
+        stateAfter: () => (Array.isArray(result) ? result.reduce(actDecider.evolve, state) : state),
+      };
+    },
+  };
+}
+
+const T0 = '2026-11-22T10:00:00.000Z';
+const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
+const hex = (c: string, n = 64) => c.repeat(n);
+
+const registered: ActEvent = {
+  type: 'ActRegistered',
+  data: {
+    actId: 'act-1',
+    providerId: 'p1',
+    providerName: 'Provider One',
+    methods: ['authentication', 'sms', 'mobile-key'],
+    loa: 'substantial',
+    gateway: 'national',
+    requestDigest: 'd',
+    attemptsAllowed: 3,
+    registeredAt: T0,
+    expiresAt: at(24 * 60),
+    sepp: 'bsi-1',
+    aifo: 'aifo-1',
+    documentHash: hex('a'),
+    name: 'Act',
+    description: '',
+  },
+};
+const codeIssued = (codeId: string, minute = 0, channel: 'sms' | 'mobile-key' = 'sms'): ActEvent => ({
+  type: 'CodeIssued',
+  data: { codeId, channel, verifier: hex(codeId === 'c1' ? '1' : '2'), issuedAt: at(minute), expiresAt: at(minute + 5), destinationHint: '+420 *** *** 001' },
+});
+const verify = (codeId: string, verifier: string, minute: number, providerId = 'p1'): ActCommand => ({ type: 'VerifyCode', providerId, codeId, verifier, now: at(minute) });
+const issue = (minute: number, channel: 'sms' | 'mobile-key' = 'sms', providerId = 'p1'): ActCommand => ({
+  type: 'IssueCode',
+  providerId,
+  codeId: 'c9',
+  channel,
+  verifier: hex('9'),
+  destinationHint: 'x',
+  now: at(minute),
+  expiresAt: at(minute + 5),
+});
+const authRequested: ActEvent = {
+  type: 'AuthenticationRequested',
+  data: { authenticationId: 'auth-1', gateway: 'national', loa: 'substantial', forceAuth: true, redirectUri: 'https://p/return', requestedAt: at(1) },
+};
+const complete = (aifo: string | null, loa: 'low' | 'substantial' | 'high' | null, outcome: 'authenticated' | 'cancelled' | 'failed' = 'authenticated'): ActCommand => ({
+  type: 'CompleteAuthentication',
+  authenticationId: 'auth-1',
+  outcome,
+  aifo,
+  identity: aifo ? `bsi-of-${aifo}` : null,
+  loaAchieved: loa,
+  means: 'eid-card',
+  now: at(2),
+});
+
+describe('act decider', () => {
+  describe('registration', () => {
+    it('registers a new act as pending', () => {
+      const { actId, providerId, providerName, methods, loa, gateway, requestDigest, attemptsAllowed, expiresAt, sepp, aifo, documentHash, name, description } = registered.data as Required<typeof registered.data>;
+      const w = given([]).when({ type: 'RegisterAct', actId, providerId, providerName, methods, loa, gateway, requestDigest, attemptsAllowed, expiresAt, sepp, aifo, documentHash, name, description, now: T0 });
+      w.then([registered]);
+      expect(w.stateAfter().status).toBe('pending');
+    });
+    it('refuses a second registration of the same id', () => {
+      const d = registered.data as Required<typeof registered.data>;
+      given([registered]).when({ type: 'RegisterAct', ...d, now: T0 }).thenRefused('conflict');
+    });
+    it('knows no act that was never registered', () => {
+      given([]).when(issue(1)).thenRefused('not-found');
+      given([]).when({ type: 'ExpireAct', now: at(1) }).thenRefused('not-found');
+    });
+  });
+
+  describe('codes', () => {
+    it('issues a code on an available channel', () => {
+      given([registered]).when(issue(1, 'mobile-key')).then([
+        { type: 'CodeIssued', data: { codeId: 'c9', channel: 'mobile-key', verifier: hex('9'), issuedAt: at(1), expiresAt: at(6), destinationHint: 'x' } },
+      ]);
+    });
+    it('refuses a channel the citizen does not have', () => {
+      const noSms: ActEvent = { ...registered, data: { ...registered.data, methods: ['authentication'] } } as ActEvent;
+      given([noSms]).when(issue(1, 'sms')).thenRefused('channel-unavailable');
+    });
+    it('refuses a code on a failed or authorized act', () => {
+      given([registered, { type: 'ActAuthorizationFailed', data: { reason: 'cancelled', failedAt: at(1) } }]).when(issue(2)).thenRefused('act-not-pending');
+      given([registered, { type: 'ActAuthorized', data: { method: 'sms', loa: null, authorizedAt: at(1) } }]).when(issue(2)).thenRefused('act-not-pending');
+    });
+    it('refuses a code once the act has outlived its lifetime', () => {
+      given([registered]).when(issue(24 * 60 + 1)).thenRefused('act-not-pending');
+    });
+    it('authorizes on a matching verifier, and the code is then used', () => {
+      const w = given([registered, codeIssued('c1')]).when(verify('c1', hex('1'), 2));
+      w.then([
+        { type: 'CodeAttempted', data: { codeId: 'c1', outcome: 'matched', attemptsLeft: 3, attemptedAt: at(2) } },
+        { type: 'ActAuthorized', data: { method: 'sms', loa: null, authorizedAt: at(2) } },
+      ]);
+      expect(verificationResult(w.result as ActEvent[], w.stateAfter())).toBe('authorized');
+    });
+    it('refuses a verification after authorization', () => {
+      const events = actDecider.decide(verify('c1', hex('1'), 2), given([registered, codeIssued('c1')]).state);
+      given([registered, codeIssued('c1'), ...events]).when(verify('c1', hex('1'), 3)).thenRefused('act-not-pending');
+    });
+    it('counts a mismatch', () => {
+      given([registered, codeIssued('c1')]).when(verify('c1', hex('f'), 2)).then([
+        { type: 'CodeAttempted', data: { codeId: 'c1', outcome: 'mismatch', attemptsLeft: 2, attemptedAt: at(2) } },
+      ]);
+    });
+    it('fails the act when the attempts are exhausted, then answers locked without recording more', () => {
+      const mismatch = (left: number, minute: number): ActEvent => ({ type: 'CodeAttempted', data: { codeId: 'c1', outcome: 'mismatch', attemptsLeft: left, attemptedAt: at(minute) } });
+      const w = given([registered, codeIssued('c1'), mismatch(2, 2), mismatch(1, 2)]).when(verify('c1', hex('f'), 3));
+      w.then([mismatch(0, 3), { type: 'ActAuthorizationFailed', data: { reason: 'attempts-exhausted', failedAt: at(3) } }]);
+      const after = given([registered, codeIssued('c1'), mismatch(2, 2), mismatch(1, 2), ...(w.result as ActEvent[])]);
+      const locked = after.when(verify('c1', hex('1'), 4));
+      locked.then([]);
+      expect(verificationResult([], after.state)).toBe('locked');
+    });
+    it('answers superseded for an older code without using an attempt', () => {
+      given([registered, codeIssued('c1'), codeIssued('c2', 1)]).when(verify('c1', hex('1'), 2)).then([
+        { type: 'CodeAttempted', data: { codeId: 'c1', outcome: 'superseded', attemptsLeft: 3, attemptedAt: at(2) } },
+      ]);
+    });
+    it('answers expired for a code past its lifetime', () => {
+      given([registered, codeIssued('c1')]).when(verify('c1', hex('1'), 6)).then([
+        { type: 'CodeAttempted', data: { codeId: 'c1', outcome: 'expired', attemptsLeft: 3, attemptedAt: at(6) } },
+      ]);
+    });
+    it('refuses an unknown code', () => {
+      given([registered, codeIssued('c1')]).when(verify('c7', hex('1'), 2)).thenRefused('code-unknown');
+    });
+    it('treats a code whose delivery failed as superseded', () => {
+      given([registered, codeIssued('c1'), { type: 'CodeDeliveryFailed', data: { codeId: 'c1', channel: 'sms', reason: 'gateway down', failedAt: at(1) } }])
+        .when(verify('c1', hex('1'), 2))
+        .then([{ type: 'CodeAttempted', data: { codeId: 'c1', outcome: 'superseded', attemptsLeft: 3, attemptedAt: at(2) } }]);
+    });
+  });
+
+  describe('another provider', () => {
+    it('cannot see or touch the act: not found for every command', () => {
+      const g = given([registered, codeIssued('c1'), authRequested]);
+      g.when(issue(1, 'sms', 'p2')).thenRefused('not-found');
+      g.when(verify('c1', hex('1'), 2, 'p2')).thenRefused('not-found');
+      g.when({ type: 'RequestAuthentication', providerId: 'p2', authenticationId: 'a', redirectUri: 'https://x', loa: null, now: at(1) }).thenRefused('not-found');
+    });
+  });
+
+  describe('authorization by authentication', () => {
+    it('records the request with ForceAuth and the LoA asked', () => {
+      given([registered]).when({ type: 'RequestAuthentication', providerId: 'p1', authenticationId: 'auth-1', redirectUri: 'https://p/return', loa: 'substantial', now: at(1) }).then([authRequested]);
+    });
+    it('drops the LoA for the international gateway', () => {
+      const foreign = { ...registered, data: { ...registered.data, gateway: 'international' } } as ActEvent;
+      const w = given([foreign]).when({ type: 'RequestAuthentication', providerId: 'p1', authenticationId: 'auth-1', redirectUri: 'https://p/return', loa: 'high', now: at(1) });
+      expect((w.result as ActEvent[])[0]).toMatchObject({ data: { gateway: 'international', loa: null, forceAuth: true } });
+    });
+    it('authorizes the same person at a sufficient LoA', () => {
+      const w = given([registered, authRequested]).when(complete('aifo-1', 'high'));
+      expect((w.result as ActEvent[]).map((e) => e.type)).toEqual(['AuthenticationCompleted', 'ActAuthorized']);
+    });
+    it('fails on another person: identity-mismatch', () => {
+      expect(given([registered, authRequested]).when(complete('aifo-2', 'high')).stateAfter().failure?.reason).toBe('identity-mismatch');
+    });
+    it('fails on a LoA below the one required: loa-too-low', () => {
+      expect(given([registered, authRequested]).when(complete('aifo-1', 'low')).stateAfter().failure?.reason).toBe('loa-too-low');
+    });
+    it('fails on cancel: cancelled', () => {
+      expect(given([registered, authRequested]).when(complete(null, null, 'cancelled')).stateAfter().failure?.reason).toBe('cancelled');
+    });
+    it('refuses a completion that was not requested, or completes twice', () => {
+      given([registered]).when(complete('aifo-1', 'high')).thenRefused('conflict');
+      const done = actDecider.decide(complete('aifo-1', 'high'), given([registered, authRequested]).state);
+      given([registered, authRequested, ...done]).when(complete('aifo-1', 'high')).thenRefused('act-not-pending');
+    });
+  });
+
+  describe('expiry', () => {
+    it('fails a pending act past its lifetime as expired, once', () => {
+      const w = given([registered]).when({ type: 'ExpireAct', now: at(24 * 60) });
+      w.then([{ type: 'ActAuthorizationFailed', data: { reason: 'expired', failedAt: at(24 * 60) } }]);
+      given([registered, ...(w.result as ActEvent[])]).when({ type: 'ExpireAct', now: at(24 * 60 + 1) }).then([]);
+    });
+    it('leaves an act within its lifetime, and terminal acts, alone', () => {
+      given([registered]).when({ type: 'ExpireAct', now: at(60) }).then([]);
+      given([registered, { type: 'ActAuthorized', data: { method: 'sms', loa: null, authorizedAt: at(1) } }]).when({ type: 'ExpireAct', now: at(24 * 61) }).then([]);
+    });
+  });
+
+  it('state after purge: personal fields absent, the rest intact', () => {
+    const erased = { ...registered, data: { ...registered.data } } as ActEvent & { data: Record<string, unknown> };
+    for (const f of ['sepp', 'aifo', 'documentHash', 'name', 'description']) delete erased.data[f];
+    const s: ActState = given([erased]).state;
+    expect(s.status).toBe('pending');
+    expect(s.aifo).toBeUndefined();
+  });
+});
