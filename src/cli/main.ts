@@ -3,6 +3,7 @@ import { loadConfig } from '../config.ts';
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<void> }> = {
   serve: { summary: 'answer HTTP (embedded mode also runs projections and jobs)', run: async (args) => (await import('./serve.ts')).serve(loadConfig(), args) },
   openapi: { summary: 'write openapi/openapi.json from the route schemas', run: async () => (await import('./openapi.ts')).writeOpenApi() },
+  demo: { summary: 'a provider client: register an act for a file and authorize it (see src/cli/demo.ts)', run: async (args) => (await import('./demo.ts')).demo(args) },
   bench: { summary: 'run the benchmarks (ratios against a bare fastify route)', run: async (args) => (await import('../../bench/run.ts')).runBenchmarks(args) },
 };
 
