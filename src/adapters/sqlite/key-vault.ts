@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyVault } from '../../ports/key-vault.ts';
 import type { SqliteDatabase } from './database.ts';
+import { GroupCommit } from './group-commit.ts';
 
-/**
- * KeyVault in the ledger's SQLite file (table `data_keys`, apart from the events). Creations in the
- * same tick share one transaction, like the event store's group commit.
- */
+/** KeyVault in the ledger's SQLite file (table `data_keys`, apart from the events). */
 export class SqliteKeyVault implements KeyVault {
-  private pending: Array<{ keyId: string; resolve: (k: Buffer) => void; reject: (e: unknown) => void }> = [];
   private readonly stmts;
-  private readonly commit: (ids: string[]) => Buffer[];
+  private readonly creations: GroupCommit<string, Buffer>;
 
   constructor(db: SqliteDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS data_keys (key_id TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID`);
@@ -18,29 +15,14 @@ export class SqliteKeyVault implements KeyVault {
       get: db.prepare<[string], { key: Buffer }>('SELECT key FROM data_keys WHERE key_id = ?'),
       destroy: db.prepare<[string]>('DELETE FROM data_keys WHERE key_id = ?'),
     };
-    this.commit = db.transaction((ids: string[]) =>
-      ids.map((id) => {
-        this.stmts.insert.run(id, randomBytes(32));
-        return this.stmts.get.get(id)!.key;
-      }),
-    );
-  }
-
-  create(keyId: string): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      if (this.pending.push({ keyId, resolve, reject }) === 1) setImmediate(() => this.flush());
+    this.creations = new GroupCommit(db, (keyId: string) => {
+      this.stmts.insert.run(keyId, randomBytes(32));
+      return this.stmts.get.get(keyId)!.key;
     });
   }
 
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    try {
-      const keys = this.commit(batch.map((p) => p.keyId));
-      batch.forEach((p, i) => p.resolve(keys[i]!));
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-    }
+  create(keyId: string): Promise<Buffer> {
+    return this.creations.submit(keyId);
   }
 
   async get(keyId: string): Promise<Buffer | undefined> {

@@ -1,0 +1,52 @@
+import type { SqliteDatabase } from './database.ts';
+
+/**
+ * Runs the writes that arrive in the same tick in one transaction, so they share one fsync
+ * (synchronous=FULL makes each commit wait for the disk). Each caller gets its own result or error:
+ * a write that throws rolls back alone, in its own savepoint.
+ */
+export class GroupCommit<Input, Output> {
+  private pending: Array<{ input: Input; resolve: (o: Output) => void; reject: (e: unknown) => void }> = [];
+  private readonly commit: (inputs: Input[]) => Array<{ ok: Output } | { error: unknown }>;
+  /** Transactions committed so far; fewer than writes when batching works. */
+  commits = 0;
+
+  constructor(db: SqliteDatabase, write: (input: Input) => Output) {
+    const one = db.transaction(write);
+    this.commit = db.transaction((inputs: Input[]) =>
+      inputs.map((input) => {
+        try {
+          return { ok: one(input) };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
+  }
+
+  submit(input: Input): Promise<Output> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ input, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits what is waiting now (also called on close). */
+  flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    let results: Array<{ ok: Output } | { error: unknown }>;
+    try {
+      results = this.commit(batch.map((p) => p.input));
+      this.commits += 1;
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if ('ok' in r) p.resolve(r.ok);
+      else p.reject(r.error);
+    });
+  }
+}
