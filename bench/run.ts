@@ -1,3 +1,75 @@
-export async function runBenchmarks(_args: string[]): Promise<void> {
-  process.stdout.write('benchmarks: not yet\n');
+import { startLedgerUnderLoad, type LedgerUnderLoad } from './ledger-fixture.ts';
+import { measure, type LoadSettings, type Measurement } from './measure.ts';
+import type { BenchContext, Scenario } from './scenario.ts';
+import { scenarios } from './scenarios/index.ts';
+
+const USAGE = 'usage: npm run bench -- [--duration <seconds, 1-60, default 5>] [--connections <1-500, default 50>] [--only <id,id>]';
+
+interface Row {
+  scenario: Scenario;
+  result: Measurement;
+  note?: string;
+}
+
+/** `ledger bench`: every scenario in turn against loopback, then one table with ratios to the bare route. */
+export async function runBenchmarks(args: string[]): Promise<void> {
+  const { settings, only } = parseArgs(args);
+  const baseline = scenarios.find((s) => s.baseline);
+  if (!baseline) throw new Error('no baseline scenario');
+  const chosen = scenarios.filter((s) => s.baseline || !only || only.includes(s.id));
+  process.stdout.write(`${chosen.length} routes, ${settings.durationS} s each, ${settings.connections} connections, loopback, load generator in this process\n`);
+
+  let ledger: Promise<LedgerUnderLoad> | undefined;
+  const context: BenchContext = { settings, ledger: () => (ledger ??= startLedgerUnderLoad()) };
+  const rows: Row[] = [];
+  try {
+    for (const scenario of chosen) {
+      const { target, note, close } = await scenario.prepare(context);
+      try {
+        process.stdout.write(`  measuring ${scenario.route} ...\n`);
+        const result = await measure(target, settings);
+        const text = note?.();
+        rows.push({ scenario, result, ...(text ? { note: text } : {}) });
+      } finally {
+        await close?.();
+      }
+    }
+  } finally {
+    if (ledger) await (await ledger).close();
+  }
+  process.stdout.write(`\n${table(rows)}\n`);
+}
+
+function parseArgs(args: string[]): { settings: LoadSettings; only?: string[] } {
+  const settings: LoadSettings = { durationS: 5, connections: 50 };
+  let only: string[] | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const given = args[i]!;
+    const [flag, inline] = given.split('=', 2) as [string, string | undefined];
+    const value = inline ?? args[++i];
+    const number = Number(value);
+    if (flag === '--duration' && Number.isInteger(number) && number >= 1 && number <= 60) settings.durationS = number;
+    else if (flag === '--connections' && Number.isInteger(number) && number >= 1 && number <= 500) settings.connections = number;
+    else if (flag === '--only' && value) only = value.split(',');
+    else throw new Error(`bad argument: ${given}${inline === undefined && value !== undefined ? ` ${value}` : ''}\n${USAGE}`);
+  }
+  return { settings, ...(only ? { only } : {}) };
+}
+
+function table(rows: Row[]): string {
+  const base = rows.find((r) => r.scenario.baseline)?.result.okPerSecond ?? 0;
+  const header = ['route', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'ratio to bare'];
+  const body = rows.map(({ scenario, result }) => [
+    scenario.route,
+    Math.round(result.okPerSecond).toLocaleString('en-US'),
+    result.p50Ms.toFixed(1),
+    result.p99Ms.toFixed(1),
+    String(result.non2xx),
+    String(result.errors),
+    base > 0 ? `${(result.okPerSecond / base).toFixed(3)}` : 'n/a',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const notes = rows.flatMap((r) => (r.note ? [`note (${r.scenario.route}): ${r.note}`] : []));
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...notes].join('\n');
 }

@@ -274,7 +274,9 @@ function decideAuthentication(command: Extract<ActCommand, { type: 'CompleteAuth
     },
   };
   const fail = (reason: FailureReason): ActEvent[] => [completed, { type: 'ActAuthorizationFailed', data: { reason, failedAt: command.now } }];
-  if (command.outcome !== 'authenticated') return fail('cancelled');
+  if (command.outcome === 'cancelled') return fail('cancelled');
+  // The identity provider refused, or its answer did not hold up (tampered token, stale auth_time).
+  if (command.outcome === 'failed') return fail('authentication-failed');
   if (!command.aifo || command.aifo !== state.aifo) return fail('identity-mismatch');
   if (!loaSatisfies(command.loaAchieved, auth.loa)) return fail('loa-too-low');
   return [completed, { type: 'ActAuthorized', data: { method: 'authentication', loa: command.loaAchieved, authorizedAt: command.now } }];

@@ -4,7 +4,7 @@ export type AuthorizationMethod = 'authentication' | 'sms' | 'mobile-key';
 export type CodeChannel = 'sms' | 'mobile-key';
 export type Loa = 'low' | 'substantial' | 'high';
 export type Gateway = 'national' | 'international';
-export type FailureReason = 'identity-mismatch' | 'attempts-exhausted' | 'expired' | 'cancelled' | 'loa-too-low';
+export type FailureReason = 'identity-mismatch' | 'attempts-exhausted' | 'expired' | 'cancelled' | 'loa-too-low' | 'authentication-failed';
 export type AuthenticationOutcome = 'authenticated' | 'cancelled' | 'failed';
 
 /** Fields that identify a person or a document. They travel sealed (encrypted with the act's data key). */

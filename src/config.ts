@@ -29,7 +29,15 @@ export interface LedgerConfig {
   defaultLoa?: 'low' | 'substantial' | 'high';
   code: { length: number; ttlMs: number; attempts: number; sendsPerHour: number };
   identityProvider: 'simulator' | 'oidc';
-  oidc: { issuer?: string; clientId?: string; clientSecret?: string };
+  oidc: {
+    issuer?: string;
+    clientId?: string;
+    clientSecret?: string;
+    /** The OpenID Provider's `acr` value for each LoA (sent as acr_values, read back from the ID token). */
+    acrValues: Record<'low' | 'substantial' | 'high', string>;
+  };
+  /** How long a citizen has to authenticate once sent to the identity provider. */
+  authenticationTimeoutMs: number;
   /** Only the simulator's outbox so far; the sms-http and fcm adapters of DESIGN.md are not built yet. */
   notifier: 'outbox';
   retention: { failedAuthorizationRetentionMs: number; purgeEveryMs: number };
@@ -56,6 +64,12 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
   } catch {
     throw new Error(`LEDGER_PUBLIC_URL is not a URL: ${publicUrl}`);
   }
+  if (env.LEDGER_EVENT_STORE === 'eventstoredb' && !env.EVENTSTORE_URL) {
+    throw new Error('LEDGER_EVENT_STORE=eventstoredb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)');
+  }
+  if (env.LEDGER_IDENTITY_PROVIDER === 'oidc' && !(env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET)) {
+    throw new Error('LEDGER_IDENTITY_PROVIDER=oidc needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+  }
   const defaultLoa = env.LEDGER_DEFAULT_LOA
     ? oneOf(env, 'LEDGER_DEFAULT_LOA', ['low', 'substantial', 'high'] as const, 'low')
     : undefined;
@@ -81,14 +95,16 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
       length: int(env, 'LEDGER_CODE_LENGTH', 6, 6, 12),
       ttlMs: duration(env, 'LEDGER_CODE_TTL', 'PT5M'),
       attempts: int(env, 'LEDGER_CODE_ATTEMPTS', 5, 1, 10),
-      sendsPerHour: int(env, 'LEDGER_CODE_SENDS_PER_HOUR', 5, 1, 100),
+      sendsPerHour: int(env, 'LEDGER_CODE_SENDS_PER_HOUR', 5, 1, 100_000),
     },
     identityProvider: oneOf(env, 'LEDGER_IDENTITY_PROVIDER', ['simulator', 'oidc'] as const, 'simulator'),
     oidc: {
       ...(env.OIDC_ISSUER ? { issuer: env.OIDC_ISSUER } : {}),
       ...(env.OIDC_CLIENT_ID ? { clientId: env.OIDC_CLIENT_ID } : {}),
       ...(env.OIDC_CLIENT_SECRET ? { clientSecret: env.OIDC_CLIENT_SECRET } : {}),
+      acrValues: acrValues(env),
     },
+    authenticationTimeoutMs: duration(env, 'LEDGER_AUTHENTICATION_TIMEOUT', 'PT15M'),
     notifier: oneOf(env, 'LEDGER_NOTIFIER', ['outbox'] as const, 'outbox'),
     retention: {
       failedAuthorizationRetentionMs: duration(env, 'LEDGER_FAILED_RETENTION', 'PT24H'),
@@ -113,6 +129,19 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   if (raw === undefined || raw === '') return fallback;
   if (!(allowed as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got ${raw}`);
   return raw as T;
+}
+
+/** OIDC_ACR_VALUES: `low=<acr>,substantial=<acr>,high=<acr>`; each missing level keeps the eIDAS LoA URI. */
+function acrValues(env: Env): LedgerConfig['oidc']['acrValues'] {
+  const values = { low: 'http://eidas.europa.eu/LoA/low', substantial: 'http://eidas.europa.eu/LoA/substantial', high: 'http://eidas.europa.eu/LoA/high' };
+  for (const pair of (env.OIDC_ACR_VALUES ?? '').split(',').filter((p) => p.trim())) {
+    const at = pair.indexOf('=');
+    const level = pair.slice(0, at).trim();
+    const acr = pair.slice(at + 1).trim();
+    if (at < 0 || !(level in values) || !acr) throw new Error(`OIDC_ACR_VALUES must be low=<acr>,substantial=<acr>,high=<acr>, got ${pair}`);
+    values[level as keyof typeof values] = acr;
+  }
+  return values;
 }
 
 function duration(env: Env, name: string, fallback: string): number {

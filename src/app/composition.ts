@@ -6,6 +6,8 @@ import type { LedgerConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { openSqlite, type SqliteDatabase } from '../adapters/sqlite/database.ts';
 import { SqliteEventStore } from '../adapters/sqlite/event-store.ts';
+import { EventStoreDbEventStore } from '../adapters/eventstoredb/event-store.ts';
+import type { EventStore } from '../ports/event-store.ts';
 import { SqliteReplayGuard } from '../adapters/sqlite/replay-guard.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { TOKEN_PATH } from '../http/routes/provider/token.ts';
@@ -13,7 +15,10 @@ import { AccessTokens } from './access-tokens.ts';
 import { ClientAssertions } from './client-assertions.ts';
 import { LedgerKeys } from './ledger-keys.ts';
 import { ProviderDirectory } from './providers.ts';
-import type { LedgerServices } from './services.ts';
+import type { LedgerServices, ReadinessCheck } from './services.ts';
+import type { JobScheduler } from '../ports/job-scheduler.ts';
+import { InProcessJobScheduler } from '../adapters/inprocess/job-scheduler.ts';
+import { BullmqJobScheduler } from '../adapters/bullmq/job-scheduler.ts';
 import { SqliteKeyVault } from '../adapters/sqlite/key-vault.ts';
 import { SqliteCitizenRegistry } from '../adapters/sqlite/citizen-registry.ts';
 import { SqliteSendLimiter } from '../adapters/sqlite/send-limiter.ts';
@@ -22,6 +27,16 @@ import { actCodec } from './sealing.ts';
 import { Pseudonyms } from './pseudonyms.ts';
 import { ActService } from './acts.ts';
 import { seedTestPersons } from './test-persons.ts';
+import type { IdentityProvider } from '../ports/identity-provider.ts';
+import { SimulatedIdentityNode } from '../adapters/identity/simulator.ts';
+import { OidcIdentityProvider } from '../adapters/identity/oidc.ts';
+import { AuthorizationService } from './authorization.ts';
+import { AUTHORIZE_CALLBACK_PATH } from '../http/routes/citizen/authorize.ts';
+import type { ReadModelStore } from '../ports/read-model-store.ts';
+import { SqliteReadModelStore } from '../adapters/sqlite/read-model-store.ts';
+import { MongoReadModelStore } from '../adapters/mongodb/read-model-store.ts';
+import { ProjectionRunner } from './projection-runner.ts';
+import { projections } from '../../projections/index.ts';
 
 export interface Ledger {
   services: LedgerServices;
@@ -55,7 +70,7 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
   closers.push(() => {
     db.close();
   });
-  const eventStore = new SqliteEventStore(db);
+  const eventStore: EventStore = config.eventStore === 'eventstoredb' ? new EventStoreDbEventStore(eventStoreUrl(config)) : new SqliteEventStore(db);
   closers.push(() => eventStore.close());
   const replayGuard = new SqliteReplayGuard(db);
   const keys = options.inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
@@ -64,6 +79,18 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
   const clock = () => new Date();
   const keyVault = new SqliteKeyVault(db);
   const codec = actCodec(keyVault);
+  const readModels = await buildReadModels(config, db);
+  closers.push(() => readModels.close());
+  // Embedded mode: this process runs the projections too. Handlers see act events unsealed.
+  const projectionRunner = new ProjectionRunner({
+    eventStore,
+    readModels,
+    projections,
+    decode: (recorded) => codec.decodeRecorded(recorded),
+    logger: logger.child({ component: 'projections' }),
+  });
+  closers.push(() => projectionRunner.close());
+  await projectionRunner.start();
   const citizens = new SqliteCitizenRegistry(db);
   const pseudonyms = new Pseudonyms(keys.secrets.pseudonymKey, citizens, config.homeCountry);
   if (config.environment === 'simulator') await seedTestPersons(citizens, clock().toISOString());
@@ -83,6 +110,29 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
     policy: { actLifetimeMs: config.actLifetimeMs, code: config.code, ...(config.defaultLoa ? { defaultLoa: config.defaultLoa } : {}) },
     clock,
   });
+  // Test persons answering as anyone: never outside the simulator environment.
+  if (config.identityProvider === 'simulator' && config.environment !== 'simulator') throw new Error('LEDGER_IDENTITY_PROVIDER=simulator works only in the simulator environment; use oidc');
+  const identitySimulator =
+    config.identityProvider === 'simulator'
+      ? new SimulatedIdentityNode({ publicUrl: config.publicUrl, secret: keys.secrets.cookieKey, pseudonyms, citizens, homeCountry: config.homeCountry, clock })
+      : undefined;
+  const identityProvider: IdentityProvider = identitySimulator ?? oidcIdentityProvider(config);
+  const authorization = new AuthorizationService({
+    store: eventStore,
+    codec,
+    acts,
+    providers,
+    citizens,
+    identityProvider,
+    replayGuard,
+    callbackUrl: `${config.publicUrl}${AUTHORIZE_CALLBACK_PATH}`,
+    transactionTtlMs: config.authenticationTimeoutMs,
+    clock,
+  });
+  // Built last, so a failed build leaves no Redis connection open; closed after the HTTP edge and
+  // before the stores, since a purge in flight still uses them.
+  const { jobs, jobsReadiness } = buildJobScheduler(config, logger);
+  closers.push(() => jobs.close());
   const services: LedgerServices = {
     config,
     logger,
@@ -98,9 +148,20 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
     pseudonyms,
     acts,
     outbox,
+    identityProvider,
+    ...(identitySimulator ? { identitySimulator } : {}),
+    authorization,
     clock,
+    jobs,
+    readModels,
+    projections: projectionRunner,
     readiness: {
       eventStore: async () => ({ ok: true, headPosition: await eventStore.headPosition() }),
+      projections: async () => {
+        const lag = await projectionRunner.lag();
+        return { ok: lag.running && lag.error === undefined, ...lag };
+      },
+      ...jobsReadiness,
     },
   };
 
@@ -115,4 +176,32 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+function oidcIdentityProvider(config: LedgerConfig): IdentityProvider {
+  const { issuer, clientId, clientSecret, acrValues } = config.oidc;
+  if (!issuer || !clientId || !clientSecret) throw new Error('LEDGER_IDENTITY_PROVIDER=oidc needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+  return new OidcIdentityProvider({ issuer, clientId, clientSecret, acrValues });
+}
+
+/** LEDGER_JOBS: timers in this process (embedded), or BullMQ on REDIS_URL, shared by every process, with a readiness check. */
+function buildJobScheduler(config: LedgerConfig, logger: Logger): { jobs: JobScheduler; jobsReadiness: Record<string, () => Promise<ReadinessCheck>> } {
+  const jobLogger = logger.child({ component: 'jobs' });
+  if (config.jobs === 'bullmq') {
+    const jobs = new BullmqJobScheduler({ redisUrl: config.redisUrl, logger: jobLogger });
+    return { jobs, jobsReadiness: { redis: () => jobs.ping() } };
+  }
+  return { jobs: new InProcessJobScheduler({ logger: jobLogger }), jobsReadiness: {} };
+}
+
+/** LEDGER_READ_MODELS: tables in the ledger's SQLite file (embedded), or MongoDB at MONGODB_URL. */
+async function buildReadModels(config: LedgerConfig, db: SqliteDatabase): Promise<ReadModelStore> {
+  if (config.readModels !== 'mongodb') return new SqliteReadModelStore(db);
+  if (!config.mongodbUrl) throw new Error('LEDGER_READ_MODELS=mongodb needs MONGODB_URL (e.g. mongodb://127.0.0.1:27017/ledger?replicaSet=rs0)');
+  return MongoReadModelStore.connect(config.mongodbUrl);
+}
+
+function eventStoreUrl(config: LedgerConfig): string {
+  if (!config.eventStoreUrl) throw new Error('LEDGER_EVENT_STORE=eventstoredb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)');
+  return config.eventStoreUrl;
 }

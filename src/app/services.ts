@@ -13,6 +13,12 @@ import type { OutboxNotifier } from '../adapters/notify/outbox.ts';
 import type { ActService } from './acts.ts';
 import type { EventCodec } from './command-handler.ts';
 import type { Pseudonyms } from './pseudonyms.ts';
+import type { IdentityProvider } from '../ports/identity-provider.ts';
+import type { SimulatedIdentityNode } from '../adapters/identity/simulator.ts';
+import type { AuthorizationService } from './authorization.ts';
+import type { JobScheduler } from '../ports/job-scheduler.ts';
+import type { ReadModelStore } from '../ports/read-model-store.ts';
+import type { ProjectionRunner } from './projection-runner.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -32,6 +38,18 @@ export interface LedgerServices {
   acts: ActService;
   /** The simulated phones' messages (simulator environment with the outbox notifier only). */
   outbox?: OutboxNotifier;
+  /** Where citizens authenticate again (LEDGER_IDENTITY_PROVIDER). */
+  identityProvider: IdentityProvider;
+  /** The simulated identity node, when it is the identity provider (its pages need it). */
+  identitySimulator?: SimulatedIdentityNode;
+  /** The authorization SeP: authorization of acts by authentication. */
+  authorization: AuthorizationService;
+  /** Repeating background jobs (the retention purge): in-process timers, or BullMQ shared by every process (LEDGER_JOBS). */
+  jobs: JobScheduler;
+  /** The read models the projections keep (LEDGER_READ_MODELS). */
+  readModels: ReadModelStore;
+  /** Keeps the read models up to date; `waitFor(position)` gives read-your-writes. */
+  projections: ProjectionRunner;
   /** The clock every command reads its time from. */
   clock: () => Date;
   /** Readiness checks by name; each resolves `ok: true` when that part answers, with figures beside it. */

@@ -7,12 +7,15 @@ import { randomUUID } from 'node:crypto';
 import type { LedgerServices } from '../app/services.ts';
 import { problemSchema, registerProblemHandling } from './problems.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { tokenRoutes } from './routes/provider/token.ts';
 import { adminProviderRoutes } from './routes/admin/providers.ts';
 import { providerProfileRoutes } from './routes/provider/profile.ts';
 import { actRoutes } from './routes/provider/acts.ts';
 import { adminCitizenRoutes } from './routes/admin/citizens.ts';
 import { simulatorPhoneRoutes } from './routes/simulator/phone.ts';
+import { authorizeRoutes } from './routes/citizen/authorize.ts';
+import { simulatorIdentityRoutes } from './routes/simulator/identity.ts';
 import { openApiInfo } from './openapi-info.ts';
 
 /** A group of routes for one audience; each gets the services and nothing else. */
@@ -21,12 +24,15 @@ export type RoutePlugin = FastifyPluginAsync<{ services: LedgerServices }>;
 /** Route groups added by later parts of the ledger (acts, authorization, public, citizen, ...). */
 export const routeGroups: RoutePlugin[] = [
   healthRoutes,
+  metricsRoutes,
   tokenRoutes,
   providerProfileRoutes,
   actRoutes,
   adminProviderRoutes,
   adminCitizenRoutes,
   simulatorPhoneRoutes,
+  authorizeRoutes,
+  simulatorIdentityRoutes,
 ];
 
 /**
@@ -56,7 +62,8 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteP
   await app.register(swagger, { openapi: openApiInfo(), refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });
   await app.register(formbody, { bodyLimit: services.config.bodyLimit });
-  await app.register(rateLimit, { global: false });
+  const allowList = services.config.rateLimitAllowList;
+  await app.register(rateLimit, { global: false, ...(allowList?.length ? { allowList } : {}) });
   registerProblemHandling(app);
 
   for (const group of [...routeGroups, ...extraRoutes]) await app.register(group, { services });

@@ -195,6 +195,9 @@ describe('act decider', () => {
     it('fails on cancel: cancelled', () => {
       expect(given([registered, authRequested]).when(complete(null, null, 'cancelled')).stateAfter().failure?.reason).toBe('cancelled');
     });
+    it('fails on a failed authentication: authentication-failed', () => {
+      expect(given([registered, authRequested]).when(complete(null, null, 'failed')).stateAfter().failure?.reason).toBe('authentication-failed');
+    });
     it('refuses a completion that was not requested, or completes twice', () => {
       given([registered]).when(complete('aifo-1', 'high')).thenRefused('conflict');
       const done = actDecider.decide(complete('aifo-1', 'high'), given([registered, authRequested]).state);

@@ -17,7 +17,7 @@ const actView = {
     failure: {
       type: 'object',
       properties: {
-        reason: { type: 'string', enum: ['identity-mismatch', 'attempts-exhausted', 'expired', 'cancelled', 'loa-too-low'] },
+        reason: { type: 'string', enum: ['identity-mismatch', 'attempts-exhausted', 'expired', 'cancelled', 'loa-too-low', 'authentication-failed'] },
         failedAt: { type: 'string', format: 'date-time' },
       },
     },

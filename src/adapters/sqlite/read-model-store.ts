@@ -1,0 +1,274 @@
+import type { Statement } from 'better-sqlite3';
+import { applyChange, type Change, type Filter, type ReadModelDocument } from '../../../projections/projection.ts';
+import type { CheckpointStore } from '../../ports/checkpoint-store.ts';
+import {
+  ReadModelSchemaError,
+  type FindQuery,
+  type ProjectionLayout,
+  type ProjectionWrite,
+  type ReadModelStore,
+  type RegisteredProjection,
+} from '../../ports/read-model-store.ts';
+import type { SqliteDatabase } from './database.ts';
+import { checkLayout, checkLimit, checkPosition, layoutKey } from '../read-model-layout.ts';
+import { fieldColumn, orderBy, quote, tableName, whereClause } from './read-model-sql.ts';
+
+interface GenerationRow {
+  projection: string;
+  generation: number;
+  version: number;
+  layout: string;
+  position: number;
+  live: number;
+}
+
+interface CollectionRow {
+  collection: string;
+  generation: number;
+  indexes: string;
+}
+
+/**
+ * ReadModelStore on the ledger's SQLite file: one table per collection and generation, documents
+ * as JSON, each indexed field a generated column with its index. Changes and checkpoint commit in
+ * one transaction; a batch of many events is one transaction, one fsync.
+ */
+export class SqliteReadModelStore implements ReadModelStore {
+  readonly checkpoints: CheckpointStore;
+  private readonly cache = new Map<string, Statement>();
+  private readonly parsedIndexes = new Map<string, readonly string[]>();
+  private readonly stmts;
+  private readonly writeBatch: (writes: readonly ProjectionWrite[]) => boolean[];
+
+  constructor(private readonly db: SqliteDatabase) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS read_model_generations (
+        projection TEXT NOT NULL, generation INTEGER NOT NULL, version INTEGER NOT NULL, layout TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0, live INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (projection, generation)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS read_model_collections (
+        collection TEXT NOT NULL, generation INTEGER NOT NULL, projection TEXT NOT NULL, indexes TEXT NOT NULL,
+        PRIMARY KEY (collection, generation)
+      ) WITHOUT ROWID;
+    `);
+    this.stmts = {
+      live: db.prepare<[string], GenerationRow>('SELECT * FROM read_model_generations WHERE projection = ? AND live = 1'),
+      generation: db.prepare<[string, number], GenerationRow>('SELECT * FROM read_model_generations WHERE projection = ? AND generation = ?'),
+      newest: db.prepare<[string], { g: number | null }>('SELECT MAX(generation) AS g FROM read_model_generations WHERE projection = ?'),
+      unfinished: db.prepare<[string], GenerationRow>('SELECT * FROM read_model_generations WHERE projection = ? AND live = 0'),
+      insertGeneration: db.prepare<[string, number, number, string, number]>(
+        'INSERT INTO read_model_generations (projection, generation, version, layout, live) VALUES (?, ?, ?, ?, ?)',
+      ),
+      deleteGeneration: db.prepare<[string, number]>('DELETE FROM read_model_generations WHERE projection = ? AND generation = ?'),
+      setLive: db.prepare<[string, number]>('UPDATE read_model_generations SET live = 1 WHERE projection = ? AND generation = ?'),
+      setPosition: db.prepare<[number, string, number]>('UPDATE read_model_generations SET position = ? WHERE projection = ? AND generation = ?'),
+      liveCollection: db.prepare<[string], CollectionRow>(
+        `SELECT c.collection, c.generation, c.indexes FROM read_model_collections c
+         JOIN read_model_generations g ON g.projection = c.projection AND g.generation = c.generation
+         WHERE c.collection = ? AND g.live = 1`,
+      ),
+      collectionAt: db.prepare<[string, number], CollectionRow>(
+        'SELECT collection, generation, indexes FROM read_model_collections WHERE collection = ? AND generation = ?',
+      ),
+      collectionsOf: db.prepare<[string, number], CollectionRow>(
+        'SELECT collection, generation, indexes FROM read_model_collections WHERE projection = ? AND generation = ?',
+      ),
+      owner: db.prepare<[string, string], { projection: string }>(
+        'SELECT projection FROM read_model_collections WHERE collection = ? AND projection <> ? LIMIT 1',
+      ),
+      insertCollection: db.prepare<[string, number, string, string]>(
+        'INSERT INTO read_model_collections (collection, generation, projection, indexes) VALUES (?, ?, ?, ?)',
+      ),
+      deleteCollections: db.prepare<[string, number]>('DELETE FROM read_model_collections WHERE projection = ? AND generation = ?'),
+    };
+    this.writeBatch = db.transaction((writes: readonly ProjectionWrite[]) => writes.map((w) => this.writeNow(w)));
+
+    const stmts = this.stmts;
+    this.checkpoints = {
+      get: async (projection, generation) =>
+        (generation === undefined ? stmts.live.get(projection) : stmts.generation.get(projection, generation))?.position ?? 0,
+      reset: async (projection) => {
+        db.transaction(() => {
+          const live = stmts.live.get(projection);
+          if (!live) return;
+          for (const c of stmts.collectionsOf.all(projection, live.generation)) db.exec(`DELETE FROM ${quote(tableName(c.collection, c.generation))}`);
+          stmts.setPosition.run(0, projection, live.generation);
+        })();
+      },
+    };
+  }
+
+  async register(layout: ProjectionLayout): Promise<RegisteredProjection> {
+    checkLayout(layout);
+    return this.db.transaction((): RegisteredProjection => {
+      this.checkOwnership(layout);
+      const live = this.stmts.live.get(layout.name);
+      if (!live) {
+        const generation = (this.stmts.newest.get(layout.name)?.g ?? 0) + 1;
+        this.createGeneration(layout, generation, true);
+        return { generation, position: 0, upToDate: true };
+      }
+      const upToDate = live.version === layout.version && live.layout === layoutKey(layout);
+      return { generation: live.generation, position: live.position, upToDate };
+    })();
+  }
+
+  async get<T extends object = ReadModelDocument>(collection: string, id: string, options: { generation?: number } = {}): Promise<T | undefined> {
+    const found = this.collection(collection, options.generation);
+    if (!found) return undefined;
+    const table = tableName(collection, found.generation);
+    const row = this.statement(`SELECT doc FROM ${quote(table)} WHERE id = ?`).get(id) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as T) : undefined;
+  }
+
+  async find<T extends object = ReadModelDocument>(collection: string, query: FindQuery = {}): Promise<T[]> {
+    const found = this.collection(collection);
+    if (!found) return [];
+    const indexes = this.indexesOf(found);
+    const where = whereClause(query.where ?? {}, indexes);
+    let sql = `SELECT doc FROM ${quote(tableName(collection, found.generation))}${where.sql} ORDER BY ${orderBy(query.sort ?? [], indexes)}`;
+    const params: unknown[] = [...where.params];
+    if (query.limit !== undefined) {
+      checkLimit(query.limit);
+      sql += ' LIMIT ?';
+      params.push(query.limit);
+    }
+    return (this.statement(sql).all(...params) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as T);
+  }
+
+  async apply(projection: string, position: number, changes: readonly Change[]): Promise<boolean> {
+    const [applied] = this.writeBatch([{ projection, position, changes }]);
+    return applied!;
+  }
+
+  async applyBatch(writes: readonly ProjectionWrite[]): Promise<boolean[]> {
+    return this.writeBatch(writes);
+  }
+
+  async deleteWhere(collection: string, where: Filter): Promise<number> {
+    const found = this.collection(collection);
+    if (!found) return 0;
+    const clause = whereClause(where, this.indexesOf(found));
+    return this.statement(`DELETE FROM ${quote(tableName(collection, found.generation))}${clause.sql}`).run(...clause.params).changes;
+  }
+
+  async startRebuild(layout: ProjectionLayout): Promise<number> {
+    checkLayout(layout);
+    return this.db.transaction(() => {
+      this.checkOwnership(layout);
+      // Numbered before an abandoned rebuild is dropped, so a generation number is never reused.
+      const generation = (this.stmts.newest.get(layout.name)?.g ?? 0) + 1;
+      for (const abandoned of this.stmts.unfinished.all(layout.name)) this.dropGeneration(abandoned);
+      this.createGeneration(layout, generation, false);
+      return generation;
+    })();
+  }
+
+  async finishRebuild(projection: string, generation: number): Promise<void> {
+    this.db.transaction(() => {
+      const fresh = this.stmts.generation.get(projection, generation);
+      if (!fresh) throw new ReadModelSchemaError(`projection ${projection} has no generation ${generation}`);
+      if (fresh.live) return;
+      const old = this.stmts.live.get(projection);
+      if (old) this.dropGeneration(old);
+      this.stmts.setLive.run(projection, generation);
+    })();
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+  }
+
+  /** Inside the batch transaction: guard, changes, checkpoint. Throwing rolls the whole batch back. */
+  private writeNow(write: ProjectionWrite): boolean {
+    checkPosition(write.position);
+    const gen =
+      write.generation === undefined ? this.stmts.live.get(write.projection) : this.stmts.generation.get(write.projection, write.generation);
+    if (!gen) throw new ReadModelSchemaError(`projection ${write.projection} is not registered${write.generation ? ` at generation ${write.generation}` : ''}`);
+    if (gen.position >= write.position) return false;
+    const own = new Set(this.stmts.collectionsOf.all(write.projection, gen.generation).map((c) => c.collection));
+    for (const change of write.changes) {
+      const found = own.has(change.collection) ? this.stmts.collectionAt.get(change.collection, gen.generation) : undefined;
+      if (!found) throw new ReadModelSchemaError(`projection ${write.projection} has no collection ${change.collection}`);
+      this.change(found, change);
+    }
+    this.stmts.setPosition.run(write.position, write.projection, gen.generation);
+    return true;
+  }
+
+  private change(found: CollectionRow, change: Change): void {
+    const table = quote(tableName(found.collection, found.generation));
+    const upsert = (id: string, doc: ReadModelDocument | object) =>
+      this.statement(`INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`).run(id, JSON.stringify(doc));
+    switch (change.op) {
+      case 'put':
+        upsert(change.id, change.doc);
+        return;
+      case 'merge': {
+        const row = this.statement(`SELECT doc FROM ${table} WHERE id = ?`).get(change.id) as { doc: string } | undefined;
+        upsert(change.id, applyChange(row ? (JSON.parse(row.doc) as ReadModelDocument) : undefined, change)!);
+        return;
+      }
+      case 'delete':
+        this.statement(`DELETE FROM ${table} WHERE id = ?`).run(change.id);
+        return;
+      case 'deleteWhere': {
+        const clause = whereClause(change.where, this.indexesOf(found));
+        this.statement(`DELETE FROM ${table}${clause.sql}`).run(...clause.params);
+        return;
+      }
+    }
+  }
+
+  private collection(collection: string, generation?: number): CollectionRow | undefined {
+    return generation === undefined ? this.stmts.liveCollection.get(collection) : this.stmts.collectionAt.get(collection, generation);
+  }
+
+  private indexesOf(row: CollectionRow): readonly string[] {
+    let indexes = this.parsedIndexes.get(row.indexes);
+    if (!indexes) {
+      indexes = JSON.parse(row.indexes) as string[];
+      this.parsedIndexes.set(row.indexes, indexes);
+    }
+    return indexes;
+  }
+
+  private checkOwnership(layout: ProjectionLayout): void {
+    for (const c of layout.collections) {
+      const other = this.stmts.owner.get(c.name, layout.name);
+      if (other) throw new ReadModelSchemaError(`collection ${c.name} belongs to projection ${other.projection}`);
+    }
+  }
+
+  private createGeneration(layout: ProjectionLayout, generation: number, live: boolean): void {
+    this.stmts.insertGeneration.run(layout.name, generation, layout.version, layoutKey(layout), live ? 1 : 0);
+    for (const c of layout.collections) {
+      const table = tableName(c.name, generation);
+      const columns = c.indexes.map((f) => `, ${fieldColumn(f)} GENERATED ALWAYS AS (json_extract(doc, '$.${f}')) VIRTUAL`).join('');
+      this.db.exec(`CREATE TABLE ${quote(table)} (id TEXT PRIMARY KEY, doc TEXT NOT NULL${columns})`);
+      for (const f of c.indexes) this.db.exec(`CREATE INDEX ${quote(`${table}:${f}`)} ON ${quote(table)} (${fieldColumn(f)}, id)`);
+      this.stmts.insertCollection.run(c.name, generation, layout.name, JSON.stringify([...c.indexes]));
+    }
+  }
+
+  private dropGeneration(gen: GenerationRow): void {
+    for (const c of this.stmts.collectionsOf.all(gen.projection, gen.generation)) {
+      const table = tableName(c.collection, c.generation);
+      this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
+      for (const sql of this.cache.keys()) if (sql.includes(quote(table))) this.cache.delete(sql);
+    }
+    this.stmts.deleteCollections.run(gen.projection, gen.generation);
+    this.stmts.deleteGeneration.run(gen.projection, gen.generation);
+  }
+
+  private statement(sql: string): Statement {
+    let stmt = this.cache.get(sql);
+    if (!stmt) {
+      if (this.cache.size > 1000) this.cache.clear();
+      stmt = this.db.prepare(sql);
+      this.cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+}

@@ -1,0 +1,61 @@
+import { applyChange, type Change, type ReadModelDocument, type ReadView } from '../../projections/projection.ts';
+
+type ReadStored = (collection: string, id: string) => Promise<ReadModelDocument | undefined>;
+
+/**
+ * One projection's changes from a run of events not yet written, and the view its handler reads
+ * through: a stored document with the pending changes to it applied in order. This is what lets
+ * the runner write many events in one transaction and still give handlers current documents.
+ */
+export class PendingChanges {
+  readonly changes: Change[] = [];
+  /** Position of the last event taken in (0: none yet). */
+  position = 0;
+  private readonly byDocument = new Map<string, number[]>();
+  private readonly byFilter = new Map<string, number[]>();
+
+  constructor(
+    private readonly projection: string,
+    private readonly collections: ReadonlySet<string>,
+    private readonly readStored: ReadStored,
+  ) {}
+
+  /** Takes in the changes of the event at `position`. */
+  add(changes: readonly Change[], position: number): void {
+    for (const change of changes) {
+      if (!this.collections.has(change.collection)) {
+        throw new Error(`projection ${this.projection} wrote to ${change.collection}, which it does not declare (event at ${position})`);
+      }
+      const index = this.changes.push(change) - 1;
+      const key = change.op === 'deleteWhere' ? change.collection : documentKey(change.collection, change.id);
+      const map = change.op === 'deleteWhere' ? this.byFilter : this.byDocument;
+      const list = map.get(key);
+      if (list) list.push(index);
+      else map.set(key, [index]);
+    }
+    this.position = position;
+  }
+
+  readonly view: ReadView = {
+    get: async <T extends object = ReadModelDocument>(collection: string, id: string): Promise<T | undefined> => {
+      if (!this.collections.has(collection)) throw new Error(`projection ${this.projection} may only read its own collections, not ${collection}`);
+      let doc = await this.readStored(collection, id);
+      for (const i of mergeSorted(this.byDocument.get(documentKey(collection, id)), this.byFilter.get(collection))) {
+        doc = applyChange(doc, this.changes[i]!);
+      }
+      return doc as T | undefined;
+    },
+  };
+}
+
+const documentKey = (collection: string, id: string) => `${collection}\u0000${id}`;
+
+function mergeSorted(a: readonly number[] = [], b: readonly number[] = []): number[] {
+  if (b.length === 0) return [...a];
+  if (a.length === 0) return [...b];
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i]! < b[j]!) ? a[i++]! : b[j++]!);
+  return out;
+}

@@ -1,0 +1,131 @@
+import cookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { DomainError, type DomainErrorCode } from '../../../../commands/errors.ts';
+import type { LedgerServices } from '../../../app/services.ts';
+import { IdentityProviderUnavailable, type CallbackParameters } from '../../../ports/identity-provider.ts';
+import { escapeHtml, page } from '../../html.ts';
+import { TransactionCookie } from './transaction-cookie.ts';
+
+export const AUTHORIZE_CALLBACK_PATH = '/authorize/callback';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const PROVIDER_STATE = /^[\x21-\x7e]{1,512}$/;
+// Each start writes an event: a browser never needs many, so per-IP limits keep the act streams clean.
+const RATE_LIMIT = { rateLimit: { max: 120, timeWindow: '1 minute' } };
+
+/** A browser route's refusal: rendered as an HTML page with this status, never as a redirect. */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const domainStatus: Partial<Record<DomainErrorCode, { status: number; title: string }>> = {
+  'not-found': { status: 404, title: 'No such act' },
+  'redirect-uri-not-registered': { status: 400, title: 'The return address is not allowed' },
+  'act-not-pending': { status: 409, title: 'This act can no longer be authorized' },
+  'provider-suspended': { status: 403, title: 'The e-service is suspended' },
+  conflict: { status: 409, title: 'This sign-in cannot be used' },
+  'invalid-request': { status: 400, title: 'This sign-in cannot be used' },
+};
+
+/**
+ * The authorization SeP in the citizen's browser: `GET /authorize/{actId}` sends the citizen to the
+ * identity provider, the callback brings them back to the e-service's registered return URL.
+ */
+export async function authorizeRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
+  const cookies = new TransactionCookie(services.keys.secrets.cookieKey, services.config.publicUrl.startsWith('https:'), services.clock);
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof Refusal) return refusalPage(reply, error.status, error.title, error.message);
+    if ((error as { validation?: unknown }).validation) return refusalPage(reply, 400, 'The request is not valid', (error as Error).message);
+    if ((error as { statusCode?: number }).statusCode === 429) return refusalPage(reply, 429, 'Too many requests', 'Please wait a minute, then start again from the e-service.');
+    if (error instanceof DomainError && domainStatus[error.code]) {
+      const { status, title } = domainStatus[error.code]!;
+      return refusalPage(reply, status, title, error.message);
+    }
+    if (error instanceof IdentityProviderUnavailable) {
+      request.log.warn({ err: error }, 'identity provider unavailable');
+      return refusalPage(reply, 503, 'Sign-in is not available right now', 'The identity provider could not be reached. Please try again later from the e-service.');
+    }
+    request.log.error({ err: error }, 'authorization by authentication failed');
+    return refusalPage(reply, 500, 'Something went wrong', 'The national point could not complete this step. Please start again from the e-service.');
+  });
+
+  app.get(
+    '/authorize/:actId',
+    {
+      config: RATE_LIMIT,
+      schema: {
+        tags: ['citizen'],
+        summary: 'Authorize an act by authentication (open in the citizen\'s browser)',
+        description:
+          'Sends the citizen to authenticate again (ForceAuth, no attributes released; the international gateway for a foreign SePP), ' +
+          'then back with a 303 to `redirect_uri?act_id=…&state=…`; ask `GET /api/v1/acts/{actId}` for the result. `redirect_uri` must ' +
+          'equal one of the e-service\'s registered return URLs exactly. Refusals are HTML pages, never redirects: 400 (redirect_uri ' +
+          'not registered, state missing), 404 (unknown act), 409 (act not pending).',
+        params: { type: 'object', properties: { actId: { type: 'string' } } },
+        querystring: {
+          type: 'object',
+          properties: {
+            redirect_uri: { type: 'string', description: 'One of the e-service\'s registered return URLs, exactly' },
+            state: { type: 'string', description: '1-512 visible ASCII characters, echoed back unchanged' },
+          },
+        },
+        response: { 303: { description: 'To the identity provider', type: 'null' } },
+      },
+    },
+    async (request, reply) => {
+      const { actId } = request.params as { actId: string };
+      const query = request.query as Record<string, unknown>;
+      if (!UUID.test(actId)) throw new Refusal(404, 'No such act', 'no such act');
+      const redirectUri = query.redirect_uri;
+      const state = query.state;
+      if (typeof redirectUri !== 'string' || redirectUri.length === 0) throw new Refusal(400, 'The return address is missing', 'redirect_uri is required');
+      if (typeof state !== 'string' || !PROVIDER_STATE.test(state)) throw new Refusal(400, 'The request is incomplete', 'state is required: 1-512 visible ASCII characters');
+
+      const { redirectUrl, transaction } = await services.authorization.start(actId, redirectUri, state, request.id);
+      const sealed = await cookies.seal(transaction);
+      reply.setCookie(sealed.name, sealed.value, sealed.options);
+      reply.header('cache-control', 'no-store');
+      return reply.redirect(redirectUrl, 303);
+    },
+  );
+
+  app.get(AUTHORIZE_CALLBACK_PATH, { config: RATE_LIMIT, schema: { hide: true } }, async (request, reply) => {
+    const params = callbackParameters(request.query as Record<string, unknown>);
+    const name = cookies.nameFor(params.state);
+    const transaction = name ? await cookies.open(request.cookies[name], params.state!) : undefined;
+    if (!name || !transaction) {
+      throw new Refusal(400, 'This sign-in is not known here', 'This sign-in was not started in this browser, or it took too long. Please start again from the e-service.');
+    }
+    reply.clearCookie(name, cookies.clearing());
+    reply.header('cache-control', 'no-store');
+    const finished = await services.authorization.finish(transaction, params, request.id);
+    request.log.info({ actId: finished.actId, status: finished.status, note: finished.note }, 'authorization by authentication returned');
+    return reply.redirect(finished.redirectTo, 303);
+  });
+}
+
+/** Query parameters as single strings; a repeated parameter makes the callback invalid. */
+function callbackParameters(query: Record<string, unknown>): CallbackParameters {
+  const params: CallbackParameters = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value !== 'string') throw new Refusal(400, 'This sign-in cannot be used', `parameter ${name} is repeated`);
+    params[name] = value;
+  }
+  return params;
+}
+
+function refusalPage(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p>You can close this page and return to the e-service.</p>`));
+}

@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { LedgerServices } from '../../../app/services.ts';
+import type { AuthenticationRequest } from '../../../ports/identity-provider.ts';
+import { SIMULATOR_IDENTITY_PATH, type SimulatedIdentityNode, type SimulatorChoice } from '../../../adapters/identity/simulator.ts';
+import { escapeHtml, page } from '../../html.ts';
+
+const LOA_LABEL = { low: 'low', substantial: 'substantial', high: 'high' } as const;
+
+/**
+ * The simulated identity node's page: the tester picks a test person and an identity means (or
+ * cancels, or makes it fail), and the browser goes back to the ledger with a sealed answer.
+ */
+export async function simulatorIdentityRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  const node = services.identitySimulator;
+  if (!node) return;
+
+  app.get(SIMULATOR_IDENTITY_PATH, { schema: { hide: true } }, async (request, reply) => {
+    const token = (request.query as { request?: unknown }).request;
+    const authRequest = typeof token === 'string' ? await node.readRequest(token) : undefined;
+    if (!authRequest) return invalidRequest(reply);
+    return html(reply, 200, await choicePage(node, token as string, authRequest));
+  });
+
+  app.post(SIMULATOR_IDENTITY_PATH, { schema: { hide: true } }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const authRequest = typeof body.request === 'string' ? await node.readRequest(body.request) : undefined;
+    if (!authRequest) return invalidRequest(reply);
+    const choice = choiceOf(body);
+    if (!choice) return html(reply, 400, page('Choose a person', '<h1>Choose a test person and an identity means</h1><p>Go back and pick both, or cancel.</p>'));
+    try {
+      return reply.redirect(await node.answer(authRequest, choice), 303);
+    } catch {
+      return html(reply, 400, page('Not offered', '<h1>This person or identity means is not offered at this gateway</h1>'));
+    }
+  });
+}
+
+function choiceOf(body: Record<string, unknown>): SimulatorChoice | undefined {
+  if (body.action === 'cancel' || body.action === 'fail') return { action: body.action };
+  if (body.action !== 'authenticate' || typeof body.person !== 'string' || typeof body.means !== 'string') return undefined;
+  return { action: 'authenticate', aifo: body.person, meansId: body.means };
+}
+
+async function choicePage(node: SimulatedIdentityNode, token: string, request: AuthenticationRequest): Promise<string> {
+  const international = request.gateway === 'international';
+  const persons = await node.persons(request.gateway);
+  const personItems = persons
+    .map(
+      (p) =>
+        `<li><label><input type="radio" name="person" value="${escapeHtml(p.aifo)}" required> ${escapeHtml(p.displayName)}</label> <code>${escapeHtml(p.aifo)}</code></li>`,
+    )
+    .join('');
+  const meansItems = node
+    .means(request.gateway)
+    .map(
+      (m) =>
+        `<li><label><input type="radio" name="means" value="${escapeHtml(m.id)}" required> ${escapeHtml(m.label)} <small>(LoA ${LOA_LABEL[m.loa]})</small></label></li>`,
+    )
+    .join('');
+  const title = international ? 'International gateway (eIDAS node), simulated' : 'National identity node, simulated';
+  const asks = request.loa ? `The e-service asks for LoA <strong>${LOA_LABEL[request.loa]}</strong> or higher.` : 'No LoA is required.';
+  return page(
+    title,
+    `<h1>${escapeHtml(title)}</h1>
+<p>Sign in again to authorize the act (ForceAuth: an earlier sign-in does not count). No personal attributes are released. ${asks}</p>
+<form method="post" action="${SIMULATOR_IDENTITY_PATH}">
+<input type="hidden" name="request" value="${escapeHtml(token)}">
+<fieldset><legend>Test person</legend><ul class="messages">${personItems || '<li>No test persons for this gateway.</li>'}</ul></fieldset>
+<fieldset><legend>Identity means</legend><ul class="messages">${meansItems}</ul></fieldset>
+<p>
+<button type="submit" name="action" value="authenticate">Sign in</button>
+<button type="submit" name="action" value="cancel" formnovalidate>Cancel</button>
+<button type="submit" name="action" value="fail" formnovalidate>Simulate a failure</button>
+</p>
+</form>`,
+  );
+}
+
+function invalidRequest(reply: FastifyReply): FastifyReply {
+  return html(reply, 400, page('Request not valid', '<h1>This authentication request is not valid or has expired</h1><p>Start again from the e-service.</p>'));
+}
+
+function html(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+}

@@ -1,0 +1,72 @@
+import type { Gateway, Loa } from '../../events/act.ts';
+
+/** What the ledger asks an identity provider for: an authentication, never attributes. */
+export interface AuthenticationRequest {
+  /** national: the home country's identity means; international: the eIDAS node. */
+  gateway: Gateway;
+  /** Lowest LoA that will be accepted; null: no restriction. */
+  loa: Loa | null;
+  /** Authenticate again even when the identity provider holds a session (SPEC ForceAuth). */
+  forceAuth: boolean;
+  /** Where the identity provider sends the browser back (the ledger's callback URL). */
+  callbackUrl: string;
+  /** Random, single use; binds the callback to the browser that started it. */
+  state: string;
+  nonce: string;
+}
+
+/** What the ledger keeps (bound to the browser) between `begin` and `complete`. */
+export interface AuthenticationTransaction extends AuthenticationRequest {
+  /** Epoch ms at which the transaction began: a ForceAuth authentication cannot be older. */
+  startedAt: number;
+  /** Adapter secret needed at the callback (the PKCE code verifier of the OIDC adapter). */
+  verifier?: string;
+}
+
+export interface AuthenticationStart {
+  /** Send the browser here. */
+  redirectUrl: string;
+  verifier?: string;
+}
+
+/** An identity as the identity provider released it: resolve (sector, subject) in the CitizenRegistry. */
+export interface AuthenticatedIdentity {
+  sector: string;
+  subject: string;
+}
+
+export type AuthenticationResult =
+  | {
+      outcome: 'authenticated';
+      identity: AuthenticatedIdentity;
+      loaAchieved: Loa | null;
+      /** The identity means used (e.g. eid-card), when the identity provider says. */
+      means: string | null;
+      /** When the person authenticated (ISO 8601); null when the identity provider did not say (never under ForceAuth). */
+      authTime: string | null;
+    }
+  /** `reason` is for logs only; it never reaches the provider. */
+  | { outcome: 'cancelled' | 'failed'; reason: string };
+
+/** The callback's query parameters, as the browser brought them. */
+export type CallbackParameters = Record<string, string>;
+
+/**
+ * A source of fresh authentications (simulator, OpenID Provider). Used by the authorization SeP
+ * and reusable for citizen login; it knows nothing about acts.
+ */
+export interface IdentityProvider {
+  readonly kind: 'simulator' | 'oidc';
+  /** Prepares an authentication and answers where to send the browser. */
+  begin(request: AuthenticationRequest): Promise<AuthenticationStart>;
+  /**
+   * Reads the callback of the transaction it began. Throws IdentityProviderUnavailable when the
+   * identity provider cannot be reached (nothing is decided then); every other problem is an outcome.
+   */
+  complete(callback: CallbackParameters, transaction: AuthenticationTransaction): Promise<AuthenticationResult>;
+}
+
+/** The identity provider could not be reached; the authentication can be tried again. */
+export class IdentityProviderUnavailable extends Error {
+  override readonly name = 'IdentityProviderUnavailable';
+}

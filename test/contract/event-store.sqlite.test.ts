@@ -1,0 +1,78 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openSqlite } from '../../src/adapters/sqlite/database.ts';
+import { SqliteEventStore } from '../../src/adapters/sqlite/event-store.ts';
+import { WrongExpectedRevisionError } from '../../src/ports/event-store.ts';
+import { tempDir } from '../support/ledger.ts';
+import { eventStoreContract, newEvent } from './event-store.contract.ts';
+
+/** A store on a fresh temp file; reopen closes the file and opens it again, as a restart would. */
+async function sqliteStore() {
+  const dir = tempDir('event-store-');
+  const file = join(dir, 'ledger.sqlite');
+  let db = openSqlite(file);
+  let store = new SqliteEventStore(db);
+  const closeAll = async () => {
+    await store.close();
+    db.close();
+  };
+  return {
+    store,
+    dir,
+    reopen: async () => {
+      await closeAll();
+      db = openSqlite(file);
+      store = new SqliteEventStore(db);
+      return store;
+    },
+    cleanup: async () => {
+      await closeAll();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+eventStoreContract('SQLite', sqliteStore);
+
+describe('SQLite event store: group commit', () => {
+  it('commits appends arriving in the same tick together, and each caller still gets its own outcome', async () => {
+    const subject = await sqliteStore();
+    const store = subject.store as SqliteEventStore;
+    try {
+      await store.append('existing', [newEvent()], 'no-stream');
+      const before = store.commits;
+      const n = 200;
+      const outcomes = await Promise.allSettled([
+        ...Array.from({ length: n }, (_, i) => store.append(`group-${i}`, [newEvent()], 'no-stream')),
+        store.append('existing', [newEvent()], 'no-stream'),
+      ]);
+      expect(outcomes.slice(0, n).every((o) => o.status === 'fulfilled')).toBe(true);
+      expect(outcomes[n]!.status).toBe('rejected');
+      const transactions = store.commits - before;
+      expect(transactions).toBeGreaterThanOrEqual(1);
+      expect(transactions).toBeLessThan(n / 10);
+      // The refused append rolled back alone; its neighbours in the same transaction are stored.
+      expect(await store.readStream('existing')).toHaveLength(1);
+      expect(await store.readStream(`group-${n - 1}`)).toHaveLength(1);
+    } finally {
+      await subject.cleanup();
+    }
+  });
+});
+
+describe('SQLite event store: event ids', () => {
+  it('refuses, as a conflict, an append where only some ids were stored before, and writes none of it', async () => {
+    const subject = await sqliteStore();
+    try {
+      const a = newEvent();
+      await subject.store.append('s', [a], 'no-stream');
+      const fresh = newEvent();
+      await expect(subject.store.append('s', [fresh, a], 0)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(subject.store.append('t', [a], 'no-stream')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      expect((await subject.store.readAll()).map((e) => e.metadata.eventId)).toEqual([a.metadata.eventId]);
+    } finally {
+      await subject.cleanup();
+    }
+  });
+});

@@ -1,0 +1,65 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openSqlite } from '../../src/adapters/sqlite/database.ts';
+import { SqliteReadModelStore } from '../../src/adapters/sqlite/read-model-store.ts';
+import { tempDir } from '../support/ledger.ts';
+import { readModelStoreContract } from './read-model-store.contract.ts';
+
+/** A store on a fresh temp file; reopen closes the file and opens it again, as a restart would. */
+async function sqliteStore() {
+  const dir = tempDir('read-models-');
+  const file = join(dir, 'ledger.sqlite');
+  let db = openSqlite(file);
+  let store = new SqliteReadModelStore(db);
+  const closeAll = async () => {
+    await store.close();
+    db.close();
+  };
+  return {
+    store,
+    db: () => db,
+    reopen: async () => {
+      await closeAll();
+      db = openSqlite(file);
+      store = new SqliteReadModelStore(db);
+      return store;
+    },
+    cleanup: async () => {
+      await closeAll();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+readModelStoreContract('SQLite', sqliteStore);
+
+describe('SQLite read-model store', () => {
+  it('answers filtered queries from the index of the field, not by scanning the table', async () => {
+    const subject = await sqliteStore();
+    try {
+      await subject.store.register({ name: 'plan', version: 1, collections: [{ name: 'plan_acts', indexes: ['documentHash'] }] });
+      const plan = subject
+        .db()
+        .prepare(`EXPLAIN QUERY PLAN SELECT doc FROM "rm:plan_acts:g1" WHERE "f:documentHash" IS ? ORDER BY id`)
+        .all('h') as Array<{ detail: string }>;
+      expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING (COVERING )?INDEX/);
+    } finally {
+      await subject.cleanup();
+    }
+  });
+
+  it('drops the tables of a replaced generation, so purged rows do not linger on disk', async () => {
+    const subject = await sqliteStore();
+    try {
+      const layout = { name: 'gone', version: 1, collections: [{ name: 'gone_acts', indexes: [] }] };
+      await subject.store.register(layout);
+      const generation = await subject.store.startRebuild({ ...layout, version: 2 });
+      await subject.store.finishRebuild('gone', generation);
+      const tables = subject.db().prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm:gone_acts:%'`).all();
+      expect(tables).toEqual([{ name: `rm:gone_acts:g${generation}` }]);
+    } finally {
+      await subject.cleanup();
+    }
+  });
+});

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from './ledger.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const START_TIMEOUT_MS = 30_000;
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:41234 (also the ledger's LEDGER_PUBLIC_URL). */
+  url: string;
+  dataDir: string;
+  adminToken: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  logs(): string;
+  /** Sends a signal and resolves once the process has exited. */
+  kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, then SIGKILL if it has not exited within 5 s. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+// A failed test must not leave servers behind.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** A port nothing listens on right now (the OS picks it; the server binds it a moment later). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the real server process (`node bin/ledger.mjs serve`) on a free loopback port and waits
+ * for /healthz. The data dir is a fresh temp dir unless given (pass the old one to restart).
+ */
+export async function startServer(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<RunningServer> {
+  const dataDir = opts.dataDir ?? tempDir('ledger-e2e-');
+  const adminToken = env.LEDGER_ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
+  let lastError: unknown;
+  // Another process may take the probed port before the server binds it: try a few ports.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await launch(await freePort(), dataDir, adminToken, env);
+    } catch (error) {
+      lastError = error;
+      if (!String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
+  throw lastError;
+}
+
+async function launch(port: number, dataDir: string, adminToken: string, env: Record<string, string>): Promise<RunningServer> {
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['bin/ledger.mjs', 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: adminToken, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+
+  const server: RunningServer = {
+    url,
+    dataDir,
+    adminToken,
+    logs: () => output,
+    kill: async (signal) => {
+      if (!hasExited) child.kill(signal);
+      return exited;
+    },
+    stop: async () => {
+      if (hasExited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (hasExited) throw new Error(`ledger serve exited before answering /healthz:\n${output}`);
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return server;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await server.kill('SIGKILL');
+  throw new Error(`ledger serve did not answer /healthz within ${START_TIMEOUT_MS} ms:\n${output}`);
+}
