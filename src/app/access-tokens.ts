@@ -25,6 +25,7 @@ const CACHE_LIMIT = 50_000;
 export class AccessTokens {
   private readonly verified = new Map<string, ActAsClaims>();
   private signingKey?: { kid: string; key: CryptoKey | KeyObject | Uint8Array };
+  private jwks?: { kid: string; set: ReturnType<typeof createLocalJWKSet> };
 
   constructor(
     private readonly keys: LedgerKeys,
@@ -67,7 +68,7 @@ export class AccessTokens {
     }
     let claims: ActAsClaims;
     try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(this.keys.publicJwks()), {
+      const { payload } = await jwtVerify(token, this.verificationKeys(), {
         algorithms: ['EdDSA'],
         issuer: this.issuer,
         audience: this.audience,
@@ -82,6 +83,13 @@ export class AccessTokens {
     if (this.verified.size >= CACHE_LIMIT) this.evictExpired(nowMs);
     this.verified.set(digest, claims);
     return claims;
+  }
+
+  /** The published keys as jose's key set, rebuilt only when the signing key changes. */
+  private verificationKeys(): ReturnType<typeof createLocalJWKSet> {
+    const kid = this.keys.current.kid;
+    if (this.jwks?.kid !== kid) this.jwks = { kid, set: createLocalJWKSet(this.keys.publicJwks()) };
+    return this.jwks.set;
   }
 
   private evictExpired(nowMs: number): void {

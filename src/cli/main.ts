@@ -4,6 +4,15 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   serve: { summary: 'answer HTTP (embedded mode also runs projections and jobs)', run: async (args) => (await import('./serve.ts')).serve(loadConfig(), args) },
   openapi: { summary: 'write openapi/openapi.json from the route schemas', run: async () => (await import('./openapi.ts')).writeOpenApi() },
   demo: { summary: 'a provider client: register an act for a file and authorize it (see src/cli/demo.ts)', run: async (args) => (await import('./demo.ts')).demo(args) },
+  keys: {
+    summary: 'keys rotate: add a new ActAs signing key (older ones stay published); restart servers to use it',
+    run: async (args) => {
+      if (args[0] !== 'rotate') throw new Error('usage: ledger keys rotate');
+      const { LedgerKeys } = await import('../app/ledger-keys.ts');
+      const key = await (await LedgerKeys.open(loadConfig().dataDir)).rotate();
+      process.stdout.write(`new signing key ${key.kid}; restart every ledger process to sign with it\n`);
+    },
+  },
   bench: { summary: 'run the benchmarks (ratios against a bare fastify route)', run: async (args) => (await import('../../bench/run.ts')).runBenchmarks(args) },
 };
 

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { AccessTokens } from '../../src/app/access-tokens.ts';
+import { LedgerKeys } from '../../src/app/ledger-keys.ts';
+import { tempDir } from '../support/ledger.ts';
+
+describe('ledger signing keys', () => {
+  it('are kept in the data dir, private to the owner, and survive a reopen', async () => {
+    const dir = tempDir();
+    const keys = await LedgerKeys.open(dir);
+    expect(statSync(join(dir, 'ledger-keys.json')).mode & 0o777).toBe(0o600);
+    const again = await LedgerKeys.open(dir);
+    expect(again.current.kid).toBe(keys.current.kid);
+    expect(again.secrets.codeVerifierKey.equals(keys.secrets.codeVerifierKey)).toBe(true);
+    expect(JSON.stringify(keys.publicJwks())).not.toContain('"d"');
+  });
+
+  it('rotate: new tokens are signed with the new key, tokens signed before still verify', async () => {
+    const dir = tempDir();
+    const keys = await LedgerKeys.open(dir);
+    const issuer = 'https://ledger.example';
+    const before = await new AccessTokens(keys, issuer, 600_000).issue('p1');
+    const newKey = await keys.rotate();
+    const rotated = await LedgerKeys.open(dir);
+    expect(rotated.current.kid).toBe(newKey.kid);
+    expect(rotated.publicJwks().keys.map((k) => k.kid)).toEqual([keys.all[0]!.kid, newKey.kid]);
+    const tokens = new AccessTokens(rotated, issuer, 600_000);
+    const after = await tokens.issue('p1');
+    expect(JSON.parse(Buffer.from(after.token.split('.')[0]!, 'base64url').toString()).kid).toBe(newKey.kid);
+    expect((await tokens.verify(before.token)).providerId).toBe('p1');
+    expect((await tokens.verify(after.token)).providerId).toBe('p1');
+  });
+});
