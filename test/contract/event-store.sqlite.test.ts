@@ -1,20 +1,25 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openSqlite } from '../../src/adapters/sqlite/database.ts';
+import { openSqlite, WalSync } from '../../src/adapters/sqlite/database.ts';
 import { SqliteEventStore } from '../../src/adapters/sqlite/event-store.ts';
 import { WrongExpectedRevisionError } from '../../src/ports/event-store.ts';
 import { tempDir } from '../support/ledger.ts';
 import { eventStoreContract, newEvent } from './event-store.contract.ts';
 
-/** A store on a fresh temp file; reopen closes the file and opens it again, as a restart would. */
-async function sqliteStore() {
+/**
+ * A store on a fresh temp file; reopen closes the file and opens it again, as a restart would.
+ * `walSync`: the way the ledger runs it, fsyncing the WAL off the event loop before answering.
+ */
+async function sqliteStore(options: { walSync?: boolean } = {}) {
   const dir = tempDir('event-store-');
   const file = join(dir, 'ledger.sqlite');
   let db = openSqlite(file);
-  let store = new SqliteEventStore(db);
+  let sync = options.walSync ? new WalSync(file) : undefined;
+  let store = new SqliteEventStore(db, sync);
   const closeAll = async () => {
     await store.close();
+    sync?.close();
     db.close();
   };
   return {
@@ -23,7 +28,8 @@ async function sqliteStore() {
     reopen: async () => {
       await closeAll();
       db = openSqlite(file);
-      store = new SqliteEventStore(db);
+      sync = options.walSync ? new WalSync(file) : undefined;
+      store = new SqliteEventStore(db, sync);
       return store;
     },
     cleanup: async () => {
@@ -33,7 +39,8 @@ async function sqliteStore() {
   };
 }
 
-eventStoreContract('SQLite', sqliteStore);
+eventStoreContract('SQLite', () => sqliteStore());
+eventStoreContract('SQLite, WAL synced off the event loop', () => sqliteStore({ walSync: true }));
 
 describe('SQLite event store: group commit', () => {
   it('commits appends arriving in the same tick together, and each caller still gets its own outcome', async () => {

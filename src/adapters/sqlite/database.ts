@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type SqliteDatabase = Database.Database;
@@ -17,4 +17,68 @@ export function openSqlite(file: string): SqliteDatabase {
   // Another process (CLI, worker) may hold the write lock for a moment.
   db.pragma('busy_timeout = 5000');
   return db;
+}
+
+/**
+ * Commits `write` without waiting for the disk. Only for writes whose loss in a crash is harmless or
+ * repaired (a read model with its checkpoint; a data key no event refers to yet): in WAL mode the
+ * next FULL commit on this file, such as the event append that follows, fsyncs these frames too,
+ * since the WAL is one file written in order.
+ */
+export function commitLazily<T>(db: SqliteDatabase, write: () => T): T {
+  let modes = syncModes.get(db);
+  if (!modes) {
+    modes = { normal: db.prepare('PRAGMA synchronous = NORMAL'), full: db.prepare('PRAGMA synchronous = FULL') };
+    syncModes.set(db, modes);
+  }
+  modes.normal.run();
+  try {
+    return write();
+  } finally {
+    modes.full.run();
+  }
+}
+
+/** Prepared once per connection: the pragma switch runs on every batch. */
+const syncModes = new WeakMap<SqliteDatabase, { normal: Database.Statement; full: Database.Statement }>();
+
+/**
+ * Makes commits durable without blocking the event loop: the commit itself runs with
+ * synchronous=NORMAL (written to the WAL, no fsync), then `sync()` fsyncs the WAL file on libuv's
+ * thread pool. A caller is answered only after the sync that follows its commit, which is what
+ * synchronous=FULL guarantees in WAL mode, while other batches commit in the meantime.
+ * Calls that arrive during a sync share the next one.
+ */
+export class WalSync {
+  private fd?: number;
+  private running?: Promise<void>;
+  private next?: Promise<void>;
+
+  constructor(private readonly file: string) {}
+
+  /** Resolves once everything committed before the call is on disk. */
+  sync(): Promise<void> {
+    if (this.file === ':memory:') return Promise.resolve();
+    if (!this.running) {
+      this.running = this.fsyncOnce().finally(() => (this.running = undefined));
+      return this.running;
+    }
+    // A sync is in flight and may have started before our commit: queue exactly one more.
+    this.next ??= this.running.then(() => {
+      this.next = undefined;
+      return this.sync();
+    });
+    return this.next;
+  }
+
+  private fsyncOnce(): Promise<void> {
+    this.fd ??= openSync(`${this.file}-wal`, 'r');
+    const fd = this.fd;
+    return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
 }

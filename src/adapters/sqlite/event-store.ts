@@ -7,7 +7,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../../ports/event-store.ts';
-import type { SqliteDatabase } from './database.ts';
+import { commitLazily, type SqliteDatabase, type WalSync } from './database.ts';
 
 interface EventRow {
   position: number;
@@ -42,11 +42,16 @@ export class SqliteEventStore implements EventStore {
   private readonly listeners = new Set<() => void>();
   private closed = false;
   private committed = 0;
+  private readonly syncing = new Set<Promise<void>>();
 
   private readonly stmts;
   private readonly commitBatch: (batch: PendingAppend[]) => Array<AppendResult | Error>;
 
-  constructor(private readonly db: SqliteDatabase) {
+  /** `walSync`: commit without blocking on fsync and answer after the WAL is synced (see WalSync). */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly walSync?: WalSync,
+  ) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         position    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -109,17 +114,27 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return;
     let results: Array<AppendResult | Error>;
     try {
-      results = this.commitBatch(batch);
+      results = this.walSync ? commitLazily(this.db, () => this.commitBatch(batch)) : this.commitBatch(batch);
       this.committed += 1;
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
     }
+    // Refusals wrote nothing and answer at once; acknowledgements wait until the batch is on disk.
+    const acknowledge = () =>
+      batch.forEach((p, i) => {
+        const r = results[i]!;
+        if (!(r instanceof Error)) p.resolve(r);
+      });
     batch.forEach((p, i) => {
       const r = results[i]!;
       if (r instanceof Error) p.reject(r);
-      else p.resolve(r);
     });
+    if (this.walSync) {
+      const synced = this.walSync.sync().then(acknowledge, (error: unknown) => batch.forEach((p) => p.reject(error)));
+      this.syncing.add(synced);
+      void synced.finally(() => this.syncing.delete(synced));
+    } else acknowledge();
     for (const notify of this.listeners) notify();
   }
 
@@ -233,6 +248,7 @@ export class SqliteEventStore implements EventStore {
     if (this.pending.length > 0) this.flush();
     this.closed = true;
     for (const notify of this.listeners) notify();
+    await Promise.allSettled([...this.syncing]);
   }
 }
 

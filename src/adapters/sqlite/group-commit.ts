@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from './database.ts';
+import { commitLazily, type SqliteDatabase, type WalSync } from './database.ts';
 
 /**
  * Runs the writes that arrive in the same tick in one transaction, so they share one fsync
@@ -11,9 +11,13 @@ export class GroupCommit<Input, Output> {
   /** Transactions committed so far; fewer than writes when batching works. */
   commits = 0;
 
-  constructor(db: SqliteDatabase, write: (input: Input) => Output) {
+  /**
+   * `lazy`: commit without its own fsync (see commitLazily); the next durable commit carries it.
+   * `walSync`: commit without blocking and answer once the WAL is synced (see WalSync).
+   */
+  constructor(db: SqliteDatabase, write: (input: Input) => Output, private readonly options: { lazy?: boolean; walSync?: WalSync } = {}) {
     const one = db.transaction(write);
-    this.commit = db.transaction((inputs: Input[]) =>
+    const batch = db.transaction((inputs: Input[]) =>
       inputs.map((input) => {
         try {
           return { ok: one(input) };
@@ -22,6 +26,7 @@ export class GroupCommit<Input, Output> {
         }
       }),
     );
+    this.commit = options.lazy || options.walSync ? (inputs) => commitLazily(db, () => batch(inputs)) : batch;
   }
 
   submit(input: Input): Promise<Output> {
@@ -43,10 +48,13 @@ export class GroupCommit<Input, Output> {
       for (const p of batch) p.reject(error);
       return;
     }
-    batch.forEach((p, i) => {
-      const r = results[i]!;
-      if ('ok' in r) p.resolve(r.ok);
-      else p.reject(r.error);
-    });
+    const settle = () =>
+      batch.forEach((p, i) => {
+        const r = results[i]!;
+        if ('ok' in r) p.resolve(r.ok);
+        else p.reject(r.error);
+      });
+    if (this.options.walSync) this.options.walSync.sync().then(settle, (error: unknown) => batch.forEach((p) => p.reject(error)));
+    else settle();
   }
 }

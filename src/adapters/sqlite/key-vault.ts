@@ -3,12 +3,16 @@ import type { KeyVault } from '../../ports/key-vault.ts';
 import type { SqliteDatabase } from './database.ts';
 import { GroupCommit } from './group-commit.ts';
 
-/** KeyVault in the ledger's SQLite file (table `data_keys`, apart from the events). */
+/**
+ * KeyVault in the ledger's SQLite file (table `data_keys`, apart from the events). When the event
+ * store is the same file (`sharesFileWithEvents`), a new key needs no fsync of its own: the act's
+ * first event, appended right after, makes it durable; a key whose event never came is harmless.
+ */
 export class SqliteKeyVault implements KeyVault {
   private readonly stmts;
   private readonly creations: GroupCommit<string, Buffer>;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, options: { sharesFileWithEvents?: boolean } = {}) {
     db.exec(`CREATE TABLE IF NOT EXISTS data_keys (key_id TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID`);
     this.stmts = {
       insert: db.prepare<[string, Buffer]>('INSERT OR IGNORE INTO data_keys (key_id, key) VALUES (?, ?)'),
@@ -18,7 +22,7 @@ export class SqliteKeyVault implements KeyVault {
     this.creations = new GroupCommit(db, (keyId: string) => {
       this.stmts.insert.run(keyId, randomBytes(32));
       return this.stmts.get.get(keyId)!.key;
-    });
+    }, { lazy: options.sharesFileWithEvents ?? false });
   }
 
   create(keyId: string): Promise<Buffer> {

@@ -9,7 +9,7 @@ import {
   type ReadModelStore,
   type RegisteredProjection,
 } from '../../ports/read-model-store.ts';
-import type { SqliteDatabase } from './database.ts';
+import { commitLazily, type SqliteDatabase } from './database.ts';
 import { checkLayout, checkLimit, checkPosition, layoutKey } from '../read-model-layout.ts';
 import { fieldColumn, orderBy, quote, tableName, whereClause } from './read-model-sql.ts';
 
@@ -82,7 +82,10 @@ export class SqliteReadModelStore implements ReadModelStore {
       ),
       deleteCollections: db.prepare<[string, number]>('DELETE FROM read_model_collections WHERE projection = ? AND generation = ?'),
     };
-    this.writeBatch = db.transaction((writes: readonly ProjectionWrite[]) => writes.map((w) => this.writeNow(w)));
+    const batch = db.transaction((writes: readonly ProjectionWrite[]) => writes.map((w) => this.writeNow(w)));
+    // A read model and its checkpoint commit together, so a crash loses both or neither: the runner
+    // then re-applies from the older checkpoint. No fsync of its own is needed (see commitLazily).
+    this.writeBatch = (writes) => commitLazily(db, () => batch(writes));
 
     const stmts = this.stmts;
     this.checkpoints = {
