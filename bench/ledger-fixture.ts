@@ -39,7 +39,7 @@ export async function startLedgerUnderLoad(): Promise<LedgerUnderLoad> {
     LEDGER_CODE_SENDS_PER_HOUR: '100000',
   });
   // Request logs are written as in production (info), to /dev/null instead of the terminal.
-  const ledger = await buildLedger(config, { logger: createLogger('info', pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 })) });
+  const ledger = await buildLedger(config, { logger: createLogger('info', pino.destination({ dest: '/dev/null', sync: false })) });
   const address = await ledger.app.listen({ host: '127.0.0.1', port: 0 });
   const tokenUrl = `${config.publicUrl}/api/v1/token`;
 

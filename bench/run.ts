@@ -1,7 +1,7 @@
 import { startLedgerUnderLoad, type LedgerUnderLoad } from './ledger-fixture.ts';
 import { measure, type LoadSettings, type Measurement } from './measure.ts';
 import type { BenchContext, Scenario } from './scenario.ts';
-import { scenarios } from './scenarios/index.ts';
+import { scenarios, workloads } from './scenarios/index.ts';
 
 const USAGE = 'usage: npm run bench -- [--duration <seconds, 1-60, default 5>] [--connections <1-500, default 50>] [--only <id,id>]';
 
@@ -16,8 +16,13 @@ export async function runBenchmarks(args: string[]): Promise<void> {
   const { settings, only } = parseArgs(args);
   const baseline = scenarios.find((s) => s.baseline);
   if (!baseline) throw new Error('no baseline scenario');
-  const chosen = scenarios.filter((s) => s.baseline || !only || only.includes(s.id));
-  process.stdout.write(`${chosen.length} routes, ${settings.durationS} s each, ${settings.connections} connections, loopback, load generator in this process\n`);
+  const chosenWorkloads = workloads.filter((w) => !only || only.includes(w.id));
+  // `--only` naming workloads alone skips the HTTP table (and its baseline).
+  const onlyWorkloads = only !== undefined && !scenarios.some((s) => !s.baseline && only.includes(s.id)) && chosenWorkloads.length > 0;
+  const chosen = onlyWorkloads ? [] : scenarios.filter((s) => s.baseline || !only || only.includes(s.id));
+  if (chosen.length > 0) {
+    process.stdout.write(`${chosen.length} routes, ${settings.durationS} s each, ${settings.connections} connections, loopback, load generator in this process\n`);
+  }
 
   let ledger: Promise<LedgerUnderLoad> | undefined;
   const context: BenchContext = { settings, ledger: () => (ledger ??= startLedgerUnderLoad()) };
@@ -37,7 +42,11 @@ export async function runBenchmarks(args: string[]): Promise<void> {
   } finally {
     if (ledger) await (await ledger).close();
   }
-  process.stdout.write(`\n${table(rows)}\n`);
+  if (rows.length > 0) process.stdout.write(`\n${table(rows)}\n`);
+  for (const workload of chosenWorkloads) {
+    process.stdout.write(`  measuring ${workload.name} ...\n`);
+    process.stdout.write(`${workload.name}: ${await workload.run(context)}\n`);
+  }
 }
 
 function parseArgs(args: string[]): { settings: LoadSettings; only?: string[] } {

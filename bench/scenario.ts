@@ -18,3 +18,12 @@ export interface Scenario {
   /** Setup outside the timed loop; `close` undoes what setup started. */
   prepare(context: BenchContext): Promise<{ target: LoadTarget; note?: () => string | undefined; close?: () => Promise<void> }>;
 }
+
+/** A measurement that is no HTTP route (a background job): it sets itself up, times itself, and reports one line. */
+export interface Workload {
+  /** Short id, for `--only`. */
+  id: string;
+  /** What the line is about, e.g. "retention purge". */
+  name: string;
+  run(context: BenchContext): Promise<string>;
+}

@@ -17,6 +17,7 @@ export type DomainErrorCode =
   | 'code-unknown'
   | 'code-rate-limited'
   | 'redirect-uri-not-registered'
+  | 'invalid-retention-policy'
   | 'forbidden';
 
 export class DomainError extends Error {

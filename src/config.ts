@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseDuration } from './duration.ts';
+import { retentionBounds } from '../commands/retention.ts';
 
 /**
  * Everything the ledger reads from its environment, validated once. Nothing else reads
@@ -40,10 +41,17 @@ export interface LedgerConfig {
   authenticationTimeoutMs: number;
   /** Only the simulator's outbox so far; the sms-http and fcm adapters of DESIGN.md are not built yet. */
   notifier: 'outbox';
-  retention: { failedAuthorizationRetentionMs: number; purgeEveryMs: number };
+  /** Defaults until an admin changes them (the `retention` stream then rules); acts erased per batch. */
+  retention: { failedAuthorizationRetentionMs: number; purgeEveryMs: number; purgeBatchSize: number };
+  /** How often pending acts past their lifetime are failed as expired. */
+  expirySweepEveryMs: number;
   /** Largest request body accepted, bytes (public uploads have their own cap). */
   bodyLimit: number;
   uploadLimit: number;
+  /** The public verification's captcha: how long a challenge stays valid, and its difficulty (ALTCHA maxnumber). */
+  captcha: { ttlMs: number; maxNumber: number };
+  /** How long a citizen stays signed in to the portal. */
+  portalSessionTtlMs: number;
   /** Client IPs exempt from rate limits (a gateway that limits on its own, a load test on loopback). */
   rateLimitAllowList?: string[];
 }
@@ -107,11 +115,15 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     authenticationTimeoutMs: duration(env, 'LEDGER_AUTHENTICATION_TIMEOUT', 'PT15M'),
     notifier: oneOf(env, 'LEDGER_NOTIFIER', ['outbox'] as const, 'outbox'),
     retention: {
-      failedAuthorizationRetentionMs: duration(env, 'LEDGER_FAILED_RETENTION', 'PT24H'),
-      purgeEveryMs: duration(env, 'LEDGER_PURGE_EVERY', 'PT5M'),
+      failedAuthorizationRetentionMs: bounded(env, 'LEDGER_FAILED_RETENTION', 'PT24H', retentionBounds.failedAuthorizationRetention),
+      purgeEveryMs: bounded(env, 'LEDGER_PURGE_EVERY', 'PT5M', retentionBounds.purgeEvery),
+      purgeBatchSize: int(env, 'LEDGER_PURGE_BATCH_SIZE', 1000, 1, 10_000),
     },
+    expirySweepEveryMs: bounded(env, 'LEDGER_EXPIRY_SWEEP_EVERY', 'PT1M', { minMs: 1000, maxMs: 86_400_000, min: 'PT1S', max: 'P1D' }),
     bodyLimit: int(env, 'LEDGER_BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
     uploadLimit: int(env, 'LEDGER_UPLOAD_LIMIT', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    captcha: { ttlMs: duration(env, 'LEDGER_CAPTCHA_TTL', 'PT10M'), maxNumber: int(env, 'LEDGER_CAPTCHA_MAX_NUMBER', 20_000, 1000, 10_000_000) },
+    portalSessionTtlMs: duration(env, 'LEDGER_PORTAL_SESSION_TTL', 'PT15M'),
     ...(env.LEDGER_RATE_LIMIT_ALLOW ? { rateLimitAllowList: env.LEDGER_RATE_LIMIT_ALLOW.split(',').map((ip) => ip.trim()).filter(Boolean) } : {}),
   };
 }
@@ -142,6 +154,13 @@ function acrValues(env: Env): LedgerConfig['oidc']['acrValues'] {
     values[level as keyof typeof values] = acr;
   }
   return values;
+}
+
+/** A duration within the bounds an admin is held to as well. */
+function bounded(env: Env, name: string, fallback: string, bound: { minMs: number; maxMs: number; min: string; max: string }): number {
+  const ms = duration(env, name, fallback);
+  if (ms < bound.minMs || ms > bound.maxMs) throw new Error(`${name} must be from ${bound.min} to ${bound.max}, got ${env[name]}`);
+  return ms;
 }
 
 function duration(env: Env, name: string, fallback: string): number {

@@ -8,10 +8,10 @@ export function parseDuration(text: string): number {
   return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 + Math.round(Number(s ?? 0) * 1000);
 }
 
-/** The shortest ISO 8601 form of a whole number of milliseconds. */
+/** The ISO 8601 form of a whole number of seconds; below two days in hours (PT24H, not P1D: a day of 24 hours, not a calendar day). */
 export function formatDuration(ms: number): string {
   let rest = Math.round(ms / 1000);
-  const d = Math.floor(rest / 86400);
+  const d = rest >= 2 * 86400 ? Math.floor(rest / 86400) : 0;
   rest -= d * 86400;
   const h = Math.floor(rest / 3600);
   rest -= h * 3600;

@@ -25,10 +25,10 @@ export const redactedPaths = [
 ];
 
 /**
- * The ledger's logger. By default lines go to stdout through a 4 KiB buffer (flushed on exit), so
- * a busy route does not pay one write system call per line.
+ * The ledger's logger: stdout, written asynchronously. Not buffered further: whoever is on call
+ * must see a line when it happens, not when 4 KiB have gathered.
  */
-export function createLogger(level: string, destination: pino.DestinationStream = pino.destination({ dest: 1, sync: false, minLength: 4096 })): Logger {
+export function createLogger(level: string, destination: pino.DestinationStream = pino.destination({ dest: 1, sync: false })): Logger {
   return pino(
     {
       level,

@@ -1,8 +1,14 @@
-import type { Scenario } from '../scenario.ts';
+import type { Scenario, Workload } from '../scenario.ts';
 import { bareRoute } from './bare.ts';
 import { authenticatedNoOp } from './provider-profile.ts';
 import { tokenIssuance } from './token.ts';
 import { codeFlow, registerAct } from './acts.ts';
+import { publicLookup } from './public-lookup.ts';
+import { projectionLag } from './projection-lag.ts';
+import { purgeWorkload } from './purge.ts';
 
 /** Every benchmark, in the order it runs. A new one is a file here and a line below. */
-export const scenarios: Scenario[] = [bareRoute, tokenIssuance, authenticatedNoOp, registerAct, codeFlow];
+export const scenarios: Scenario[] = [bareRoute, tokenIssuance, authenticatedNoOp, registerAct, codeFlow, publicLookup, projectionLag];
+
+/** Measurements that are no HTTP route, each reported as its own line after the table. */
+export const workloads: Workload[] = [purgeWorkload];

@@ -37,6 +37,16 @@ import { SqliteReadModelStore } from '../adapters/sqlite/read-model-store.ts';
 import { MongoReadModelStore } from '../adapters/mongodb/read-model-store.ts';
 import { ProjectionRunner } from './projection-runner.ts';
 import { projections } from '../../projections/index.ts';
+import { CaptchaService } from './captcha.ts';
+import { PublicVerification } from './public-verification.ts';
+import { CitizenLog } from './citizen-log.ts';
+import { PortalLogin } from './portal-login.ts';
+import { PORTAL_CALLBACK_PATH } from '../http/routes/citizen/portal.ts';
+import type { KeyVault } from '../ports/key-vault.ts';
+import { RetentionStream } from './retention-stream.ts';
+import { RetentionPurge } from './retention.ts';
+import { ActExpirySweep } from './act-expiry.ts';
+import { BackgroundJobs } from './background-jobs.ts';
 
 export interface Ledger {
   services: LedgerServices;
@@ -50,6 +60,10 @@ export interface BuildOptions {
   logger?: Logger;
   /** Keep everything in memory (tests, OpenAPI generation): no data dir is written. */
   inMemory?: boolean;
+  /** The clock every command reads (tests move it); the system clock when left out. */
+  clock?: () => Date;
+  /** false: schedule no job here (CLI tools); the purge and expiry sweep still run when called. */
+  runJobs?: boolean;
 }
 
 /**
@@ -80,7 +94,7 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
   const keys = options.inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
 
   const providers = new ProviderDirectory(eventStore);
-  const clock = () => new Date();
+  const clock = options.clock ?? (() => new Date());
   const keyVault = new SqliteKeyVault(db, { sharesFileWithEvents: config.eventStore === 'sqlite' });
   const codec = actCodec(keyVault);
   const readModels = await buildReadModels(config, db);
@@ -137,6 +151,7 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
   // before the stores, since a purge in flight still uses them.
   const { jobs, jobsReadiness } = buildJobScheduler(config, logger);
   closers.push(() => jobs.close());
+  const retention = buildRetention(config, { eventStore, readModels, keyVault, acts, jobs, projectionRunner, clock, logger });
   const services: LedgerServices = {
     config,
     logger,
@@ -159,6 +174,18 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
     jobs,
     readModels,
     projections: projectionRunner,
+    captcha: new CaptchaService({ key: keys.secrets.captchaKey, replayGuard, clock, ...config.captcha }),
+    verification: new PublicVerification(readModels),
+    citizenLog: new CitizenLog(readModels),
+    portalLogin: new PortalLogin({
+      identityProvider,
+      citizens,
+      replayGuard,
+      callbackUrl: `${config.publicUrl}${PORTAL_CALLBACK_PATH}`,
+      transactionTtlMs: config.authenticationTimeoutMs,
+      clock,
+    }),
+    ...retention,
     readiness: {
       eventStore: async () => ({ ok: true, headPosition: await eventStore.headPosition() }),
       projections: async () => {
@@ -168,6 +195,10 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
       ...jobsReadiness,
     },
   };
+
+  // Closed before the scheduler: a policy change seen while closing reschedules nothing.
+  closers.push(() => retention.backgroundJobs.close());
+  if (options.runJobs !== false) await retention.backgroundJobs.start();
 
   const app = await buildHttpApp(services);
   closers.push(() => app.close());
@@ -180,6 +211,30 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+/** The retention stream, the purge and the expiry sweep, and the jobs that repeat them. */
+function buildRetention(
+  config: LedgerConfig,
+  deps: { eventStore: EventStore; readModels: ReadModelStore; keyVault: KeyVault; acts: ActService; jobs: JobScheduler; projectionRunner: ProjectionRunner; clock: () => Date; logger: Logger },
+): Pick<LedgerServices, 'retention' | 'retentionPurge' | 'actExpiry' | 'backgroundJobs'> {
+  const { eventStore, readModels, keyVault, acts, jobs, projectionRunner, clock } = deps;
+  const logger = deps.logger.child({ component: 'retention' });
+  const { failedAuthorizationRetentionMs, purgeEveryMs, purgeBatchSize } = config.retention;
+  const retention = new RetentionStream({ eventStore, readModels, defaults: { failedAuthorizationRetentionMs, purgeEveryMs } });
+  const retentionPurge = new RetentionPurge({ stream: retention, readModels, keyVault, projections, batchSize: purgeBatchSize, clock, logger });
+  const waitForReadModels = (position: number, timeoutMs: number) => projectionRunner.waitFor(position, timeoutMs);
+  const actExpiry = new ActExpirySweep({
+    readModels,
+    acts,
+    clock,
+    logger,
+    caughtUp: async () => {
+      await waitForReadModels(await eventStore.headPosition(), 5_000).catch(() => undefined);
+    },
+  });
+  const backgroundJobs = new BackgroundJobs({ jobs, eventStore, stream: retention, purge: retentionPurge, expiry: actExpiry, expiryEveryMs: config.expirySweepEveryMs, waitForReadModels, logger });
+  return { retention, retentionPurge, actExpiry, backgroundJobs };
 }
 
 function oidcIdentityProvider(config: LedgerConfig): IdentityProvider {

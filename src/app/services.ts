@@ -19,6 +19,14 @@ import type { AuthorizationService } from './authorization.ts';
 import type { JobScheduler } from '../ports/job-scheduler.ts';
 import type { ReadModelStore } from '../ports/read-model-store.ts';
 import type { ProjectionRunner } from './projection-runner.ts';
+import type { CaptchaService } from './captcha.ts';
+import type { PublicVerification } from './public-verification.ts';
+import type { CitizenLog } from './citizen-log.ts';
+import type { PortalLogin } from './portal-login.ts';
+import type { RetentionStream } from './retention-stream.ts';
+import type { RetentionPurge } from './retention.ts';
+import type { ActExpirySweep } from './act-expiry.ts';
+import type { BackgroundJobs } from './background-jobs.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -50,6 +58,22 @@ export interface LedgerServices {
   readModels: ReadModelStore;
   /** Keeps the read models up to date; `waitFor(position)` gives read-your-writes. */
   projections: ProjectionRunner;
+  /** The public verification's single-use ALTCHA captcha. */
+  captcha: CaptchaService;
+  /** Looks a document hash up in the verification index. */
+  verification: PublicVerification;
+  /** A citizen's entries in the central log store (CUL). */
+  citizenLog: CitizenLog;
+  /** Citizen sign-in to the portal through the identity provider. */
+  portalLogin: PortalLogin;
+  /** The retention policy in force and the record of purges (the `retention` stream). */
+  retention: RetentionStream;
+  /** Erases failed authorizations older than the retention. */
+  retentionPurge: RetentionPurge;
+  /** Fails pending acts past their lifetime. */
+  actExpiry: ActExpirySweep;
+  /** Schedules the purge and the expiry sweep, and follows retention policy changes. */
+  backgroundJobs: BackgroundJobs;
   /** The clock every command reads its time from. */
   clock: () => Date;
   /** Readiness checks by name; each resolves `ok: true` when that part answers, with figures beside it. */

@@ -14,6 +14,11 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     },
   },
   bench: { summary: 'run the benchmarks (ratios against a bare fastify route)', run: async (args) => (await import('../../bench/run.ts')).runBenchmarks(args) },
+  worker: { summary: 'run projections and jobs (retention purge, expiry sweep) without HTTP', run: async () => (await import('./worker.ts')).worker(loadConfig()) },
+  purge: {
+    summary: 'purge [--dry-run]: erase now the failed authorizations past the retention (--dry-run: only list them)',
+    run: async (args) => (await import('./purge.ts')).purge(loadConfig(), args),
+  },
 };
 
 /** `ledger <command>`: the one entry point of the CLI. */

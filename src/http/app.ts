@@ -16,6 +16,12 @@ import { adminCitizenRoutes } from './routes/admin/citizens.ts';
 import { simulatorPhoneRoutes } from './routes/simulator/phone.ts';
 import { authorizeRoutes } from './routes/citizen/authorize.ts';
 import { simulatorIdentityRoutes } from './routes/simulator/identity.ts';
+import { adminRetentionRoutes } from './routes/admin/retention.ts';
+import { providerFailedAuthorizationRoutes } from './routes/provider/failed-authorizations.ts';
+import { publicVerificationRoutes } from './routes/public/verifications.ts';
+import { verifyPageRoutes } from './routes/public/verify-page.ts';
+import { assetRoutes } from './routes/public/assets.ts';
+import { portalRoutes } from './routes/citizen/portal.ts';
 import { openApiInfo } from './openapi-info.ts';
 
 /** A group of routes for one audience; each gets the services and nothing else. */
@@ -33,6 +39,12 @@ export const routeGroups: RoutePlugin[] = [
   simulatorPhoneRoutes,
   authorizeRoutes,
   simulatorIdentityRoutes,
+  adminRetentionRoutes,
+  providerFailedAuthorizationRoutes,
+  publicVerificationRoutes,
+  verifyPageRoutes,
+  assetRoutes,
+  portalRoutes,
 ];
 
 /**

@@ -15,6 +15,7 @@ export const problemCatalog = {
   'invalid-channel': { status: 400, title: 'channel must be sms or mobile-key' },
   'invalid-code-hash': { status: 400, title: 'codeSha512 must be 128 lowercase hexadecimal characters' },
   'invalid-idempotency-key': { status: 400, title: 'Idempotency-Key must be 1 to 200 visible ASCII characters' },
+  'invalid-retention-policy': { status: 400, title: 'The retention policy is not an ISO 8601 duration within its bounds' },
   'invalid-client': { status: 401, title: 'The client could not be authenticated' },
   unauthorized: { status: 401, title: 'Authentication is required' },
   'invalid-token': { status: 401, title: 'The access token is not valid' },
@@ -87,6 +88,7 @@ const domainToProblem: Record<DomainErrorCode, ProblemName> = {
   'code-unknown': 'code-unknown',
   'code-rate-limited': 'code-rate-limited',
   'redirect-uri-not-registered': 'redirect-uri-not-registered',
+  'invalid-retention-policy': 'invalid-retention-policy',
   forbidden: 'forbidden',
 };
 
@@ -99,6 +101,8 @@ const fieldProblems: Record<string, ProblemName> = {
   loa: 'invalid-loa',
   channel: 'invalid-channel',
   codeSha512: 'invalid-code-hash',
+  failedAuthorizationRetention: 'invalid-retention-policy',
+  purgeEvery: 'invalid-retention-policy',
 };
 
 /** Maps every error once, here, to application/problem+json. */

@@ -54,7 +54,7 @@ describe('/metrics and /readyz: projection figures', () => {
     const res = await ledger.app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(200);
     const { checks } = res.json() as { checks: Record<string, Record<string, unknown>> };
-    expect(checks.projections).toMatchObject({ ok: true, running: true, lagEvents: 0, projections: [{ name: 'shelving', lagEvents: 0, rebuilding: false }] });
+    expect(checks.projections).toMatchObject({ ok: true, running: true, lagEvents: 0, projections: expect.arrayContaining([expect.objectContaining({ name: 'shelving', lagEvents: 0, rebuilding: false })]) });
   });
 
   it('serves the read model the composition root keeps, through services.readModels', async () => {

@@ -10,6 +10,7 @@ import {
   type RegisteredProjection,
 } from '../../ports/read-model-store.ts';
 import { commitLazily, type SqliteDatabase } from './database.ts';
+import { GroupCommit } from './group-commit.ts';
 import { checkLayout, checkLimit, checkPosition, layoutKey } from '../read-model-layout.ts';
 import { fieldColumn, orderBy, quote, tableName, whereClause } from './read-model-sql.ts';
 
@@ -39,6 +40,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly parsedIndexes = new Map<string, readonly string[]>();
   private readonly stmts;
   private readonly writeBatch: (writes: readonly ProjectionWrite[]) => boolean[];
+  private readonly deletions: GroupCommit<{ collection: string; where: Filter }, number>;
 
   constructor(private readonly db: SqliteDatabase) {
     db.exec(`
@@ -86,6 +88,9 @@ export class SqliteReadModelStore implements ReadModelStore {
     // A read model and its checkpoint commit together, so a crash loses both or neither: the runner
     // then re-applies from the older checkpoint. No fsync of its own is needed (see commitLazily).
     this.writeBatch = (writes) => commitLazily(db, () => batch(writes));
+    // Retention deletes an act's rows from every collection at once: deletions issued in the same
+    // tick share one durable transaction instead of one fsync each.
+    this.deletions = new GroupCommit(db, ({ collection, where }: { collection: string; where: Filter }) => this.deleteNow(collection, where));
 
     const stmts = this.stmts;
     this.checkpoints = {
@@ -150,6 +155,10 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async deleteWhere(collection: string, where: Filter): Promise<number> {
+    return this.deletions.submit({ collection, where });
+  }
+
+  private deleteNow(collection: string, where: Filter): number {
     const found = this.collection(collection);
     if (!found) return 0;
     const clause = whereClause(where, this.indexesOf(found));

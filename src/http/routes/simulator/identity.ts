@@ -62,7 +62,7 @@ async function choicePage(node: SimulatedIdentityNode, token: string, request: A
   return page(
     title,
     `<h1>${escapeHtml(title)}</h1>
-<p>Sign in again to authorize the act (ForceAuth: an earlier sign-in does not count). No personal attributes are released. ${asks}</p>
+<p>${request.forceAuth ? 'Sign in again to authorize the act (ForceAuth: an earlier sign-in does not count).' : 'Sign in to the national point\'s citizen portal.'} No personal attributes are released. ${asks}</p>
 <form method="post" action="${SIMULATOR_IDENTITY_PATH}">
 <input type="hidden" name="request" value="${escapeHtml(token)}">
 <fieldset><legend>Test person</legend><ul class="messages">${personItems || '<li>No test persons for this gateway.</li>'}</ul></fieldset>

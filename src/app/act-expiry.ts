@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import { PENDING_ACTS, type PendingActDoc } from '../../projections/pending-acts.ts';
+import type { ReadModelStore } from '../ports/read-model-store.ts';
+import type { ActService } from './acts.ts';
+
+export type ExpiryReport = { runId: string; expiredActs: number; failures: number; batches: number; ms: number };
+
+export interface ActExpiryDeps {
+  readModels: ReadModelStore;
+  acts: Pick<ActService, 'expire'>;
+  /** Resolves once the read models reflect the log's head (or gives up): the next batch then sees the acts just failed gone. */
+  caughtUp: () => Promise<void>;
+  clock: () => Date;
+  batchSize?: number;
+  /** Acts expired at once: their appends share a commit. */
+  concurrency?: number;
+  logger?: Pick<Logger, 'info' | 'warn'>;
+}
+
+/**
+ * Fails pending acts past their lifetime as `expired`, oldest first, a batch at a time. Acts are
+ * also failed lazily when a provider next touches them; the sweep makes it happen without one, so
+ * the failure is recorded (and its retention starts) on time. The decider's ExpireAct is
+ * idempotent: an act authorized meanwhile, or expired twice, records nothing more.
+ */
+export class ActExpirySweep {
+  private readonly batchSize: number;
+  private readonly concurrency: number;
+
+  constructor(private readonly deps: ActExpiryDeps) {
+    this.batchSize = deps.batchSize ?? 500;
+    this.concurrency = deps.concurrency ?? 32;
+  }
+
+  async run(runId: string): Promise<ExpiryReport> {
+    const started = performance.now();
+    const now = this.deps.clock().getTime();
+    const report: ExpiryReport = { runId, expiredActs: 0, failures: 0, batches: 0, ms: 0 };
+    const tried = new Set<string>();
+    for (;;) {
+      const rows = await this.deps.readModels.find<PendingActDoc>(PENDING_ACTS, { sort: [{ field: 'expiresAt' }], limit: this.batchSize });
+      const due = rows.filter((row) => Date.parse(row.expiresAt) <= now && !tried.has(row.actId));
+      if (due.length === 0) break;
+      for (let i = 0; i < due.length; i += this.concurrency) {
+        const outcomes = await Promise.allSettled(due.slice(i, i + this.concurrency).map((row) => this.deps.acts.expire(row.actId)));
+        for (const [j, outcome] of outcomes.entries()) {
+          tried.add(due[i + j]!.actId);
+          if (outcome.status === 'fulfilled') {
+            if (outcome.value.failure?.reason === 'expired') report.expiredActs += 1;
+          } else {
+            report.failures += 1;
+            this.deps.logger?.warn({ err: outcome.reason, actId: due[i + j]!.actId }, 'a pending act could not be expired; the next sweep tries again');
+          }
+        }
+      }
+      report.batches += 1;
+      if (rows.length < this.batchSize || due.length < rows.length) break;
+      await this.deps.caughtUp();
+    }
+    report.ms = Math.round(performance.now() - started);
+    if (report.expiredActs > 0) this.deps.logger?.info({ ...report }, 'pending acts expired');
+    return report;
+  }
+}

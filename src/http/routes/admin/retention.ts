@@ -1,0 +1,150 @@
+import type { FastifyInstance } from 'fastify';
+import type { RetentionPolicy } from '../../../../events/retention.ts';
+import { retentionBounds } from '../../../../commands/retention.ts';
+import type { LedgerServices } from '../../../app/services.ts';
+import type { RetentionView } from '../../../app/retention-stream.ts';
+import { listFailedAuthorizations } from '../../../app/failed-authorizations.ts';
+import { formatDuration, parseDuration } from '../../../duration.ts';
+import { adminGuard } from '../../auth.ts';
+import { HttpProblem, problemResponses } from '../../problems.ts';
+
+const FAILURE_REASONS = ['identity-mismatch', 'attempts-exhausted', 'expired', 'cancelled', 'loa-too-low', 'authentication-failed'];
+
+const durationField = (what: string, bound: { min: string; max: string }) =>
+  ({ type: 'string', minLength: 2, maxLength: 40, description: `${what}, an ISO 8601 duration from ${bound.min} to ${bound.max}`, examples: [bound.min] }) as const;
+
+const policyProperties = {
+  failedAuthorizationRetention: durationField('How long a failed authorization is kept before it is erased', retentionBounds.failedAuthorizationRetention),
+  purgeEvery: durationField('How often the purge looks for failed authorizations past the retention', retentionBounds.purgeEvery),
+} as const;
+
+const retentionViewSchema = {
+  type: 'object',
+  required: ['failedAuthorizationRetention', 'purgeEvery', 'purgedActs'],
+  properties: {
+    ...policyProperties,
+    changedAt: { type: 'string', format: 'date-time', description: 'Absent while the configured defaults hold' },
+    changedBy: { type: 'string' },
+    purgedActs: { type: 'integer', description: 'Failed acts erased so far' },
+    lastPurgeAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const failedAuthorizationListSchema = {
+  type: 'object',
+  required: ['retention', 'failedAuthorizations'],
+  properties: {
+    retention: { type: 'string', description: 'The retention in force (ISO 8601 duration)' },
+    failedAuthorizations: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['actId', 'providerId', 'reason', 'failedAt', 'retainedUntil'],
+        properties: {
+          actId: { type: 'string' },
+          providerId: { type: 'string' },
+          reason: { type: 'string', enum: FAILURE_REASONS },
+          failedAt: { type: 'string', format: 'date-time' },
+          retainedUntil: { type: 'string', format: 'date-time', description: 'After this the purge erases it (at its next run)' },
+        },
+      },
+    },
+  },
+} as const;
+
+export const failedAuthorizationQuery = {
+  reason: { type: 'string', enum: FAILURE_REASONS },
+  limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+} as const;
+
+const asBody = (view: RetentionView) => ({
+  failedAuthorizationRetention: formatDuration(view.policy.failedAuthorizationRetentionMs),
+  purgeEvery: formatDuration(view.policy.purgeEveryMs),
+  ...(view.changedAt ? { changedAt: view.changedAt } : {}),
+  ...(view.changedBy ? { changedBy: view.changedBy } : {}),
+  purgedActs: view.purgedActs,
+  ...(view.lastPurgeAt ? { lastPurgeAt: view.lastPurgeAt } : {}),
+});
+
+function durationOf(field: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new HttpProblem('invalid-retention-policy', `${field} is not an ISO 8601 duration such as PT24H`, { field });
+  }
+}
+
+/** Admin API for retention: the policy in force, changing it, and the failed authorizations kept until then. */
+export async function adminRetentionRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  app.addHook('preHandler', adminGuard(services.config.adminToken));
+  const security = [{ admin: [] }];
+
+  app.get(
+    '/api/v1/admin/retention',
+    { schema: { tags: ['admin'], summary: 'The retention policy in force', security, response: { 200: retentionViewSchema, ...problemResponses(401, 403) } } },
+    async () => asBody(services.retention.view((await services.retention.current()).state)),
+  );
+
+  app.put(
+    '/api/v1/admin/retention',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Change the retention policy',
+        description:
+          'Records a RetentionPolicyChanged event (who, when, old, new) in the `retention` stream and reschedules the purge at once in every ' +
+          'ledger process. 200: the purge follows the new policy. 202: the change is recorded but the job backend (Redis) does not answer; ' +
+          'the new interval is applied as soon as it does (`reschedule: "pending"`).',
+        security,
+        body: { type: 'object', required: ['failedAuthorizationRetention', 'purgeEvery'], properties: policyProperties, additionalProperties: false },
+        response: {
+          200: { ...retentionViewSchema, properties: { ...retentionViewSchema.properties, reschedule: { type: 'string', enum: ['applied', 'unchanged'] } } },
+          202: { ...retentionViewSchema, properties: { ...retentionViewSchema.properties, reschedule: { type: 'string', enum: ['pending'] } } },
+          ...problemResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { failedAuthorizationRetention: string; purgeEvery: string };
+      const policy: RetentionPolicy = {
+        failedAuthorizationRetentionMs: durationOf('failedAuthorizationRetention', body.failedAuthorizationRetention),
+        purgeEveryMs: durationOf('purgeEvery', body.purgeEvery),
+      };
+      const decision = await services.retention.changePolicy('admin', policy, services.clock().toISOString(), request.id);
+      const change = decision.events.find((e) => e.type === 'RetentionPolicyChanged');
+      let reschedule: 'applied' | 'unchanged' | 'pending' = 'unchanged';
+      if (change?.type === 'RetentionPolicyChanged') {
+        // Later reads (GET, the purge) take the snapshot the projections keep: let it catch up first.
+        await services.projections.waitFor(decision.position!, 2_000).catch(() => undefined);
+        if (change.data.old.purgeEveryMs !== change.data.new.purgeEveryMs) {
+          // A new interval runs the purge at once, with the new retention too.
+          reschedule = await services.backgroundJobs.applyPolicy(change.data.new);
+        } else {
+          // Same interval: the next run would apply the new retention; ask for one now.
+          reschedule = 'applied';
+          services.backgroundJobs.purgeSoon();
+        }
+      }
+      reply.code(reschedule === 'pending' ? 202 : 200);
+      return { ...asBody(services.retention.view(decision.known.state)), reschedule };
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/failed-authorizations',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Failed authorizations kept until the retention erases them, newest first',
+        description: 'Nothing personal: the act id, its provider, why and when it failed.',
+        security,
+        querystring: { type: 'object', properties: { providerId: { type: 'string', minLength: 1, maxLength: 100 }, ...failedAuthorizationQuery }, additionalProperties: false },
+        response: { 200: failedAuthorizationListSchema, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { providerId, reason, limit } = request.query as { providerId?: string; reason?: string; limit: number };
+      return listFailedAuthorizations(services.readModels, services.retention, { ...(providerId ? { providerId } : {}), ...(reason ? { reason } : {}) }, limit);
+    },
+  );
+}

@@ -1,0 +1,144 @@
+import cookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { LedgerServices } from '../../../app/services.ts';
+import type { PortalTransaction } from '../../../app/portal-login.ts';
+import { IdentityProviderUnavailable, type CallbackParameters } from '../../../ports/identity-provider.ts';
+import { langOf, sendPage, type Lang } from '../../csp-page.ts';
+import { HttpProblem, problemResponses } from '../../problems.ts';
+import { logPage, refusedPage, signInPage } from './portal-page.ts';
+import { PortalSession } from './portal-session.ts';
+import { TransactionCookie } from './transaction-cookie.ts';
+
+export const PORTAL_PATH = '/portal';
+export const PORTAL_CALLBACK_PATH = '/portal/callback';
+export const CITIZEN_LOG_PATH = '/api/v1/citizen/log';
+
+/** The portal's sign-in transaction, with the language to come back to. */
+type PortalCookieTransaction = PortalTransaction & { lang: Lang };
+
+// Each sign-in is a round trip to the identity provider; a person needs few.
+const RATE_LIMIT = { rateLimit: { max: 60, timeWindow: '1 minute' } };
+
+/**
+ * The citizen portal (SPEC section 2, step 8): sign in through the identity provider, then see
+ * one's own CUL entries, newest first, as a page at /portal or as JSON at /api/v1/citizen/log.
+ */
+export async function portalRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
+  const secure = services.config.publicUrl.startsWith('https:');
+  const session = new PortalSession(services.keys.secrets.cookieKey, secure, services.config.portalSessionTtlMs, services.clock);
+  const transactions = new TransactionCookie<PortalCookieTransaction>(services.keys.secrets.cookieKey, secure, services.clock, {
+    path: PORTAL_PATH,
+    prefix: 'ledger_portal_tx_',
+    purpose: 'act-ledger/portal-transaction',
+  });
+  const citizenOf = (request: FastifyRequest) => session.aifoOf(request.cookies);
+
+  app.get(PORTAL_PATH, { schema: { hide: true } }, async (request, reply) => {
+    const lang = langOf(request.query);
+    const aifo = await citizenOf(request);
+    if (!aifo) return sendPage(reply, 200, signInPage(lang));
+    return sendPage(reply, 200, logPage(lang, await services.citizenLog.entries(aifo)));
+  });
+
+  app.get(`${PORTAL_PATH}/login`, { config: RATE_LIMIT, schema: { hide: true } }, async (request, reply) => {
+    const lang = langOf(request.query);
+    let started;
+    try {
+      started = await services.portalLogin.start();
+    } catch (error) {
+      return unavailable(request, reply, lang, error);
+    }
+    const sealed = await transactions.seal({ ...started.transaction, lang });
+    reply.setCookie(sealed.name, sealed.value, sealed.options).header('cache-control', 'no-store');
+    return reply.redirect(started.redirectUrl, 303);
+  });
+
+  app.get(PORTAL_CALLBACK_PATH, { config: RATE_LIMIT, schema: { hide: true } }, async (request, reply) => {
+    const params = singleValued(request.query as Record<string, unknown>);
+    const name = params ? transactions.nameFor(params.state) : undefined;
+    const transaction = name && params ? await transactions.open(request.cookies[name], params.state!) : undefined;
+    if (!name || !params || !transaction) return sendPage(reply, 400, refusedPage(langOf(request.query), 'not-started'));
+    reply.clearCookie(name, transactions.clearing());
+    let result;
+    try {
+      result = await services.portalLogin.finish(transaction, params);
+    } catch (error) {
+      return unavailable(request, reply, transaction.lang, error);
+    }
+    if (result.outcome !== 'signed-in') {
+      request.log.info({ outcome: result.outcome, reason: result.reason }, 'portal sign-in refused');
+      return sendPage(reply, result.outcome === 'cancelled' ? 200 : 400, refusedPage(transaction.lang, result.outcome));
+    }
+    const issued = await session.issue(result.aifo);
+    reply.setCookie(session.name, issued.value, issued.options).header('cache-control', 'no-store');
+    return reply.redirect(`${PORTAL_PATH}?lang=${transaction.lang}`, 303);
+  });
+
+  app.post(`${PORTAL_PATH}/logout`, { schema: { hide: true } }, async (request, reply) => {
+    reply.clearCookie(session.name, session.clearing()).header('cache-control', 'no-store');
+    return reply.redirect(`${PORTAL_PATH}?lang=${langOf(request.query)}`, 303);
+  });
+
+  app.get(
+    CITIZEN_LOG_PATH,
+    {
+      schema: {
+        tags: ['citizen'],
+        summary: 'The signed-in citizen\'s log entries (CUL), newest first',
+        security: [{ portalSession: [] }],
+        description:
+          'Needs the portal session cookie set by signing in at /portal. One entry of log type `digital-act-authorization` ' +
+          'per act the citizen authorized. 401 without a valid session.',
+        response: {
+          200: {
+            type: 'object',
+            required: ['entries'],
+            properties: {
+              entries: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['logType', 'actId', 'providerName', 'actName', 'description', 'documentHash', 'method', 'occurredAt'],
+                  properties: {
+                    logType: { type: 'string', enum: ['digital-act-authorization'] },
+                    actId: { type: 'string' },
+                    providerName: { type: 'string' },
+                    actName: { type: 'string' },
+                    description: { type: 'string' },
+                    documentHash: { type: 'string' },
+                    method: { type: 'string', enum: ['authentication', 'sms', 'mobile-key'] },
+                    occurredAt: { type: 'string', format: 'date-time' },
+                  },
+                },
+              },
+            },
+          },
+          ...problemResponses(401),
+        },
+      },
+    },
+    async (request, reply) => {
+      const aifo = await citizenOf(request);
+      if (!aifo) throw new HttpProblem('unauthorized', 'sign in at /portal first', {}, { 'www-authenticate': 'Cookie realm="portal"' });
+      reply.header('cache-control', 'no-store');
+      return { entries: await services.citizenLog.entries(aifo) };
+    },
+  );
+}
+
+function unavailable(request: FastifyRequest, reply: FastifyReply, lang: Lang, error: unknown): FastifyReply {
+  if (!(error instanceof IdentityProviderUnavailable)) throw error;
+  request.log.warn({ err: error }, 'identity provider unavailable for portal sign-in');
+  return sendPage(reply, 503, refusedPage(lang, 'unavailable'));
+}
+
+/** Query parameters as single strings; undefined when one is repeated. */
+function singleValued(query: Record<string, unknown>): CallbackParameters | undefined {
+  const params: CallbackParameters = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value !== 'string') return undefined;
+    params[name] = value;
+  }
+  return params;
+}

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { LedgerServices } from '../../../app/services.ts';
+import { listFailedAuthorizations } from '../../../app/failed-authorizations.ts';
+import { providerGuard } from '../../auth.ts';
+import { problemResponses } from '../../problems.ts';
+import { failedAuthorizationListSchema, failedAuthorizationQuery } from '../admin/retention.ts';
+
+/** GET /api/v1/failed-authorizations: the calling provider's own failed acts, until retention erases them. */
+export async function providerFailedAuthorizationRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  app.get(
+    '/api/v1/failed-authorizations',
+    {
+      preHandler: providerGuard(services.accessTokens, services.providers),
+      schema: {
+        tags: ['provider'],
+        summary: 'This provider\'s failed authorizations, newest first, until the retention erases them',
+        description:
+          'Acts of this provider that failed (identity mismatch, attempts exhausted, expired, cancelled, ...). Each is kept for the ' +
+          'retention in force (`retention`), then erased: it leaves this list and its personal data can no longer be read.',
+        security: [{ actAs: [] }],
+        querystring: { type: 'object', properties: failedAuthorizationQuery, additionalProperties: false },
+        response: { 200: failedAuthorizationListSchema, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { reason, limit } = request.query as { reason?: string; limit: number };
+      return listFailedAuthorizations(services.readModels, services.retention, { providerId: request.providerId!, ...(reason ? { reason } : {}) }, limit);
+    },
+  );
+}

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { LedgerServices } from '../../../app/services.ts';
+import { HttpProblem, problemResponses } from '../../problems.ts';
+
+export const CAPTCHA_PATH = '/api/v1/public/captcha';
+export const VERIFICATIONS_PATH = '/api/v1/public/verifications';
+
+const HASH = '^[0-9a-fA-F]{64}$';
+/** Room for the multipart framing and the captcha field around the file itself. */
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+const verdictSchema = {
+  type: 'object',
+  required: ['documentHash', 'authorized', 'acts'],
+  properties: {
+    documentHash: { type: 'string', description: 'SHA-256 of the document, lowercase hex' },
+    authorized: { type: 'boolean', description: 'true when at least one authorized act is recorded for this document' },
+    acts: {
+      type: 'array',
+      description: 'The authorized acts for this document, oldest first. Nothing identifies the citizen.',
+      items: {
+        type: 'object',
+        required: ['actId', 'name', 'description', 'providerName', 'authorizedAt', 'method'],
+        properties: {
+          actId: { type: 'string' },
+          name: { type: 'string' },
+          description: { type: 'string' },
+          providerName: { type: 'string', description: 'The e-service that registered the act' },
+          authorizedAt: { type: 'string', format: 'date-time' },
+          method: { type: 'string', enum: ['authentication', 'sms', 'mobile-key'] },
+        },
+      },
+    },
+  },
+} as const;
+
+/**
+ * The public verification API (SPEC section 2, step 7): an ALTCHA challenge, and the lookup of a
+ * document by its SHA-256, sent as JSON or computed here from an uploaded file. The captcha is
+ * checked and spent before anything is looked up.
+ */
+export async function publicVerificationRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  const { uploadLimit } = services.config;
+  // Only this group parses multipart: one file, a few small fields.
+  await app.register(multipart, { limits: { fileSize: uploadLimit, files: 1, fields: 4, fieldSize: 4096, parts: 6 } });
+
+  app.get(
+    CAPTCHA_PATH,
+    {
+      // A browser needs one per check; stockpiling them is what the limit prevents.
+      config: { rateLimit: { max: 240, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['public'],
+        summary: 'Get a captcha challenge (ALTCHA)',
+        description:
+          'An ALTCHA proof-of-work challenge (protocol v1): find the number n from 0 to `maxnumber` with ' +
+          'hex(SHA-256(salt + n)) = `challenge`, then send base64(JSON {algorithm, challenge, number, salt, signature}) ' +
+          'as `altcha` with one verification. Valid for a few minutes, once.',
+        response: {
+          200: {
+            type: 'object',
+            required: ['algorithm', 'challenge', 'maxnumber', 'salt', 'signature'],
+            properties: {
+              algorithm: { type: 'string', enum: ['SHA-256'] },
+              challenge: { type: 'string' },
+              maxnumber: { type: 'integer' },
+              salt: { type: 'string' },
+              signature: { type: 'string' },
+            },
+          },
+          ...problemResponses(429),
+        },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return services.captcha.challenge();
+    },
+  );
+
+  app.post(
+    VERIFICATIONS_PATH,
+    {
+      config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['public'],
+        summary: 'Is this document recorded as authorized?',
+        description:
+          'Either JSON `{ documentHash, altcha }` (the hash computed by the caller; the verify page does this in the browser) or ' +
+          `multipart/form-data with the field \`altcha\` (best sent before the file) and one \`file\` of at most ${uploadLimit} bytes, ` +
+          'hashed while it streams in and not kept. `altcha` is a solved challenge of GET /api/v1/public/captcha, usable once; a ' +
+          'missing, wrong, expired or spent one is refused with `captcha-invalid` before anything is looked up.',
+        body: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['documentHash'],
+                properties: {
+                  documentHash: { type: 'string', pattern: HASH, description: 'SHA-256 of the document, hex' },
+                  altcha: { type: 'string', maxLength: 4096, description: 'The solved captcha, base64 JSON as the ALTCHA widget sends it' },
+                },
+                additionalProperties: false,
+              },
+            },
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                properties: {
+                  altcha: { type: 'string', description: 'The solved captcha' },
+                  file: { type: 'string', format: 'binary', description: 'The document' },
+                },
+              },
+            },
+          },
+        },
+        response: { 200: verdictSchema, ...problemResponses(400, 413, 415, 429) },
+      },
+      // A multipart body is read as a stream by the handler; until then there is nothing to validate.
+      preValidation: async (request) => {
+        if (request.isMultipart()) request.body = {};
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const documentHash = request.isMultipart() ? await hashUpload(request, services, uploadLimit) : await fromJson(request, services);
+      return services.verification.lookup(documentHash);
+    },
+  );
+}
+
+async function spendCaptcha(services: LedgerServices, altcha: unknown): Promise<void> {
+  if (!(await services.captcha.redeem(altcha))) {
+    throw new HttpProblem('captcha-invalid', 'solve a new captcha (GET /api/v1/public/captcha) and send it as altcha; each solution works once');
+  }
+}
+
+async function fromJson(request: FastifyRequest, services: LedgerServices): Promise<string> {
+  const body = request.body as { documentHash: string; altcha?: string };
+  await spendCaptcha(services, body.altcha);
+  return body.documentHash.toLowerCase();
+}
+
+/** Streams the one file into SHA-256, spending the captcha as soon as its field has arrived. */
+async function hashUpload(request: FastifyRequest, services: LedgerServices, uploadLimit: number): Promise<string> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > uploadLimit + MULTIPART_OVERHEAD) {
+    throw new HttpProblem('payload-too-large', `the file may be at most ${uploadLimit} bytes`, { limit: uploadLimit });
+  }
+  let altcha: string | undefined;
+  let spent = false;
+  let documentHash: string | undefined;
+  for await (const part of request.parts()) {
+    if (part.type === 'field') {
+      if (part.fieldname === 'altcha' && typeof part.value === 'string') altcha = part.value;
+      continue;
+    }
+    if (part.fieldname !== 'file' || documentHash !== undefined) throw new HttpProblem('invalid-request', 'send exactly one file, in the field file');
+    if (altcha !== undefined) {
+      await spendCaptcha(services, altcha);
+      spent = true;
+    }
+    const hash = createHash('sha256');
+    for await (const chunk of part.file) hash.update(chunk as Buffer);
+    if (part.file.truncated) throw new HttpProblem('payload-too-large', `the file may be at most ${uploadLimit} bytes`, { limit: uploadLimit });
+    documentHash = hash.digest('hex');
+  }
+  if (!spent) await spendCaptcha(services, altcha);
+  if (documentHash === undefined) throw new HttpProblem('invalid-request', 'the multipart body has no field file');
+  return documentHash;
+}

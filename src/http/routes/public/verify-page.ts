@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import type { LedgerServices } from '../../../app/services.ts';
+import { escapeHtml } from '../../html.ts';
+import { langOf, sendPage, shell } from '../../csp-page.ts';
+import { verifyMessages } from './verify-messages.ts';
+import { CAPTCHA_PATH, VERIFICATIONS_PATH } from './verifications.ts';
+
+export const VERIFY_PAGE_PATH = '/verify';
+
+/**
+ * `/verify`: the public verification page. The form works through /assets/verify.js, which hashes
+ * the file in the browser and sends only the hash; the page itself is plain HTML, in Czech or English.
+ */
+export async function verifyPageRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  app.get(VERIFY_PAGE_PATH, { schema: { hide: true } }, async (request, reply) => {
+    const lang = langOf(request.query);
+    const m = verifyMessages[lang];
+    const other = lang === 'cs' ? 'en' : 'cs';
+    const body = `<nav class="lang"><a href="${VERIFY_PAGE_PATH}?lang=${other}" lang="${other}" hreflang="${other}">${escapeHtml(m.switchLabel)}</a></nav>
+<h1>${escapeHtml(m.title)}</h1>
+<p>${escapeHtml(m.intro)}</p>
+<p class="note" id="privacy">${escapeHtml(m.privacy)}</p>
+<noscript><p class="warning">${escapeHtml(m.noscript)}</p></noscript>
+<form id="verify-form" novalidate>
+<p>
+<label for="file">${escapeHtml(m.fileLabel)}</label>
+<input type="file" id="file" name="file" aria-describedby="file-hint privacy">
+<span class="hint" id="file-hint">${escapeHtml(m.fileHint)}</span>
+</p>
+<p id="captcha-status" class="status" role="status" data-state="idle"></p>
+<p><button type="submit" id="submit">${escapeHtml(m.submit)}</button></p>
+<p id="progress-line" hidden><progress id="progress" max="1" value="0" aria-label="${escapeHtml(m.client.hashProgress)}"></progress></p>
+<p id="status" class="status" role="status"></p>
+</form>
+<section id="result" aria-live="polite" tabindex="-1"></section>`;
+    const data = { messages: m.client, captchaUrl: CAPTCHA_PATH, verificationsUrl: VERIFICATIONS_PATH, uploadLimit: services.config.uploadLimit };
+    return sendPage(reply, 200, shell({ lang, title: m.title, body, scripts: ['/assets/verify.js'], data }));
+  });
+}
