@@ -1,18 +1,8 @@
-import type { AuthorizationMethod } from '../../events/act.ts';
 import { CUL_ENTRIES, type CulEntryDoc } from '../../projections/cul.ts';
 import type { ReadModelStore } from '../ports/read-model-store.ts';
 
-/** One entry of a citizen's log, as the citizen sees it (their AIFO stays inside). */
-export interface CitizenLogEntry {
-  logType: CulEntryDoc['logType'];
-  actId: string;
-  providerName: string;
-  actName: string;
-  description: string;
-  documentHash: string;
-  method: AuthorizationMethod;
-  occurredAt: string;
-}
+/** One entry of a citizen's log, as the citizen sees it: the stored entry without the AIFO. */
+export type CitizenLogEntry = Omit<CulEntryDoc, 'aifo'>;
 
 /** The newest entries shown; a citizen with more sees the latest ones. */
 const MAX_ENTRIES = 500;
@@ -27,15 +17,6 @@ export class CitizenLog {
       sort: [{ field: 'occurredAt', direction: 'desc' }],
       limit: MAX_ENTRIES,
     });
-    return docs.map(({ logType, actId, providerName, actName, description, documentHash, method, occurredAt }) => ({
-      logType,
-      actId,
-      providerName,
-      actName,
-      description,
-      documentHash,
-      method,
-      occurredAt,
-    }));
+    return docs.map(({ aifo: _own, ...entry }) => entry);
   }
 }
