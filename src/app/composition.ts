@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { LedgerConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { openSqlite, WalSync, type SqliteDatabase } from '../adapters/sqlite/database.ts';
+import { openSqlite, type SqliteDatabase } from '../adapters/sqlite/database.ts';
 import { SqliteEventStore } from '../adapters/sqlite/event-store.ts';
 import { EventStoreDbEventStore } from '../adapters/eventstoredb/event-store.ts';
 import type { EventStore } from '../ports/event-store.ts';
@@ -82,15 +82,12 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
 
   const sqliteFile = options.inMemory ? ':memory:' : join(config.dataDir, 'ledger.sqlite');
   const db: SqliteDatabase = openSqlite(sqliteFile);
-  // Durable writes fsync the WAL off the event loop, and are answered after it.
-  const walSync = new WalSync(sqliteFile);
   closers.push(() => {
-    walSync.close();
     db.close();
   });
-  const eventStore: EventStore = config.eventStore === 'eventstoredb' ? new EventStoreDbEventStore(eventStoreUrl(config)) : new SqliteEventStore(db, walSync);
+  const eventStore: EventStore = config.eventStore === 'eventstoredb' ? new EventStoreDbEventStore(eventStoreUrl(config)) : new SqliteEventStore(db);
   closers.push(() => eventStore.close());
-  const replayGuard = new SqliteReplayGuard(db, walSync);
+  const replayGuard = new SqliteReplayGuard(db);
   const keys = options.inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
 
   const providers = new ProviderDirectory(eventStore);

@@ -1,25 +1,20 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openSqlite, WalSync } from '../../src/adapters/sqlite/database.ts';
+import { openSqlite } from '../../src/adapters/sqlite/database.ts';
 import { SqliteEventStore } from '../../src/adapters/sqlite/event-store.ts';
 import { WrongExpectedRevisionError } from '../../src/ports/event-store.ts';
 import { tempDir } from '../support/ledger.ts';
 import { eventStoreContract, newEvent } from './event-store.contract.ts';
 
-/**
- * A store on a fresh temp file; reopen closes the file and opens it again, as a restart would.
- * `walSync`: the way the ledger runs it, fsyncing the WAL off the event loop before answering.
- */
-async function sqliteStore(options: { walSync?: boolean } = {}) {
+/** A store on a fresh temp file; reopen closes the file and opens it again, as a restart would. */
+async function sqliteStore() {
   const dir = tempDir('event-store-');
   const file = join(dir, 'ledger.sqlite');
   let db = openSqlite(file);
-  let sync = options.walSync ? new WalSync(file) : undefined;
-  let store = new SqliteEventStore(db, sync);
+  let store = new SqliteEventStore(db);
   const closeAll = async () => {
     await store.close();
-    sync?.close();
     db.close();
   };
   return {
@@ -28,8 +23,7 @@ async function sqliteStore(options: { walSync?: boolean } = {}) {
     reopen: async () => {
       await closeAll();
       db = openSqlite(file);
-      sync = options.walSync ? new WalSync(file) : undefined;
-      store = new SqliteEventStore(db, sync);
+      store = new SqliteEventStore(db);
       return store;
     },
     cleanup: async () => {
@@ -39,8 +33,7 @@ async function sqliteStore(options: { walSync?: boolean } = {}) {
   };
 }
 
-eventStoreContract('SQLite', () => sqliteStore());
-eventStoreContract('SQLite, WAL synced off the event loop', () => sqliteStore({ walSync: true }));
+eventStoreContract('SQLite', sqliteStore);
 
 describe('SQLite event store: group commit', () => {
   it('commits appends arriving in the same tick together, and each caller still gets its own outcome', async () => {

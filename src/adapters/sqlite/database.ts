@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type SqliteDatabase = Database.Database;
@@ -42,43 +42,3 @@ export function commitLazily<T>(db: SqliteDatabase, write: () => T): T {
 /** Prepared once per connection: the pragma switch runs on every batch. */
 const syncModes = new WeakMap<SqliteDatabase, { normal: Database.Statement; full: Database.Statement }>();
 
-/**
- * Makes commits durable without blocking the event loop: the commit itself runs with
- * synchronous=NORMAL (written to the WAL, no fsync), then `sync()` fsyncs the WAL file on libuv's
- * thread pool. A caller is answered only after the sync that follows its commit, which is what
- * synchronous=FULL guarantees in WAL mode, while other batches commit in the meantime.
- * Calls that arrive during a sync share the next one.
- */
-export class WalSync {
-  private fd?: number;
-  private running?: Promise<void>;
-  private next?: Promise<void>;
-
-  constructor(private readonly file: string) {}
-
-  /** Resolves once everything committed before the call is on disk. */
-  sync(): Promise<void> {
-    if (this.file === ':memory:') return Promise.resolve();
-    if (!this.running) {
-      this.running = this.fsyncOnce().finally(() => (this.running = undefined));
-      return this.running;
-    }
-    // A sync is in flight and may have started before our commit: queue exactly one more.
-    this.next ??= this.running.then(() => {
-      this.next = undefined;
-      return this.sync();
-    });
-    return this.next;
-  }
-
-  private fsyncOnce(): Promise<void> {
-    this.fd ??= openSync(`${this.file}-wal`, 'r');
-    const fd = this.fd;
-    return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
-}

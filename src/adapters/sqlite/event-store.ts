@@ -7,7 +7,8 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../../ports/event-store.ts';
-import { commitLazily, type SqliteDatabase, type WalSync } from './database.ts';
+import type { SqliteDatabase } from './database.ts';
+import { GroupCommit } from './group-commit.ts';
 
 interface EventRow {
   position: number;
@@ -19,12 +20,10 @@ interface EventRow {
   metadata: string;
 }
 
-interface PendingAppend {
+interface AppendRequest {
   streamName: string;
   events: NewEvent[];
   expected: ExpectedRevision;
-  resolve: (result: AppendResult) => void;
-  reject: (error: unknown) => void;
 }
 
 const SUBSCRIPTION_BATCH = 500;
@@ -37,21 +36,13 @@ const POLL_MS = 250;
  * savepoint inside the batch).
  */
 export class SqliteEventStore implements EventStore {
-  private pending: PendingAppend[] = [];
-  private flushScheduled = false;
   private readonly listeners = new Set<() => void>();
   private closed = false;
-  private committed = 0;
-  private readonly syncing = new Set<Promise<void>>();
 
   private readonly stmts;
-  private readonly commitBatch: (batch: PendingAppend[]) => Array<AppendResult | Error>;
+  private readonly appends: GroupCommit<AppendRequest, AppendResult>;
 
-  /** `walSync`: commit without blocking on fsync and answer after the WAL is synced (see WalSync). */
-  constructor(
-    private readonly db: SqliteDatabase,
-    private readonly walSync?: WalSync,
-  ) {
+  constructor(db: SqliteDatabase) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         position    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -78,68 +69,27 @@ export class SqliteEventStore implements EventStore {
       readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       head: db.prepare<[], { head: number | null }>('SELECT MAX(position) AS head FROM events'),
     };
-    const appendOne = db.transaction((p: PendingAppend) => this.appendNow(p));
-    this.commitBatch = db.transaction((batch: PendingAppend[]) =>
-      batch.map((p) => {
-        try {
-          return appendOne(p);
-        } catch (error) {
-          return error instanceof Error ? error : new Error(String(error));
-        }
-      }),
-    );
+    // Each append runs in its own savepoint inside the batch: a conflict rolls back that append alone.
+    this.appends = new GroupCommit(db, (request: AppendRequest) => this.appendNow(request), {
+      onCommitted: () => {
+        for (const notify of this.listeners) notify();
+      },
+    });
   }
 
   /** How many transactions appends have committed: fewer than appends when group commit works. */
   get commits(): number {
-    return this.committed;
+    return this.appends.commits;
   }
 
   append(streamName: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ streamName, events, expected, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    let results: Array<AppendResult | Error>;
-    try {
-      results = this.walSync ? commitLazily(this.db, () => this.commitBatch(batch)) : this.commitBatch(batch);
-      this.committed += 1;
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-      return;
-    }
-    // Refusals wrote nothing and answer at once; acknowledgements wait until the batch is on disk.
-    const acknowledge = () =>
-      batch.forEach((p, i) => {
-        const r = results[i]!;
-        if (!(r instanceof Error)) p.resolve(r);
-      });
-    batch.forEach((p, i) => {
-      const r = results[i]!;
-      if (r instanceof Error) p.reject(r);
-    });
-    if (this.walSync) {
-      const synced = this.walSync.sync().then(acknowledge, (error: unknown) => batch.forEach((p) => p.reject(error)));
-      this.syncing.add(synced);
-      void synced.finally(() => this.syncing.delete(synced));
-    } else acknowledge();
-    for (const notify of this.listeners) notify();
+    return this.appends.submit({ streamName, events, expected });
   }
 
   /** Runs inside a savepoint: checks the expectation, then inserts, or recognises a repeat. */
-  private appendNow({ streamName, events, expected }: PendingAppend): AppendResult {
+  private appendNow({ streamName, events, expected }: AppendRequest): AppendResult {
     const current = this.stmts.lastRevision.get(streamName)?.revision;
     const repeat = this.recognisedRepeat(streamName, events, expected);
     if (repeat) return repeat;
@@ -245,10 +195,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    if (this.pending.length > 0) this.flush();
+    this.appends.flush();
     this.closed = true;
     for (const notify of this.listeners) notify();
-    await Promise.allSettled([...this.syncing]);
   }
 }
 

@@ -1,4 +1,4 @@
-import { commitLazily, type SqliteDatabase, type WalSync } from './database.ts';
+import { commitLazily, type SqliteDatabase } from './database.ts';
 
 /**
  * Runs the writes that arrive in the same tick in one transaction, so they share one fsync
@@ -13,9 +13,13 @@ export class GroupCommit<Input, Output> {
 
   /**
    * `lazy`: commit without its own fsync (see commitLazily); the next durable commit carries it.
-   * `walSync`: commit without blocking and answer once the WAL is synced (see WalSync).
+   * `onCommitted`: called after each batch is committed and answered (the event store wakes subscribers).
    */
-  constructor(db: SqliteDatabase, write: (input: Input) => Output, private readonly options: { lazy?: boolean; walSync?: WalSync } = {}) {
+  constructor(
+    db: SqliteDatabase,
+    write: (input: Input) => Output,
+    private readonly options: { lazy?: boolean; onCommitted?: () => void } = {},
+  ) {
     const one = db.transaction(write);
     const batch = db.transaction((inputs: Input[]) =>
       inputs.map((input) => {
@@ -26,7 +30,7 @@ export class GroupCommit<Input, Output> {
         }
       }),
     );
-    this.commit = options.lazy || options.walSync ? (inputs) => commitLazily(db, () => batch(inputs)) : batch;
+    this.commit = options.lazy ? (inputs) => commitLazily(db, () => batch(inputs)) : batch;
   }
 
   submit(input: Input): Promise<Output> {
@@ -48,13 +52,11 @@ export class GroupCommit<Input, Output> {
       for (const p of batch) p.reject(error);
       return;
     }
-    const settle = () =>
-      batch.forEach((p, i) => {
-        const r = results[i]!;
-        if ('ok' in r) p.resolve(r.ok);
-        else p.reject(r.error);
-      });
-    if (this.options.walSync) this.options.walSync.sync().then(settle, (error: unknown) => batch.forEach((p) => p.reject(error)));
-    else settle();
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if ('ok' in r) p.resolve(r.ok);
+      else p.reject(r.error);
+    });
+    this.options.onCommitted?.();
   }
 }
