@@ -68,3 +68,8 @@ export function sendPage(reply: FastifyReply, status: number, html: string): Fas
     .type('text/html; charset=utf-8')
     .send(html);
 }
+
+/** A plain page for the server-rendered screens (simulator, authorization errors); `body` must already be escaped HTML. */
+export function page(title: string, body: string, lang: Lang = 'en'): string {
+  return shell({ lang, title, body });
+}

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DomainError, type DomainErrorCode } from '../../../../commands/errors.ts';
 import type { LedgerServices } from '../../../app/services.ts';
 import { IdentityProviderUnavailable, type CallbackParameters } from '../../../ports/identity-provider.ts';
-import { escapeHtml, page } from '../../html.ts';
+import { escapeHtml } from '../../html.ts';
+import { page } from '../../csp-page.ts';
 import { TransactionCookie } from './transaction-cookie.ts';
 
 export const AUTHORIZE_CALLBACK_PATH = '/authorize/callback';

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { LedgerServices } from '../../../app/services.ts';
 import type { AuthenticationRequest } from '../../../ports/identity-provider.ts';
 import { SIMULATOR_IDENTITY_PATH, type SimulatedIdentityNode, type SimulatorChoice } from '../../../adapters/identity/simulator.ts';
-import { escapeHtml, page } from '../../html.ts';
+import { escapeHtml } from '../../html.ts';
+import { page } from '../../csp-page.ts';
 
 const LOA_LABEL = { low: 'low', substantial: 'substantial', high: 'high' } as const;
 

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { LedgerServices } from '../../../app/services.ts';
 import { adminGuard } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
-import { escapeHtml, page } from '../../html.ts';
+import { escapeHtml } from '../../html.ts';
+import { page } from '../../csp-page.ts';
 
 /** The simulated phones: the outbox as JSON for test clients, and one page per test person. */
 export async function simulatorPhoneRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
