@@ -1,7 +1,5 @@
-import { streamId, type RecordedEvent } from '../events/envelope.ts';
 import type { AuthorizationMethod } from '../events/act.ts';
-import type { Change, Projection, ReadView } from './projection.ts';
-import { openedFields } from './opened-act.ts';
+import { stagedUntilAuthorized } from './opened-act.ts';
 
 export const CUL_LOG_TYPE = 'digital-act-authorization';
 
@@ -34,47 +32,25 @@ const PENDING_ENTRIES = 'cul_pending';
 
 /**
  * The central log store's view (SPEC section 2, step 8): per AIFO, one `digital-act-authorization`
- * entry per successful authorization. Same staging as the verification index: the AIFO and the act's
- * naming are sealed in ActRegistered and wait for the act's outcome; an erased one stages nothing.
+ * entry per successful authorization.
  */
-export const culProjection: Projection = {
+export const culProjection = stagedUntilAuthorized<PendingEntryDoc, CulEntryDoc>({
   name: 'cul',
   version: 1,
-  collections: [
-    { name: CUL_ENTRIES, indexes: ['aifo', 'actId', 'occurredAt'] },
-    { name: PENDING_ENTRIES, indexes: ['actId'] },
-  ],
-  handles: ['ActRegistered', 'ActAuthorized', 'ActAuthorizationFailed'],
-  async project(event: RecordedEvent, read: ReadView): Promise<Change[]> {
-    const actId = streamId(event.streamName, 'act');
-    if (!actId) return [];
-    switch (event.type) {
-      case 'ActRegistered': {
-        const sealed = openedFields(event);
-        if (!sealed) return [];
-        const doc: PendingEntryDoc = {
-          actId,
-          aifo: sealed.aifo,
-          providerName: String(event.data.providerName),
-          actName: sealed.name,
-          description: sealed.description,
-          documentHash: sealed.documentHash,
-        };
-        return [{ collection: PENDING_ENTRIES, op: 'put', id: actId, doc }];
-      }
-      case 'ActAuthorized': {
-        const pending = await read.get<PendingEntryDoc>(PENDING_ENTRIES, actId);
-        if (!pending) return [];
-        const doc: CulEntryDoc = { ...pending, logType: CUL_LOG_TYPE, method: event.data.method as AuthorizationMethod, occurredAt: String(event.data.authorizedAt) };
-        return [
-          { collection: CUL_ENTRIES, op: 'put', id: actId, doc },
-          { collection: PENDING_ENTRIES, op: 'delete', id: actId },
-        ];
-      }
-      case 'ActAuthorizationFailed':
-        return [{ collection: PENDING_ENTRIES, op: 'delete', id: actId }];
-      default:
-        return [];
-    }
-  },
-};
+  entries: { name: CUL_ENTRIES, indexes: ['aifo', 'actId', 'occurredAt'] },
+  staging: PENDING_ENTRIES,
+  stage: (actId, opened, event) => ({
+    actId,
+    aifo: opened.aifo,
+    providerName: String(event.data.providerName),
+    actName: opened.name,
+    description: opened.description,
+    documentHash: opened.documentHash,
+  }),
+  promote: (staged, authorized) => ({
+    ...staged,
+    logType: CUL_LOG_TYPE,
+    method: authorized.data.method as AuthorizationMethod,
+    occurredAt: String(authorized.data.authorizedAt),
+  }),
+});
