@@ -67,7 +67,9 @@ export class CaptchaService {
     if (challenge !== solution.challenge) return false;
     const signature = createHmac('sha256', this.hmacKey).update(challenge).digest();
     if (!timingSafeEqual(signature, Buffer.from(solution.signature, 'hex'))) return false;
-    return this.deps.replayGuard.consume('captcha', solution.signature, expiresAt);
+    // A captcha is friction against bots, valid for minutes: its spend must outlive a crash of the
+    // process, not a power loss, so it does not wait for an fsync on the public route.
+    return this.deps.replayGuard.consume('captcha', solution.signature, expiresAt, 'crash');
   }
 }
 

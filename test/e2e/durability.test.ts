@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { solve } from '../support/act-flows.ts';
 import { clientAssertion, providerKeyPair, type ProviderIdentity } from '../support/ledger.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
@@ -10,6 +11,15 @@ async function tokenRequest(server: RunningServer, assertion: string): Promise<R
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: assertion }),
+  });
+}
+
+/** A public lookup with the given solved captcha (the document hash does not matter here). */
+function publicLookup(server: RunningServer, altcha: string): Promise<Response> {
+  return fetch(`${server.url}/api/v1/public/verifications`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ documentHash: '0'.repeat(64), altcha }),
   });
 }
 
@@ -46,6 +56,10 @@ describe('durability of acknowledged writes (real server process, SIGKILL)', () 
     expect(tokenRes.status).toBe(200);
     const { access_token: accessToken } = (await tokenRes.json()) as { access_token: string };
 
+    // A captcha spent just before the crash: its spend waits for no fsync, but must outlive the process.
+    const altcha = await solve(await (await fetch(`${first.url}/api/v1/public/captcha`)).json());
+    expect((await publicLookup(first, altcha)).status).toBe(200);
+
     // A burst of registrations; the process is killed the moment the 150th 201 arrives, while the rest are in flight.
     const burst = 250;
     const killAfter = 150;
@@ -80,12 +94,15 @@ describe('durability of acknowledged writes (real server process, SIGKILL)', () 
     const list = (await (await fetch(`${second.url}/api/v1/admin/providers`, { headers: admin })).json()) as { providers: unknown[] };
     expect(list.providers.length).toBeGreaterThanOrEqual(killAfter + 1);
 
-    // The ledger's signing key and the used jti survived too: the old token works, the old assertion does not.
+    // The ledger's signing key, the used jti and the spent captcha survived too: the old token works, the old assertion does not.
     const me = await fetch(`${second.url}/api/v1/provider`, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(me.status).toBe(200);
     expect(((await me.json()) as { providerId: string }).providerId).toBe(provider.providerId);
     const replay = await tokenRequest(second, assertion);
     expect(replay.status).toBe(401);
     expect(((await replay.json()) as { reason?: string }).reason).toBe('replayed');
+    const captchaReplay = await publicLookup(second, altcha);
+    expect(captchaReplay.status).toBe(400);
+    expect(((await captchaReplay.json()) as { type: string }).type).toBe('urn:problem:act-ledger:captcha-invalid');
   });
 });

@@ -1,10 +1,16 @@
-import type { ReplayGuard } from '../../ports/replay-guard.ts';
+import type { ReplayGuard, SpendDurability } from '../../ports/replay-guard.ts';
 import type { SqliteDatabase } from './database.ts';
 import { GroupCommit } from './group-commit.ts';
 
+interface Spend {
+  scope: string;
+  id: string;
+  expiresAt: number;
+}
+
 /** ReplayGuard on SQLite: a primary key makes the second insert of the same value a no-op, seen as a repeat. */
 export class SqliteReplayGuard implements ReplayGuard {
-  private readonly inserts: GroupCommit<{ scope: string; id: string; expiresAt: number }, boolean>;
+  private readonly inserts: Record<SpendDurability, GroupCommit<Spend, boolean>>;
   private readonly prune;
   private count = 0;
 
@@ -14,13 +20,18 @@ export class SqliteReplayGuard implements ReplayGuard {
     ) WITHOUT ROWID`);
     const insert = db.prepare<[string, string, number]>('INSERT OR IGNORE INTO used_once (scope, id, expires_at) VALUES (?, ?, ?)');
     this.prune = db.prepare<[number]>('DELETE FROM used_once WHERE expires_at < ?');
-    // Durable before it answers: a value seen once must still be refused after a crash.
-    this.inserts = new GroupCommit(db, ({ scope, id, expiresAt }) => insert.run(scope, id, expiresAt).changes === 1);
+    const spend = ({ scope, id, expiresAt }: Spend) => insert.run(scope, id, expiresAt).changes === 1;
+    this.inserts = {
+      // fsynced before it answers: a value seen once is still refused after a power loss.
+      'power-loss': new GroupCommit(db, spend),
+      // Committed to the WAL without waiting for the disk: the OS keeps it through a process crash.
+      crash: new GroupCommit(db, spend, { lazy: true }),
+    };
   }
 
-  async consume(scope: string, id: string, expiresAt: number): Promise<boolean> {
+  async consume(scope: string, id: string, expiresAt: number, durability: SpendDurability = 'power-loss'): Promise<boolean> {
     // Expired entries go in passing; a value past its expiry is refused by its own check anyway.
     if (++this.count % 1000 === 0) this.prune.run(Date.now());
-    return this.inserts.submit({ scope, id, expiresAt });
+    return this.inserts[durability].submit({ scope, id, expiresAt });
   }
 }
