@@ -3,18 +3,41 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
-import pino from 'pino';
-import { buildLedger, type Ledger } from '../src/app/composition.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/logger.ts';
+import { startServer } from '../test/support/server.ts';
 
-/** The real ledger, built as `ledger serve` builds it, on a temp data dir, listening on loopback. */
+/** A real `ledger serve` process on the embedded default (SQLite) and a fresh temp data dir, on loopback. */
 export interface LedgerUnderLoad {
-  ledger: Ledger;
   url: string;
-  adminToken: string;
+  dataDir: string;
+  /** `authorization: Bearer <admin token>`, for the admin and simulator API. */
+  adminHeaders: Record<string, string>;
   registerProvider(): Promise<BenchProvider>;
+  /** Adds a test person (POST /api/v1/admin/citizens); answers the AIFO. */
+  addPerson(person: TestPerson): Promise<string>;
+  /** The SePP the provider knows the person by. */
+  seppOf(aifo: string, providerId: string): Promise<string>;
+  /** The newest code on the person's simulated phone. */
+  lastCodeSentTo(aifo: string): Promise<string>;
+  /** The projection runner's figures, as /readyz reports them. */
+  projections(): Promise<ProjectionFigures>;
+  /** Stops the process and removes its data dir. */
   close(): Promise<void>;
+}
+
+export interface TestPerson {
+  displayName?: string;
+  country?: string;
+  phone?: string;
+  phoneVerified?: boolean;
+  phoneAllowed?: boolean;
+}
+
+/** The part of `checks.projections` in /readyz the bench reads. */
+export interface ProjectionFigures {
+  headPosition: number;
+  position: number;
+  lagEvents: number;
+  lagMsP99: number | null;
 }
 
 export interface BenchProvider {
@@ -25,61 +48,101 @@ export interface BenchProvider {
   accessToken(): Promise<string>;
 }
 
+const dataDirs = new Set<string>();
+// The children are killed by test/support/server.ts on exit; their data dirs go too.
+process.once('exit', () => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts `ledger serve` for a load test: request logs written at info (to /dev/null), loopback exempt from rate limits. */
 export async function startLedgerUnderLoad(): Promise<LedgerUnderLoad> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
+  dataDirs.add(dataDir);
+  const removeDataDir = () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    dataDirs.delete(dataDir);
+  };
   const adminToken = randomBytes(18).toString('base64url');
-  const config = loadConfig({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LEDGER_DATA_DIR: dataDir,
+  const env = {
     LEDGER_ADMIN_TOKEN: adminToken,
+    // What is measured is the embedded default, whatever the shell around the bench sets.
+    LEDGER_ENVIRONMENT: 'simulator',
+    LEDGER_EVENT_STORE: 'sqlite',
+    LEDGER_READ_MODELS: 'sqlite',
+    LEDGER_JOBS: 'inprocess',
+    LOG_LEVEL: 'info',
     // The load comes from one loopback client; per-client limits would measure only the 429 path.
     LEDGER_RATE_LIMIT_ALLOW: '127.0.0.1',
     // The code-flow bench sends thousands of codes to a few test persons.
     LEDGER_CODE_SENDS_PER_HOUR: '100000',
-  });
-  // Request logs are written as in production (info), to /dev/null instead of the terminal.
-  const ledger = await buildLedger(config, { logger: createLogger('info', pino.destination({ dest: '/dev/null', sync: false })) });
-  const address = await ledger.app.listen({ host: '127.0.0.1', port: 0 });
-  const tokenUrl = `${config.publicUrl}/api/v1/token`;
-
-  const registerProvider = async (): Promise<BenchProvider> => {
-    const { privateKey, publicKey } = await generateKeyPair('EdDSA');
-    const kid = `bench-${randomUUID().slice(0, 8)}`;
-    const res = await ledger.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/providers',
-      headers: { authorization: `Bearer ${adminToken}` },
-      payload: { name: 'Benchmark e-service', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid }] } },
-    });
-    if (res.statusCode !== 201) throw new Error(`provider registration failed: ${res.statusCode} ${res.body}`);
-    const providerId = (res.json() as { providerId: string }).providerId;
-    const sign = (key: CryptoKey) => {
-      const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid }).setIssuer(providerId).setSubject(providerId)
-        .setAudience(tokenUrl).setJti(randomUUID()).setIssuedAt(now).setExpirationTime(now + 240).sign(key);
-    };
-    const signAssertions = (count: number) => Promise.all(Array.from({ length: count }, () => sign(privateKey)));
-    return {
-      providerId,
-      signAssertions,
-      accessToken: async () => {
-        const [assertion] = await signAssertions(1);
-        const token = await ledger.app.inject({ method: 'POST', url: '/api/v1/token', payload: tokenForm(assertion!) });
-        if (token.statusCode !== 200) throw new Error(`token request failed: ${token.statusCode} ${token.body}`);
-        return (token.json() as { access_token: string }).access_token;
-      },
-    };
   };
+  const server = await startServer(env, { dataDir, output: 'discard' }).catch((error: unknown) => {
+    removeDataDir();
+    throw error;
+  });
+  const { url } = server;
+  const adminHeaders = { authorization: `Bearer ${adminToken}` };
 
   return {
-    ledger,
-    url: address,
-    adminToken,
-    registerProvider,
+    url,
+    dataDir,
+    adminHeaders,
+    registerProvider: () => registerProvider(url, adminHeaders),
+    addPerson: async (person) => (await call<{ aifo: string }>(`${url}/api/v1/admin/citizens`, 201, { method: 'POST', headers: adminHeaders, json: person })).aifo,
+    seppOf: async (aifo, providerId) =>
+      (await call<{ sepp: string }>(`${url}/api/v1/admin/citizens/${encodeURIComponent(aifo)}/sepp?providerId=${encodeURIComponent(providerId)}`, 200, { headers: adminHeaders })).sepp,
+    lastCodeSentTo: async (aifo) => {
+      const { messages } = await call<{ messages: Array<{ code: string }> }>(`${url}/api/v1/simulator/outbox?aifo=${encodeURIComponent(aifo)}`, 200, { headers: adminHeaders });
+      const last = messages.at(-1);
+      if (!last) throw new Error(`no message on the phone of ${aifo}`);
+      return last.code;
+    },
+    projections: async () => {
+      // 503 while a part is not ready still carries the figures.
+      const res = await fetch(`${url}/readyz`);
+      return ((await res.json()) as { checks: { projections: ProjectionFigures } }).checks.projections;
+    },
     close: async () => {
-      await ledger.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await server.stop();
+      removeDataDir();
+    },
+  };
+}
+
+/** One JSON (or form) request; throws with the answer unless it has the expected status. */
+export async function call<T>(url: string, expected: number, init: { method?: string; headers?: Record<string, string>; json?: unknown; form?: Record<string, string> } = {}): Promise<T> {
+  const body = init.json !== undefined ? JSON.stringify(init.json) : init.form ? new URLSearchParams(init.form).toString() : undefined;
+  const contentType = init.json !== undefined ? 'application/json' : init.form ? 'application/x-www-form-urlencoded' : undefined;
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers: { ...init.headers, ...(contentType ? { 'content-type': contentType } : {}) },
+    ...(body !== undefined ? { body } : {}),
+  });
+  const text = await res.text();
+  if (res.status !== expected) throw new Error(`${init.method ?? 'GET'} ${new URL(url).pathname}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** A provider with an Ed25519 key, registered through the admin API. */
+async function registerProvider(url: string, adminHeaders: Record<string, string>): Promise<BenchProvider> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA');
+  const kid = `bench-${randomUUID().slice(0, 8)}`;
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid }] };
+  const { providerId } = await call<{ providerId: string }>(`${url}/api/v1/admin/providers`, 201, { method: 'POST', headers: adminHeaders, json: { name: 'Benchmark e-service', jwks } });
+  // The audience is the ledger's token URL: LEDGER_PUBLIC_URL, which defaults to where it listens.
+  const tokenUrl = `${url}/api/v1/token`;
+  const sign = (key: CryptoKey) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid }).setIssuer(providerId).setSubject(providerId)
+      .setAudience(tokenUrl).setJti(randomUUID()).setIssuedAt(now).setExpirationTime(now + 240).sign(key);
+  };
+  const signAssertions = (count: number) => Promise.all(Array.from({ length: count }, () => sign(privateKey)));
+  return {
+    providerId,
+    signAssertions,
+    accessToken: async () => {
+      const [assertion] = await signAssertions(1);
+      return (await call<{ access_token: string }>(tokenUrl, 200, { method: 'POST', form: tokenForm(assertion!) })).access_token;
     },
   };
 }

@@ -21,8 +21,15 @@ export async function runBenchmarks(args: string[]): Promise<void> {
   const onlyWorkloads = only !== undefined && !scenarios.some((s) => !s.baseline && only.includes(s.id)) && chosenWorkloads.length > 0;
   const chosen = onlyWorkloads ? [] : scenarios.filter((s) => s.baseline || !only || only.includes(s.id));
   if (chosen.length > 0) {
-    process.stdout.write(`${chosen.length} routes, ${settings.durationS} s each, ${settings.connections} connections, loopback, load generator in this process\n`);
+    process.stdout.write(
+      `${chosen.length} routes, ${settings.durationS} s each, ${settings.connections} connections, loopback; ` +
+        `each server in its own process (the ledger as \`ledger serve\` on SQLite), load generator in this process\n`,
+    );
   }
+  // Interrupted, the bench still exits through the 'exit' hooks that kill the servers and remove their data dirs.
+  const interrupted = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
 
   let ledger: Promise<LedgerUnderLoad> | undefined;
   const context: BenchContext = { settings, ledger: () => (ledger ??= startLedgerUnderLoad()) };
@@ -41,6 +48,8 @@ export async function runBenchmarks(args: string[]): Promise<void> {
     }
   } finally {
     if (ledger) await (await ledger).close();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
   if (rows.length > 0) process.stdout.write(`\n${table(rows)}\n`);
   for (const workload of chosenWorkloads) {

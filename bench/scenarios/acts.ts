@@ -1,21 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type autocannon from 'autocannon';
-import { providerSector } from '../../src/app/pseudonyms.ts';
+import { codeHashes } from '../../src/app/acts.ts';
 import type { LedgerUnderLoad } from '../ledger-fixture.ts';
 import type { Scenario } from '../scenario.ts';
 
-/** A provider with a token and `count` test persons it knows by SePP (one per connection). */
+/** A provider with a token and `count` test persons it knows by SePP (one per connection), made over the admin API. */
 async function providerWithPersons(target: LedgerUnderLoad, count: number) {
   const provider = await target.registerProvider();
   const token = await provider.accessToken();
-  const { citizens, pseudonyms, clock } = target.ledger.services;
   const persons: Array<{ aifo: string; sepp: string }> = [];
   for (let i = 0; i < count; i++) {
-    const citizen = await citizens.add(
-      { displayName: `Bench person ${i}`, country: 'CZ', phone: `+42070${String(i).padStart(7, '0')}`, phoneVerified: true, phoneAllowed: true, mobileKeys: [] },
-      clock().toISOString(),
-    );
-    persons.push({ aifo: citizen.aifo, sepp: await pseudonyms.seppFor(providerSector(provider.providerId), citizen) });
+    const aifo = await target.addPerson({ displayName: `Bench person ${i}`, country: 'CZ', phone: `+42070${String(i).padStart(7, '0')}`, phoneVerified: true, phoneAllowed: true });
+    persons.push({ aifo, sepp: await target.seppOf(aifo, provider.providerId) });
   }
   return { token, persons };
 }
@@ -46,20 +42,20 @@ export const registerAct: Scenario = {
 };
 
 /**
- * The whole code flow, three requests per flow on each connection: register, send a code by SMS,
- * confirm it with the SHA-512 of the defined way (the code read from the simulated phone).
+ * The whole code flow, four requests per flow on each connection: register, send a code by SMS,
+ * read it from the person's simulated phone (admin API), confirm it with the SHA-512 of the defined way.
  */
 export const codeFlow: Scenario = {
   id: 'code-flow',
-  route: 'code flow (register + code + verify)',
+  route: 'code flow (register + code + phone + verify)',
   async prepare(context) {
     const target = await context.ledger();
     const { token, persons } = await providerWithPersons(target, context.settings.connections);
-    const outbox = target.ledger.services.outbox!;
     const headers = { ...json, authorization: `Bearer ${token}` };
     let connection = 0;
     let authorized = 0;
-    type Flow = { person: (typeof persons)[number]; actId?: string; codeId?: string };
+    type Flow = { person: (typeof persons)[number]; actId?: string; codeId?: string; code?: string };
+    // Each connection keeps one person, so the newest message on that phone is its own flow's code.
     const flowOf = (ctx: Record<string, unknown>): Flow => (ctx.flow ??= { person: persons[connection++ % persons.length]! }) as Flow;
     const requests: autocannon.Request[] = [
       {
@@ -83,12 +79,19 @@ export const codeFlow: Scenario = {
         },
       },
       {
+        method: 'GET',
+        headers: target.adminHeaders,
+        setupRequest: (req, ctx) => ({ ...req, path: `/api/v1/simulator/outbox?aifo=${encodeURIComponent(flowOf(ctx as Record<string, unknown>).person.aifo)}` }),
+        onResponse: (_status, body, ctx) => {
+          flowOf(ctx as Record<string, unknown>).code = (JSON.parse(body) as { messages: Array<{ code: string }> }).messages.at(-1)?.code;
+        },
+      },
+      {
         method: 'POST',
         headers,
         setupRequest: (req, ctx) => {
           const flow = flowOf(ctx as Record<string, unknown>);
-          const code = outbox.messagesFor(flow.person.aifo).at(-1)!.code;
-          const codeSha512 = createHash('sha512').update(`${flow.actId}:${code}`).digest('hex');
+          const { codeSha512 } = codeHashes(flow.actId!, flow.code!);
           return { ...req, path: `/api/v1/acts/${flow.actId}/codes/${flow.codeId}/verifications`, body: JSON.stringify({ codeSha512 }) };
         },
         onResponse: (_status, body) => {

@@ -1,36 +1,67 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { solveChallenge } from 'altcha-lib/v1';
-import { providerSector } from '../../src/app/pseudonyms.ts';
 import { codeHashes } from '../../src/app/acts.ts';
-import type { LedgerUnderLoad } from '../ledger-fixture.ts';
+import { CaptchaService } from '../../src/app/captcha.ts';
+import { LedgerKeys } from '../../src/app/ledger-keys.ts';
+import { call, type LedgerUnderLoad } from '../ledger-fixture.ts';
 import type { Scenario } from '../scenario.ts';
 
 /** Solved captchas per second of the run: more than the route can take, each usable once. */
 const CAPTCHAS_PER_SECOND = 10_000;
 const SOLVE_AT_ONCE = 1000;
+const CATCH_UP_TIMEOUT_MS = 30_000;
 
-/** One authorized document to find among unknown ones, as a real mix of lookups would be. */
+/** One authorized document to find among unknown ones, as a real mix of lookups would be: authorized by SMS code over HTTP. */
 async function authorizedDocument(target: LedgerUnderLoad): Promise<string> {
-  const { services, app } = target.ledger;
   const provider = await target.registerProvider();
-  const token = await provider.accessToken();
-  const jana = (await services.citizens.get('test-person-jana'))!;
-  const sepp = await services.pseudonyms.seppFor(providerSector(provider.providerId), jana);
+  const headers = { authorization: `Bearer ${await provider.accessToken()}` };
+  const aifo = await target.addPerson({ displayName: 'Lookup bench person', country: 'CZ', phone: '+420799000000', phoneVerified: true, phoneAllowed: true });
+  const sepp = await target.seppOf(aifo, provider.providerId);
   const documentHash = createHash('sha256').update('bench: an authorized document').digest('hex');
-  const headers = { authorization: `Bearer ${token}` };
-  const act = (await app.inject({ method: 'POST', url: '/api/v1/acts', headers, payload: { sepp, documentHash, name: 'Bench act' } })).json() as { actId: string };
-  const issued = (await app.inject({ method: 'POST', url: `/api/v1/acts/${act.actId}/codes`, headers, payload: { channel: 'sms' } })).json() as { codeId: string };
-  const code = services.outbox!.messagesFor(jana.aifo).at(-1)!.code;
-  await app.inject({ method: 'POST', url: `/api/v1/acts/${act.actId}/codes/${issued.codeId}/verifications`, headers, payload: { codeSha512: codeHashes(act.actId, code).codeSha512 } });
-  await services.projections.waitFor(await services.eventStore.headPosition());
+  const acts = `${target.url}/api/v1/acts`;
+  const { actId } = await call<{ actId: string }>(acts, 201, { method: 'POST', headers, json: { sepp, documentHash, name: 'Bench act' } });
+  const { codeId } = await call<{ codeId: string }>(`${acts}/${actId}/codes`, 201, { method: 'POST', headers, json: { channel: 'sms' } });
+  const { codeSha512 } = codeHashes(actId, await target.lastCodeSentTo(aifo));
+  const { status } = await call<{ status: string }>(`${acts}/${actId}/codes/${codeId}/verifications`, 200, { method: 'POST', headers, json: { codeSha512 } });
+  if (status !== 'authorized') throw new Error(`the lookup bench's act is ${status}, not authorized`);
+  await projectionsCaughtUp(target);
   return documentHash;
+}
+
+/** Waits until every projection has applied the whole log, so lookups find the authorized document. */
+async function projectionsCaughtUp(target: LedgerUnderLoad): Promise<void> {
+  const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
+  for (;;) {
+    const { position, headPosition } = await target.projections();
+    if (position >= headPosition) return;
+    if (Date.now() > deadline) throw new Error(`projections still at ${position} of ${headPosition} after ${CATCH_UP_TIMEOUT_MS} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Challenges the server accepts, issued here with its own captcha key (read from the data dir it
+ * made on start): issuing them over HTTP would put one more request per lookup into the setup.
+ */
+async function captchaIssuer(dataDir: string): Promise<CaptchaService> {
+  // LedgerKeys.open would make a new key file, silently unlike the server's, if none were there.
+  if (!existsSync(join(dataDir, 'ledger-keys.json'))) throw new Error(`no ledger-keys.json in ${dataDir}`);
+  const keys = await LedgerKeys.open(dataDir);
+  const replayGuard = {
+    consume: (): Promise<boolean> => {
+      throw new Error('the bench only issues captchas; the server spends them');
+    },
+  };
+  return new CaptchaService({ key: keys.secrets.captchaKey, replayGuard, clock: () => new Date(), ttlMs: 600_000, maxNumber: 1 });
 }
 
 /**
  * POST /api/v1/public/verifications with a hash as JSON: captcha checked and spent (a durable
  * replay-guard insert), then the verification index queried. Every request carries its own
- * captcha, issued by the ledger and solved with altcha-lib before the clock starts. The pool is
- * issued at the lowest difficulty, which only shortens the solving: the ledger's check costs the same.
+ * captcha, issued with the ledger's key and solved with altcha-lib before the clock starts. The pool
+ * is issued at the lowest difficulty, which only shortens the solving: the ledger's check costs the same.
  */
 export const publicLookup: Scenario = {
   id: 'public-lookup',
@@ -38,7 +69,7 @@ export const publicLookup: Scenario = {
   async prepare(context) {
     const target = await context.ledger();
     const authorized = await authorizedDocument(target);
-    const { captcha } = target.ledger.services;
+    const captcha = await captchaIssuer(target.dataDir);
     const count = context.settings.durationS * CAPTCHAS_PER_SECOND;
     const solving = performance.now();
     const bodies: string[] = [];

@@ -35,7 +35,8 @@ import { AUTHORIZE_CALLBACK_PATH } from '../http/routes/citizen/authorize.ts';
 import type { ReadModelStore } from '../ports/read-model-store.ts';
 import { SqliteReadModelStore } from '../adapters/sqlite/read-model-store.ts';
 import { MongoReadModelStore } from '../adapters/mongodb/read-model-store.ts';
-import { ProjectionRunner } from './projection-runner.ts';
+import { ProjectionRunner, type Projector } from './projection-runner.ts';
+import { ProjectionThread } from './projection-thread.ts';
 import { projections } from '../../projections/index.ts';
 import { CaptchaService } from './captcha.ts';
 import { PublicVerification } from './public-verification.ts';
@@ -94,16 +95,21 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
   const clock = options.clock ?? (() => new Date());
   const keyVault = new SqliteKeyVault(db, { sharesFileWithEvents: config.eventStore === 'sqlite' });
   const codec = actCodec(keyVault);
-  const readModels = await buildReadModels(config, db);
+  // Embedded on files: the read models get a file of their own, kept by a projection thread.
+  const readModelFile = !options.inMemory && config.eventStore === 'sqlite' && config.readModels === 'sqlite' ? join(config.dataDir, 'read-models.sqlite') : undefined;
+  const readModelDb = readModelFile ? openSqlite(readModelFile) : db;
+  if (readModelDb !== db) {
+    closers.push(() => {
+      readModelDb.close();
+    });
+  }
+  const readModels = await buildReadModels(config, readModelDb);
   closers.push(() => readModels.close());
-  // Embedded mode: this process runs the projections too. Handlers see act events unsealed.
-  const projectionRunner = new ProjectionRunner({
-    eventStore,
-    readModels,
-    projections,
-    decode: (recorded) => codec.decodeRecorded(recorded),
-    logger: logger.child({ component: 'projections' }),
-  });
+  // This process runs the projections too. Handlers see act events unsealed.
+  const projectionLogger = logger.child({ component: 'projections' });
+  const projectionRunner: Projector = readModelFile
+    ? new ProjectionThread({ data: { eventFile: sqliteFile, readModelFile, logLevel: config.logLevel }, eventStore: eventStore as SqliteEventStore, logger: projectionLogger })
+    : new ProjectionRunner({ eventStore, readModels, projections, decode: (recorded) => codec.decodeRecorded(recorded), logger: projectionLogger });
   closers.push(() => projectionRunner.close());
   await projectionRunner.start();
   const citizens = new SqliteCitizenRegistry(db);
@@ -213,7 +219,7 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
 /** The retention stream, the purge and the expiry sweep, and the jobs that repeat them. */
 function buildRetention(
   config: LedgerConfig,
-  deps: { eventStore: EventStore; readModels: ReadModelStore; keyVault: KeyVault; acts: ActService; jobs: JobScheduler; projectionRunner: ProjectionRunner; clock: () => Date; logger: Logger },
+  deps: { eventStore: EventStore; readModels: ReadModelStore; keyVault: KeyVault; acts: ActService; jobs: JobScheduler; projectionRunner: Projector; clock: () => Date; logger: Logger },
 ): Pick<LedgerServices, 'retention' | 'retentionPurge' | 'actExpiry' | 'backgroundJobs'> {
   const { eventStore, readModels, keyVault, acts, jobs, projectionRunner, clock } = deps;
   const logger = deps.logger.child({ component: 'retention' });

@@ -11,6 +11,20 @@ import { layoutOf, rebuildProjection, type RebuildReport } from './projection-re
 export type { ProjectionFigures, ProjectionLag } from './apply-lag.ts';
 export type { RebuildReport } from './projection-rebuild.ts';
 
+/** What the rest of the ledger sees of the projections, whether they run on this thread or another. */
+export interface Projector {
+  /** Registers every projection, rebuilds those whose version or layout changed, then follows the log. */
+  start(): Promise<void>;
+  /** Resolves once every projection has written past `position`; rejects after `timeoutMs`. */
+  waitFor(position: number, timeoutMs?: number): Promise<void>;
+  /** Head, checkpoints and append-to-write time: what /readyz and /metrics show. */
+  lag(): Promise<ProjectionLag>;
+  /** Replays the whole log into a fresh generation of the projection, then swaps it in. */
+  rebuild(name: string): Promise<RebuildReport>;
+  /** Stops following the log after writing what is pending. */
+  close(): Promise<void>;
+}
+
 export interface ProjectionRunnerOptions {
   eventStore: EventStore;
   readModels: ReadModelStore;
@@ -23,6 +37,8 @@ export interface ProjectionRunnerOptions {
   /** First wait before subscribing again after a failure; doubles up to 30 s. */
   retryDelayMs?: number;
   now?: () => number;
+  /** Called with every projection's checkpoint each time one moves (another thread follows them). */
+  onCheckpoints?: (checkpoints: Record<string, number>) => void;
 }
 
 interface Batch {
@@ -37,7 +53,7 @@ interface Batch {
  * Events are taken in one at a time but written in batches: when the subscription pauses, or at
  * `batchSize` events while catching up. Everything that touches the batch runs one task at a time.
  */
-export class ProjectionRunner {
+export class ProjectionRunner implements Projector {
   private readonly checkpoints = new Map<string, number>();
   private readonly handles = new Map<string, ReadonlySet<string>>();
   private readonly lagWindow = new ApplyLagWindow();
@@ -145,7 +161,7 @@ export class ProjectionRunner {
       now: this.now,
     })
       .then((report) => {
-        this.waiters.settle();
+        this.checkpointsMoved();
         return report;
       })
       .finally(() => this.rebuilds.delete(name));
@@ -264,7 +280,17 @@ export class ProjectionRunner {
     for (const at of batch.occurredAt) this.lagWindow.record(now - at, now);
     this.failures = 0;
     this.lastError = undefined;
+    this.checkpointsMoved();
+  }
+
+  private checkpointsMoved(): void {
     this.waiters.settle();
+    this.options.onCheckpoints?.(this.positions());
+  }
+
+  /** Every projection's checkpoint now. */
+  positions(): Record<string, number> {
+    return Object.fromEntries(this.checkpoints);
   }
 
   /**

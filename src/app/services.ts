@@ -18,7 +18,7 @@ import type { SimulatedIdentityNode } from '../adapters/identity/simulator.ts';
 import type { AuthorizationService } from './authorization.ts';
 import type { JobScheduler } from '../ports/job-scheduler.ts';
 import type { ReadModelStore } from '../ports/read-model-store.ts';
-import type { ProjectionRunner } from './projection-runner.ts';
+import type { Projector } from './projection-runner.ts';
 import type { CaptchaService } from './captcha.ts';
 import type { PublicVerification } from './public-verification.ts';
 import type { CitizenLog } from './citizen-log.ts';
@@ -57,7 +57,7 @@ export interface LedgerServices {
   /** The read models the projections keep (LEDGER_READ_MODELS). */
   readModels: ReadModelStore;
   /** Keeps the read models up to date; `waitFor(position)` gives read-your-writes. */
-  projections: ProjectionRunner;
+  projections: Projector;
   /** The public verification's single-use ALTCHA captcha. */
   captcha: CaptchaService;
   /** Looks a document hash up in the verification index. */

@@ -57,7 +57,7 @@ describe('durability of acknowledged writes (real server process, SIGKILL)', () 
     const { access_token: accessToken } = (await tokenRes.json()) as { access_token: string };
 
     // A captcha spent just before the crash: its spend waits for no fsync, but must outlive the process.
-    const altcha = await solve(await (await fetch(`${first.url}/api/v1/public/captcha`)).json());
+    const altcha = await solve((await (await fetch(`${first.url}/api/v1/public/captcha`)).json()) as Parameters<typeof solve>[0]);
     expect((await publicLookup(first, altcha)).status).toBe(200);
 
     // A burst of registrations; the process is killed the moment the 150th 201 arrives, while the rest are in flight.

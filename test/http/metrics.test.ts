@@ -4,7 +4,8 @@ import type { Ledger } from '../../src/app/composition.ts';
 import { testLedger } from '../support/ledger.ts';
 import { appendShelving, shelvingProjection } from '../support/shelving.ts';
 
-// The shared projection list gets a toy projection for this file only (vitest isolates modules per file).
+// The shared projection list gets a toy projection for this file only (vitest isolates modules per
+// file); the ledger runs in memory, so its projections run on this thread and see the toy.
 const toy = shelvingProjection();
 
 describe('/metrics and /readyz: projection figures', () => {
@@ -13,7 +14,7 @@ describe('/metrics and /readyz: projection figures', () => {
 
   beforeAll(async () => {
     projections.push(toy);
-    ledger = await testLedger();
+    ledger = await testLedger({}, { inMemory: true });
     await appendShelving(ledger.services.eventStore, 120, { seed: 21 });
     head = await ledger.services.eventStore.headPosition();
     await ledger.services.projections.waitFor(head);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type LedgerConfig } from '../../src/config.ts';
-import { buildLedger, type Ledger } from '../../src/app/composition.ts';
+import { buildLedger, type BuildOptions, type Ledger } from '../../src/app/composition.ts';
 import { createLogger } from '../../src/logger.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -17,9 +17,12 @@ export function testConfig(env: Record<string, string> = {}): LedgerConfig {
   return loadConfig({ LEDGER_DATA_DIR: tempDir(), LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env });
 }
 
-/** A ledger on a fresh data dir, answering through app.inject. */
-export async function testLedger(env: Record<string, string> = {}): Promise<Ledger> {
-  const ledger = await buildLedger(testConfig(env), { logger: createLogger('silent') });
+/**
+ * A ledger on a fresh data dir, answering through app.inject (its projections on their own thread).
+ * `inMemory`: nothing on disk, projections on this thread (a test can add projections of its own).
+ */
+export async function testLedger(env: Record<string, string> = {}, options: Pick<BuildOptions, 'inMemory'> = {}): Promise<Ledger> {
+  const ledger = await buildLedger(testConfig(env), { logger: createLogger('silent'), ...options });
   await ledger.app.ready();
   return ledger;
 }

@@ -12,7 +12,7 @@ export interface RunningServer {
   url: string;
   dataDir: string;
   adminToken: string;
-  /** Everything the process wrote to stdout and stderr so far. */
+  /** Everything the process wrote to stdout (unless discarded) and stderr so far. */
   logs(): string;
   /** Sends a signal and resolves once the process has exited. */
   kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -39,18 +39,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface StartOptions {
+  /** Pass the old one to restart; a fresh temp dir otherwise. */
+  dataDir?: string;
+  /**
+   * `discard`: the child's stdout (a log line per request) goes to /dev/null, so a load generator
+   * in this process spends nothing on it; stderr is still kept for start-up failures. Default `keep`.
+   */
+  output?: 'keep' | 'discard';
+}
+
 /**
  * Starts the real server process (`node bin/ledger.mjs serve`) on a free loopback port and waits
  * for /healthz. The data dir is a fresh temp dir unless given (pass the old one to restart).
  */
-export async function startServer(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? tempDir('ledger-e2e-');
   const adminToken = env.LEDGER_ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
   let lastError: unknown;
   // Another process may take the probed port before the server binds it: try a few ports.
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await launch(await freePort(), dataDir, adminToken, env);
+      return await launch(await freePort(), dataDir, adminToken, env, opts.output ?? 'keep');
     } catch (error) {
       lastError = error;
       if (!String(error).includes('EADDRINUSE')) throw error;
@@ -59,16 +69,16 @@ export async function startServer(env: Record<string, string> = {}, opts: { data
   throw lastError;
 }
 
-async function launch(port: number, dataDir: string, adminToken: string, env: Record<string, string>): Promise<RunningServer> {
+async function launch(port: number, dataDir: string, adminToken: string, env: Record<string, string>, stdout: 'keep' | 'discard'): Promise<RunningServer> {
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['bin/ledger.mjs', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: adminToken, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', stdout === 'discard' ? 'ignore' : 'pipe', 'pipe'],
   });
   running.add(child);
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {

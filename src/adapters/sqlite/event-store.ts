@@ -82,6 +82,17 @@ export class SqliteEventStore implements EventStore {
     return this.appends.commits;
   }
 
+  /** Calls `listener` after each commit of appends made through this store; returns the way to stop. */
+  onAppended(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Another connection appended to the file: subscriptions read on now instead of at their next poll. */
+  noticeAppendsElsewhere(): void {
+    for (const notify of this.listeners) notify();
+  }
+
   append(streamName: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));

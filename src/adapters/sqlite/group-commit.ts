@@ -30,7 +30,10 @@ export class GroupCommit<Input, Output> {
         }
       }),
     );
-    this.commit = options.lazy ? (inputs) => commitLazily(db, () => batch(inputs)) : batch;
+    // IMMEDIATE: the write lock is taken before the first read, so another connection's commit in
+    // between cannot turn this transaction's upgrade into SQLITE_BUSY (it waits its turn instead).
+    const commitNow = (inputs: Input[]) => batch.immediate(inputs);
+    this.commit = options.lazy ? (inputs) => commitLazily(db, () => commitNow(inputs)) : commitNow;
   }
 
   submit(input: Input): Promise<Output> {

@@ -25,7 +25,8 @@ export class SqliteKeyVault implements KeyVault {
       return this.stmts.get.get(keyId)!.key;
     }, { lazy: options.sharesFileWithEvents ?? false });
     // One durable transaction for a whole batch of erasures, not one fsync per key.
-    this.destroyAll = db.transaction((ids: string[]) => ids.reduce((n, id) => n + this.stmts.destroy.run(id).changes, 0));
+    const destroyAll = db.transaction((ids: string[]) => ids.reduce((n, id) => n + this.stmts.destroy.run(id).changes, 0));
+    this.destroyAll = (ids) => destroyAll.immediate(ids);
   }
 
   create(keyId: string): Promise<Buffer> {

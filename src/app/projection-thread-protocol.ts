@@ -1,0 +1,32 @@
+import type { ProjectionLag, RebuildReport } from './projection-runner.ts';
+
+/** What the projection thread is started with. */
+export interface ProjectionThreadData {
+  /** The ledger's SQLite file: events and data keys, only read there. */
+  eventFile: string;
+  /** The read models' own SQLite file, written only there. */
+  readModelFile: string;
+  logLevel: string;
+}
+
+/** The calls the main thread makes on the projection thread. */
+export interface ProjectionThreadCalls {
+  lag: { args: []; result: ProjectionLag };
+  rebuild: { args: [name: string]; result: RebuildReport };
+}
+
+export type ProjectionThreadCall = keyof ProjectionThreadCalls;
+
+/** Main thread -> projection thread. */
+export type ToProjectionThread =
+  | { type: 'appended' }
+  | { type: 'call'; id: number; method: ProjectionThreadCall; args: unknown[] }
+  | { type: 'close' };
+
+/** Projection thread -> main thread. */
+export type FromProjectionThread =
+  | { type: 'started'; checkpoints: Record<string, number> }
+  | { type: 'checkpoints'; checkpoints: Record<string, number> }
+  | { type: 'result'; id: number; value?: unknown; error?: string }
+  | { type: 'failed'; error: string }
+  | { type: 'closed' };

@@ -1,0 +1,71 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { projections } from '../../projections/index.ts';
+import { openSqlite } from '../adapters/sqlite/database.ts';
+import { SqliteEventStore } from '../adapters/sqlite/event-store.ts';
+import { SqliteKeyVault } from '../adapters/sqlite/key-vault.ts';
+import { SqliteReadModelStore } from '../adapters/sqlite/read-model-store.ts';
+import { createLogger } from '../logger.ts';
+import { ProjectionRunner } from './projection-runner.ts';
+import type { FromProjectionThread, ProjectionThreadData, ToProjectionThread } from './projection-thread-protocol.ts';
+import { actCodec } from './sealing.ts';
+
+/**
+ * The projection thread of the embedded ledger: follows the events in the ledger's file on a
+ * connection of its own and writes the read models into their own file, so neither the request
+ * thread's time nor its write lock goes to projections.
+ */
+const port = parentPort!;
+const data = workerData as ProjectionThreadData;
+const send = (message: FromProjectionThread) => port.postMessage(message);
+
+const logger = createLogger(data.logLevel).child({ component: 'projections', thread: 'projections' });
+const eventDb = openSqlite(data.eventFile);
+const readModelDb = openSqlite(data.readModelFile);
+const eventStore = new SqliteEventStore(eventDb);
+const readModels = new SqliteReadModelStore(readModelDb);
+const codec = actCodec(new SqliteKeyVault(eventDb));
+const runner = new ProjectionRunner({
+  eventStore,
+  readModels,
+  projections,
+  decode: (recorded) => codec.decodeRecorded(recorded),
+  logger,
+  onCheckpoints: (checkpoints) => send({ type: 'checkpoints', checkpoints }),
+});
+
+port.on('message', (message: ToProjectionThread) => {
+  switch (message.type) {
+    case 'appended':
+      eventStore.noticeAppendsElsewhere();
+      return;
+    case 'call': {
+      const call = message.method === 'lag' ? runner.lag() : runner.rebuild(String(message.args[0]));
+      call.then(
+        (value) => send({ type: 'result', id: message.id, value }),
+        (error: unknown) => send({ type: 'result', id: message.id, error: error instanceof Error ? error.message : String(error) }),
+      );
+      return;
+    }
+    case 'close':
+      void close();
+      return;
+  }
+});
+
+async function close(): Promise<void> {
+  try {
+    await runner.close();
+    await readModels.close();
+    await eventStore.close();
+  } finally {
+    readModelDb.close();
+    eventDb.close();
+    send({ type: 'closed' });
+    port.close();
+  }
+}
+
+runner.start().then(
+  () => send({ type: 'started', checkpoints: runner.positions() }),
+  (error: unknown) => send({ type: 'failed', error: error instanceof Error ? error.message : String(error) }),
+);

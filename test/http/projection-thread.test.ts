@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Ledger } from '../../src/app/composition.ts';
+import { ProjectionThread } from '../../src/app/projection-thread.ts';
+import { PENDING_ACTS } from '../../projections/pending-acts.ts';
+import { providerSession } from '../support/act-flows.ts';
+import { testLedger } from '../support/ledger.ts';
+
+/** The projections of the embedded default on files: a worker thread with a read-model file of its own. */
+describe('projections on their own thread', () => {
+  let ledger: Ledger;
+  let session: Awaited<ReturnType<typeof providerSession>>;
+  const head = () => ledger.services.eventStore.headPosition();
+  const pending = (actId: string) => ledger.services.readModels.get(PENDING_ACTS, actId);
+
+  beforeAll(async () => {
+    ledger = await testLedger();
+    session = await providerSession(ledger);
+  });
+  afterAll(() => ledger?.close());
+
+  it('runs on a worker thread and keeps the read models in read-models.sqlite beside the ledger file', () => {
+    expect(ledger.services.projections).toBeInstanceOf(ProjectionThread);
+    expect(existsSync(join(ledger.services.config.dataDir, 'read-models.sqlite'))).toBe(true);
+  });
+
+  it('applies an act at once (not at its next poll) and answers waitFor across the thread', async () => {
+    const actId = await session.register('test-person-jana', 'thread document', 'Thread act');
+    const started = performance.now();
+    await ledger.services.projections.waitFor(await head(), 5_000);
+    // The subscription polls every 250 ms; word of the commit must wake it well before.
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(await pending(actId)).toMatchObject({ actId });
+  });
+
+  it('answers lag and rebuild across the thread', async () => {
+    const lag = await ledger.services.projections.lag();
+    expect(lag).toMatchObject({ running: true, lagEvents: 0, headPosition: await head() });
+    expect(lag.projections.map((p) => p.name)).toContain('pending-acts');
+    const report = await ledger.services.projections.rebuild('pending-acts');
+    expect(report).toMatchObject({ projection: 'pending-acts' });
+    await expect(ledger.services.projections.rebuild('no-such-projection')).rejects.toThrow(/no projection named no-such-projection/);
+  });
+
+  it('starts a thread that died again, which resumes from its checkpoints', async () => {
+    const thread = ledger.services.projections as ProjectionThread;
+    // The thread dies as if it had crashed.
+    await (thread as unknown as { worker: Worker }).worker.terminate();
+    const down = await thread.lag();
+    expect(down.running).toBe(false);
+    const actId = await session.register('test-person-jana', 'after the crash', 'Act after the crash');
+    await thread.waitFor(await head(), 10_000);
+    expect(await pending(actId)).toMatchObject({ actId });
+    expect(await thread.lag()).toMatchObject({ running: true, lagEvents: 0 });
+  });
+});
