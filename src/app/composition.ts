@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { LedgerConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { openSqlite, type SqliteDatabase } from '../adapters/sqlite/database.ts';
+import { leaveCheckpointsToAnotherThread, openSqlite, type SqliteDatabase } from '../adapters/sqlite/database.ts';
 import { SqliteEventStore } from '../adapters/sqlite/event-store.ts';
 import { EventStoreDbEventStore } from '../adapters/eventstoredb/event-store.ts';
 import type { EventStore } from '../ports/event-store.ts';
@@ -99,6 +99,9 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
   const readModelFile = !options.inMemory && config.eventStore === 'sqlite' && config.readModels === 'sqlite' ? join(config.dataDir, 'read-models.sqlite') : undefined;
   const readModelDb = readModelFile ? openSqlite(readModelFile) : db;
   if (readModelDb !== db) {
+    // The projection thread checkpoints both files; commits here never stop to do it.
+    leaveCheckpointsToAnotherThread(db);
+    leaveCheckpointsToAnotherThread(readModelDb);
     closers.push(() => {
       readModelDb.close();
     });

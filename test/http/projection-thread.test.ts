@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,17 @@ describe('projections on their own thread', () => {
     const report = await ledger.services.projections.rebuild('pending-acts');
     expect(report).toMatchObject({ projection: 'pending-acts' });
     await expect(ledger.services.projections.rebuild('no-such-projection')).rejects.toThrow(/no projection named no-such-projection/);
+  });
+
+  it('checkpoints the ledger file itself, so commits on the request thread never stop to do it', async () => {
+    const file = join(ledger.services.config.dataDir, 'ledger.sqlite');
+    const before = statSync(file).size;
+    // A few hundred pages of WAL: far below the request thread's own checkpoint backstop.
+    for (let i = 0; i < 60; i++) await session.register('test-person-jana', `checkpoint document ${i}`, `Checkpoint act ${i}`);
+    const walPages = statSync(`${file}-wal`).size / 4096;
+    expect(walPages).toBeLessThan(10_000);
+    // Only a checkpoint grows the database file; the thread runs one every 250 ms.
+    await expect.poll(() => statSync(file).size, { timeout: 3_000, interval: 100 }).toBeGreaterThan(before);
   });
 
   it('starts a thread that died again, which resumes from its checkpoints', async () => {

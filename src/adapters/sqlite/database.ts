@@ -45,3 +45,22 @@ export function commitLazily<T>(db: SqliteDatabase, write: () => T): T {
 /** Prepared once per connection: the pragma switch runs on every batch. */
 const syncModes = new WeakMap<SqliteDatabase, { normal: Database.Statement; full: Database.Statement }>();
 
+/**
+ * WAL pages after which a commit checkpoints by itself on a connection that leaves checkpoints to
+ * another thread: only reached when that thread is behind or gone. About 40 MiB of WAL.
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+
+/**
+ * This connection stops copying the WAL back into the database inside its own commits (SQLite does
+ * that every 1000 pages by default, fsync of the database file included); another connection calls
+ * `checkpointPassively` instead, off the thread that answers requests.
+ */
+export function leaveCheckpointsToAnotherThread(db: SqliteDatabase): void {
+  db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+}
+
+/** Copies what it can of the WAL into the database, waiting for no reader or writer. */
+export function checkpointPassively(db: SqliteDatabase): void {
+  db.pragma('wal_checkpoint(PASSIVE)');
+}

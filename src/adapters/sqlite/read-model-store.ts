@@ -201,9 +201,9 @@ export class SqliteReadModelStore implements ReadModelStore {
       write.generation === undefined ? this.stmts.live.get(write.projection) : this.stmts.generation.get(write.projection, write.generation);
     if (!gen) throw new ReadModelSchemaError(`projection ${write.projection} is not registered${write.generation ? ` at generation ${write.generation}` : ''}`);
     if (gen.position >= write.position) return false;
-    const own = new Set(this.stmts.collectionsOf.all(write.projection, gen.generation).map((c) => c.collection));
+    const own = new Map(this.stmts.collectionsOf.all(write.projection, gen.generation).map((c) => [c.collection, c]));
     for (const change of write.changes) {
-      const found = own.has(change.collection) ? this.stmts.collectionAt.get(change.collection, gen.generation) : undefined;
+      const found = own.get(change.collection);
       if (!found) throw new ReadModelSchemaError(`projection ${write.projection} has no collection ${change.collection}`);
       this.change(found, change);
     }
