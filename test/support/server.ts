@@ -7,17 +7,23 @@ import { tempDir } from './ledger.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 
-export interface RunningServer {
-  /** Base URL, e.g. http://127.0.0.1:41234 (also the ledger's LEDGER_PUBLIC_URL). */
+/** A child process answering HTTP on a loopback port. */
+export interface RunningProcess {
+  /** Base URL, e.g. http://127.0.0.1:41234. */
   url: string;
-  dataDir: string;
-  adminToken: string;
   /** Everything the process wrote to stdout (unless discarded) and stderr so far. */
   logs(): string;
   /** Sends a signal and resolves once the process has exited. */
   kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, then SIGKILL if it has not exited within 5 s. */
   stop(): Promise<void>;
+}
+
+export interface RunningServer extends RunningProcess {
+  /** Also the ledger's LEDGER_PUBLIC_URL. */
+  url: string;
+  dataDir: string;
+  adminToken: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -39,14 +45,42 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface StartOptions {
-  /** Pass the old one to restart; a fresh temp dir otherwise. */
-  dataDir?: string;
+export interface ProcessOptions {
+  /** Arguments to node, e.g. ['bin/ledger.mjs', 'serve']; run from the project root. */
+  args: string[];
+  /** Added to this process's environment; PORT is set to the port chosen. */
+  env?: Record<string, string>;
+  /** The path that answers 2xx once the process is up, e.g. /healthz. */
+  readyPath: string;
   /**
    * `discard`: the child's stdout (a log line per request) goes to /dev/null, so a load generator
    * in this process spends nothing on it; stderr is still kept for start-up failures. Default `keep`.
    */
   output?: 'keep' | 'discard';
+}
+
+/**
+ * Starts `node <args>` listening on a free loopback port (given as PORT) and waits until
+ * `readyPath` answers. The child is killed when this process exits.
+ */
+export async function startProcess(options: ProcessOptions): Promise<RunningProcess> {
+  let lastError: unknown;
+  // Another process may take the probed port before the server binds it: try a few ports.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await launch(await freePort(), options);
+    } catch (error) {
+      lastError = error;
+      if (!String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
+  throw lastError;
+}
+
+export interface StartOptions {
+  /** Pass the old one to restart; a fresh temp dir otherwise. */
+  dataDir?: string;
+  output?: ProcessOptions['output'];
 }
 
 /**
@@ -56,24 +90,20 @@ export interface StartOptions {
 export async function startServer(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? tempDir('ledger-e2e-');
   const adminToken = env.LEDGER_ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
-  let lastError: unknown;
-  // Another process may take the probed port before the server binds it: try a few ports.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await launch(await freePort(), dataDir, adminToken, env, opts.output ?? 'keep');
-    } catch (error) {
-      lastError = error;
-      if (!String(error).includes('EADDRINUSE')) throw error;
-    }
-  }
-  throw lastError;
+  const server = await startProcess({
+    args: ['bin/ledger.mjs', 'serve'],
+    env: { HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: adminToken, ...env },
+    readyPath: '/healthz',
+    output: opts.output ?? 'keep',
+  });
+  return { ...server, dataDir, adminToken };
 }
 
-async function launch(port: number, dataDir: string, adminToken: string, env: Record<string, string>, stdout: 'keep' | 'discard'): Promise<RunningServer> {
+async function launch(port: number, { args, env = {}, readyPath, output: stdout = 'keep' }: ProcessOptions): Promise<RunningProcess> {
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['bin/ledger.mjs', 'serve'], {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: adminToken, ...env },
+    env: { ...process.env, PORT: String(port), ...env },
     stdio: ['ignore', stdout === 'discard' ? 'ignore' : 'pipe', 'pipe'],
   });
   running.add(child);
@@ -89,10 +119,8 @@ async function launch(port: number, dataDir: string, adminToken: string, env: Re
   let hasExited = false;
   void exited.then(() => (hasExited = true));
 
-  const server: RunningServer = {
+  const started: RunningProcess = {
     url,
-    dataDir,
-    adminToken,
     logs: () => output,
     kill: async (signal) => {
       if (!hasExited) child.kill(signal);
@@ -107,17 +135,18 @@ async function launch(port: number, dataDir: string, adminToken: string, env: Re
     },
   };
 
+  const name = args.join(' ');
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (hasExited) throw new Error(`ledger serve exited before answering /healthz:\n${output}`);
+    if (hasExited) throw new Error(`${name} exited before answering ${readyPath}:\n${output}`);
     try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return server;
+      const res = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return started;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  await server.kill('SIGKILL');
-  throw new Error(`ledger serve did not answer /healthz within ${START_TIMEOUT_MS} ms:\n${output}`);
+  await started.kill('SIGKILL');
+  throw new Error(`${name} did not answer ${readyPath} within ${START_TIMEOUT_MS} ms:\n${output}`);
 }

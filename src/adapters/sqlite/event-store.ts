@@ -102,7 +102,8 @@ export class SqliteEventStore implements EventStore {
   /** Runs inside a savepoint: checks the expectation, then inserts, or recognises a repeat. */
   private appendNow({ streamName, events, expected }: AppendRequest): AppendResult {
     const current = this.stmts.lastRevision.get(streamName)?.revision;
-    const repeat = this.recognisedRepeat(streamName, events, expected);
+    // A repeat needs the stream its first write made; ids used in another stream fail the insert below.
+    const repeat = current === undefined ? undefined : this.recognisedRepeat(streamName, events, expected);
     if (repeat) return repeat;
 
     const actual = current ?? 'no-stream';
