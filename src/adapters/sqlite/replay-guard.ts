@@ -17,7 +17,8 @@ export class SqliteReplayGuard implements ReplayGuard {
   constructor(db: SqliteDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS used_once (
       scope TEXT NOT NULL, id TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (scope, id)
-    ) WITHOUT ROWID`);
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS used_once_expiry ON used_once (expires_at)`);
     const insert = db.prepare<[string, string, number]>('INSERT OR IGNORE INTO used_once (scope, id, expires_at) VALUES (?, ?, ?)');
     this.prune = db.prepare<[number]>('DELETE FROM used_once WHERE expires_at < ?');
     const spend = ({ scope, id, expiresAt }: Spend) => insert.run(scope, id, expiresAt).changes === 1;
@@ -30,7 +31,8 @@ export class SqliteReplayGuard implements ReplayGuard {
   }
 
   async consume(scope: string, id: string, expiresAt: number, durability: SpendDurability = 'power-loss'): Promise<boolean> {
-    // Expired entries go in passing; a value past its expiry is refused by its own check anyway.
+    // Expired entries go in passing (a range of the expiry index, not a scan of the table); a value
+    // past its expiry is refused by its own check anyway.
     if (++this.count % 1000 === 0) this.prune.run(Date.now());
     return this.inserts[durability].submit({ scope, id, expiresAt });
   }
