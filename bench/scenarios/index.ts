@@ -1,5 +1,5 @@
 import type { Scenario, Workload } from '../scenario.ts';
-import { bareRoute } from './bare.ts';
+import { bareRoute, durableFloor, jsonFloor } from './reference.ts';
 import { authenticatedNoOp } from './provider-profile.ts';
 import { tokenIssuance } from './token.ts';
 import { codeFlow, registerAct } from './acts.ts';
@@ -8,7 +8,7 @@ import { projectionLag } from './projection-lag.ts';
 import { purgeWorkload } from './purge.ts';
 
 /** Every benchmark, in the order it runs. A new one is a file here and a line below. */
-export const scenarios: Scenario[] = [bareRoute, tokenIssuance, authenticatedNoOp, registerAct, codeFlow, publicLookup, projectionLag];
+export const scenarios: Scenario[] = [bareRoute, jsonFloor, durableFloor, tokenIssuance, authenticatedNoOp, registerAct, codeFlow, publicLookup, projectionLag];
 
 /** Measurements that are no HTTP route, each reported as its own line after the table. */
 export const workloads: Workload[] = [purgeWorkload];
