@@ -31,6 +31,8 @@ export class ProjectionThread implements Projector {
   private lastError: string | undefined;
   private stopListening: (() => void) | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Set once a thread has started: only then is a thread that dies started again. */
+  private startedOnce = false;
 
   constructor(private readonly options: ProjectionThreadOptions) {}
 
@@ -38,7 +40,13 @@ export class ProjectionThread implements Projector {
     if (this.state !== 'new') throw new Error('the projection thread starts once');
     this.state = 'running';
     this.stopListening = this.options.eventStore.onAppended(() => this.worker?.postMessage({ type: 'appended' }));
-    await this.spawn();
+    try {
+      await this.spawn();
+    } catch (error) {
+      // The ledger does not start: nothing is left running behind the error.
+      await this.close();
+      throw error;
+    }
   }
 
   waitFor(position: number, timeoutMs = 10_000): Promise<void> {
@@ -89,6 +97,7 @@ export class ProjectionThread implements Projector {
       worker.on('message', (message: FromProjectionThread) => {
         switch (message.type) {
           case 'started':
+            this.startedOnce = true;
             this.lastError = undefined;
             this.moved(message.checkpoints);
             resolve();
@@ -123,7 +132,7 @@ export class ProjectionThread implements Projector {
         for (const call of this.calls.values()) call.reject(new Error('the projection thread stopped'));
         this.calls.clear();
         reject(new Error(`the projection thread exited with code ${code} before it started`));
-        if (this.state !== 'running') return;
+        if (this.state !== 'running' || !this.startedOnce) return;
         this.lastError ??= `the projection thread exited with code ${code}`;
         const delay = this.options.restartDelayMs ?? 1000;
         this.options.logger.error({ code, restartInMs: delay }, 'projection thread stopped; starting it again');

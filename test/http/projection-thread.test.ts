@@ -6,7 +6,11 @@ import type { Ledger } from '../../src/app/composition.ts';
 import { ProjectionThread } from '../../src/app/projection-thread.ts';
 import { PENDING_ACTS } from '../../projections/pending-acts.ts';
 import { providerSession } from '../support/act-flows.ts';
-import { testLedger } from '../support/ledger.ts';
+import { openSqlite } from '../../src/adapters/sqlite/database.ts';
+import { SqliteReadModelStore } from '../../src/adapters/sqlite/read-model-store.ts';
+import { createLogger } from '../../src/logger.ts';
+import { buildLedger } from '../../src/app/composition.ts';
+import { testConfig, testLedger } from '../support/ledger.ts';
 
 /** The projections of the embedded default on files: a worker thread with a read-model file of its own. */
 describe('projections on their own thread', () => {
@@ -65,5 +69,16 @@ describe('projections on their own thread', () => {
     await thread.waitFor(await head(), 10_000);
     expect(await pending(actId)).toMatchObject({ actId });
     expect(await thread.lag()).toMatchObject({ running: true, lagEvents: 0 });
+  });
+});
+
+describe('a projection thread that cannot start', () => {
+  it('fails the start of the ledger with the reason, instead of retrying behind it', async () => {
+    const config = testConfig();
+    // A read-model file where another projection owns the pending acts' collection.
+    const db = openSqlite(join(config.dataDir, 'read-models.sqlite'));
+    await new SqliteReadModelStore(db).register({ name: 'someone-else', version: 1, collections: [{ name: PENDING_ACTS, indexes: [] }] });
+    db.close();
+    await expect(buildLedger(config, { logger: createLogger('silent') })).rejects.toThrow(/collection pending_acts belongs to projection someone-else/);
   });
 });
