@@ -26,7 +26,7 @@ interface CaptchaSolution {
 
 export interface CaptchaDeps {
   key: Buffer;
-  replayGuard: ReplayGuard;
+  replayGuard: Pick<ReplayGuard, 'consume'>;
   clock: () => Date;
   ttlMs: number;
   maxNumber: number;

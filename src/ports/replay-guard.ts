@@ -12,4 +12,6 @@ export interface ReplayGuard {
    * `durability` defaults to `power-loss`.
    */
   consume(scope: string, id: string, expiresAt: number, durability?: SpendDurability): Promise<boolean>;
+  /** True when (scope, id) was consumed and has not expired since (a signed-out session, for instance). */
+  seen(scope: string, id: string): Promise<boolean>;
 }

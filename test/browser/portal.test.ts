@@ -135,6 +135,9 @@ describe.skipIf(!requireChromium('the citizen portal in Chromium'))('the citizen
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.locator('#sign-in').waitFor();
     expect((await page.request.get(`${url}/api/v1/citizen/log`)).status()).toBe(401);
+    // Signing out ends the session on the ledger too: a copy of the cookie taken before is refused.
+    const copied = await fetch(`${url}/api/v1/citizen/log`, { headers: { cookie: `${session!.name}=${session!.value}` } });
+    expect(copied.status).toBe(401);
     await page.context().close();
   });
 });

@@ -8,11 +8,11 @@ import { solve } from '../support/act-flows.ts';
 
 const key = randomBytes(32);
 const now = Date.parse('2026-05-01T10:00:00Z');
-const remembering = (): ReplayGuard => {
+const remembering = (): Pick<ReplayGuard, 'consume'> => {
   const seen = new Set<string>();
   return { consume: async (scope, id) => !seen.has(`${scope}:${id}`) && Boolean(seen.add(`${scope}:${id}`)) };
 };
-const service = (replayGuard: ReplayGuard = remembering(), at = now) => new CaptchaService({ key, replayGuard, clock: () => new Date(at), ttlMs: 600_000, maxNumber: 1000 });
+const service = (replayGuard: Pick<ReplayGuard, 'consume'> = remembering(), at = now) => new CaptchaService({ key, replayGuard, clock: () => new Date(at), ttlMs: 600_000, maxNumber: 1000 });
 const decode = (altcha: string) => JSON.parse(Buffer.from(altcha, 'base64').toString()) as Record<string, unknown>;
 const encode = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64');
 
@@ -31,7 +31,7 @@ describe('the captcha (ALTCHA v1)', () => {
     const good = decode(await solve(await service(remembering(), Date.now()).challenge()));
     const hmacKey = key.toString('base64url');
     // Expiry is the ledger clock's business; compare the rest.
-    const neverSpent: ReplayGuard = { consume: async () => true };
+    const neverSpent: Pick<ReplayGuard, 'consume'> = { consume: async () => true };
     const judge = service(neverSpent, Date.now());
     const field = fc.constantFrom('algorithm', 'challenge', 'number', 'salt', 'signature');
     const value = fc.oneof(fc.string(), fc.integer({ min: 0, max: 2000 }), fc.constant('SHA-1'), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }));

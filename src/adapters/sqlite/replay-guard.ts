@@ -12,6 +12,7 @@ interface Spend {
 export class SqliteReplayGuard implements ReplayGuard {
   private readonly inserts: Record<SpendDurability, GroupCommit<Spend, boolean>>;
   private readonly prune;
+  private readonly lookup;
   private count = 0;
 
   constructor(db: SqliteDatabase) {
@@ -21,6 +22,7 @@ export class SqliteReplayGuard implements ReplayGuard {
     CREATE INDEX IF NOT EXISTS used_once_expiry ON used_once (expires_at)`);
     const insert = db.prepare<[string, string, number]>('INSERT OR IGNORE INTO used_once (scope, id, expires_at) VALUES (?, ?, ?)');
     this.prune = db.prepare<[number]>('DELETE FROM used_once WHERE expires_at < ?');
+    this.lookup = db.prepare<[string, string, number], { found: number }>('SELECT 1 AS found FROM used_once WHERE scope = ? AND id = ? AND expires_at >= ?');
     const spend = ({ scope, id, expiresAt }: Spend) => insert.run(scope, id, expiresAt).changes === 1;
     this.inserts = {
       // fsynced before it answers: a value seen once is still refused after a power loss.
@@ -35,5 +37,9 @@ export class SqliteReplayGuard implements ReplayGuard {
     // past its expiry is refused by its own check anyway.
     if (++this.count % 1000 === 0) this.prune.run(Date.now());
     return this.inserts[durability].submit({ scope, id, expiresAt });
+  }
+
+  async seen(scope: string, id: string): Promise<boolean> {
+    return this.lookup.get(scope, id, Date.now()) !== undefined;
   }
 }

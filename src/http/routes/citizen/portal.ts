@@ -26,7 +26,7 @@ const RATE_LIMIT = { rateLimit: { max: 60, timeWindow: '1 minute' } };
 export async function portalRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
   const secure = services.config.publicUrl.startsWith('https:');
-  const session = new PortalSession(services.keys.secrets.cookieKey, secure, services.config.portalSessionTtlMs, services.clock);
+  const session = new PortalSession(services.keys.secrets.cookieKey, secure, services.config.portalSessionTtlMs, services.clock, services.replayGuard);
   const transactions = new TransactionCookie<PortalCookieTransaction>(services.keys.secrets.cookieKey, secure, services.clock, {
     path: PORTAL_PATH,
     prefix: 'ledger_portal_tx_',
@@ -76,6 +76,7 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
   });
 
   app.post(`${PORTAL_PATH}/logout`, { schema: { hide: true } }, async (request, reply) => {
+    await session.signOut(request.cookies);
     reply.clearCookie(session.name, session.clearing()).header('cache-control', 'no-store');
     return reply.redirect(`${PORTAL_PATH}?lang=${langOf(request.query)}`, 303);
   });
