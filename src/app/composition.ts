@@ -93,7 +93,7 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
 
   const providers = new ProviderDirectory(eventStore);
   const clock = options.clock ?? (() => new Date());
-  const keyVault = new SqliteKeyVault(db, { sharesFileWithEvents: config.eventStore === 'sqlite' });
+  const keyVault = new SqliteKeyVault(db, eventStore instanceof SqliteEventStore ? { events: eventStore } : {});
   const codec = actCodec(keyVault);
   // Embedded on files: the read models get a file of their own, kept by a projection thread.
   const readModelFile = !options.inMemory && config.eventStore === 'sqlite' && config.readModels === 'sqlite' ? join(config.dataDir, 'read-models.sqlite') : undefined;

@@ -37,6 +37,7 @@ const POLL_MS = 250;
  */
 export class SqliteEventStore implements EventStore {
   private readonly listeners = new Set<() => void>();
+  private readonly preludes: Array<() => void> = [];
   private closed = false;
 
   private readonly stmts;
@@ -71,6 +72,7 @@ export class SqliteEventStore implements EventStore {
     };
     // Each append runs in its own savepoint inside the batch: a conflict rolls back that append alone.
     this.appends = new GroupCommit(db, (request: AppendRequest) => this.appendNow(request), {
+      preludes: this.preludes,
       onCommitted: () => {
         for (const notify of this.listeners) notify();
       },
@@ -80,6 +82,14 @@ export class SqliteEventStore implements EventStore {
   /** How many transactions appends have committed: fewer than appends when group commit works. */
   get commits(): number {
     return this.appends.commits;
+  }
+
+  /**
+   * Runs `write` inside every append transaction, before the appends: what it writes to this file is
+   * committed, and fsynced, with the events that follow it, and needs no transaction of its own.
+   */
+  commitWithAppends(write: () => void): void {
+    this.preludes.push(write);
   }
 
   /** Calls `listener` after each commit of appends made through this store; returns the way to stop. */

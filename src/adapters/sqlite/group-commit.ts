@@ -14,22 +14,25 @@ export class GroupCommit<Input, Output> {
   /**
    * `lazy`: commit without its own fsync (see commitLazily); the next durable commit carries it.
    * `onCommitted`: called after each batch is committed and answered (the event store wakes subscribers).
+   * `preludes`: writes run first inside every batch's transaction, durable with it (the data keys of
+   * the acts whose events follow); one that throws fails the whole batch.
    */
   constructor(
     db: SqliteDatabase,
     write: (input: Input) => Output,
-    private readonly options: { lazy?: boolean; onCommitted?: () => void } = {},
+    private readonly options: { lazy?: boolean; onCommitted?: () => void; preludes?: ReadonlyArray<() => void> } = {},
   ) {
     const one = db.transaction(write);
-    const batch = db.transaction((inputs: Input[]) =>
-      inputs.map((input) => {
+    const batch = db.transaction((inputs: Input[]) => {
+      for (const prelude of options.preludes ?? []) prelude();
+      return inputs.map((input) => {
         try {
           return { ok: one(input) };
         } catch (error) {
           return { error };
         }
-      }),
-    );
+      });
+    });
     // IMMEDIATE: the write lock is taken before the first read, so another connection's commit in
     // between cannot turn this transaction's upgrade into SQLITE_BUSY (it waits its turn instead).
     const commitNow = (inputs: Input[]) => batch.immediate(inputs);

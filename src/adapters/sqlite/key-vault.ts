@@ -1,43 +1,71 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyVault } from '../../ports/key-vault.ts';
 import type { SqliteDatabase } from './database.ts';
+import type { SqliteEventStore } from './event-store.ts';
 import { GroupCommit } from './group-commit.ts';
 
 /**
  * KeyVault in the ledger's SQLite file (table `data_keys`, apart from the events). When the event
- * store is the same file (`sharesFileWithEvents`), a new key needs no fsync of its own: the act's
- * first event, appended right after, makes it durable; a key whose event never came is harmless.
+ * store is the same file (`events`), a new key is written inside the transaction of the next append,
+ * the act's first event: no transaction or fsync of its own, durable with that event, and a key whose
+ * event never came is harmless. Otherwise each key is committed, and fsynced, before it is answered.
  */
 export class SqliteKeyVault implements KeyVault {
   private readonly stmts;
-  private readonly creations: GroupCommit<string, Buffer>;
+  private readonly creations: ((keyId: string) => Promise<Buffer>) | undefined;
+  /** New keys waiting for the next append's transaction (shared file only). */
+  private readonly staged = new Map<string, Buffer>();
+  /** The staged keys the transaction under way writes; they leave `staged` once it has committed. */
+  private writing: string[] = [];
   private readonly destroyAll: (keyIds: string[]) => number;
 
-  constructor(db: SqliteDatabase, options: { sharesFileWithEvents?: boolean } = {}) {
+  constructor(db: SqliteDatabase, options: { events?: SqliteEventStore } = {}) {
     db.exec(`CREATE TABLE IF NOT EXISTS data_keys (key_id TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID`);
     this.stmts = {
       insert: db.prepare<[string, Buffer]>('INSERT OR IGNORE INTO data_keys (key_id, key) VALUES (?, ?)'),
       get: db.prepare<[string], { key: Buffer }>('SELECT key FROM data_keys WHERE key_id = ?'),
       destroy: db.prepare<[string]>('DELETE FROM data_keys WHERE key_id = ?'),
     };
-    this.creations = new GroupCommit(db, (keyId: string) => {
-      this.stmts.insert.run(keyId, randomBytes(32));
-      return this.stmts.get.get(keyId)!.key;
-    }, { lazy: options.sharesFileWithEvents ?? false });
+    if (options.events) {
+      options.events.commitWithAppends(() => this.writeStaged());
+      // A transaction that failed leaves its keys staged, for the next one to write.
+      options.events.onAppended(() => {
+        for (const keyId of this.writing) this.staged.delete(keyId);
+        this.writing = [];
+      });
+    } else {
+      const creations = new GroupCommit(db, (keyId: string) => {
+        this.stmts.insert.run(keyId, randomBytes(32));
+        return this.stmts.get.get(keyId)!.key;
+      });
+      this.creations = (keyId) => creations.submit(keyId);
+    }
     // One durable transaction for a whole batch of erasures, not one fsync per key.
     const destroyAll = db.transaction((ids: string[]) => ids.reduce((n, id) => n + this.stmts.destroy.run(id).changes, 0));
     this.destroyAll = (ids) => destroyAll.immediate(ids);
   }
 
-  create(keyId: string): Promise<Buffer> {
-    return this.creations.submit(keyId);
+  async create(keyId: string): Promise<Buffer> {
+    if (this.creations) return this.creations(keyId);
+    const existing = this.staged.get(keyId) ?? this.stmts.get.get(keyId)?.key;
+    if (existing) return existing;
+    const key = randomBytes(32);
+    this.staged.set(keyId, key);
+    return key;
   }
 
   async get(keyId: string): Promise<Buffer | undefined> {
-    return this.stmts.get.get(keyId)?.key;
+    return this.staged.get(keyId) ?? this.stmts.get.get(keyId)?.key;
   }
 
   async destroy(keyIds: string[]): Promise<number> {
+    for (const id of keyIds) this.staged.delete(id);
     return this.destroyAll(keyIds);
+  }
+
+  /** Inside an append's transaction: the staged keys go in with the events that follow them. */
+  private writeStaged(): void {
+    for (const [keyId, key] of this.staged) this.stmts.insert.run(keyId, key);
+    this.writing = [...this.staged.keys()];
   }
 }
