@@ -58,8 +58,8 @@ async function captchaIssuer(dataDir: string): Promise<CaptchaService> {
 }
 
 /**
- * POST /api/v1/public/verifications with a hash as JSON: captcha checked and spent (a durable
- * replay-guard insert), then the verification index queried. Every request carries its own
+ * POST /api/v1/public/verifications with a hash as JSON: captcha checked and spent (a replay-guard
+ * insert that outlives a crash of the process), then the verification index queried. Every request carries its own
  * captcha, issued with the ledger's key and solved with altcha-lib before the clock starts. The pool
  * is issued at the lowest difficulty, which only shortens the solving: the ledger's check costs the same.
  */

@@ -95,26 +95,7 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
   const clock = options.clock ?? (() => new Date());
   const keyVault = new SqliteKeyVault(db, eventStore instanceof SqliteEventStore ? { events: eventStore } : {});
   const codec = actCodec(keyVault);
-  // Embedded on files: the read models get a file of their own, kept by a projection thread.
-  const readModelFile = !options.inMemory && config.eventStore === 'sqlite' && config.readModels === 'sqlite' ? join(config.dataDir, 'read-models.sqlite') : undefined;
-  const readModelDb = readModelFile ? openSqlite(readModelFile) : db;
-  if (readModelDb !== db) {
-    // The projection thread checkpoints both files; commits here never stop to do it.
-    leaveCheckpointsToAnotherThread(db);
-    leaveCheckpointsToAnotherThread(readModelDb);
-    closers.push(() => {
-      readModelDb.close();
-    });
-  }
-  const readModels = await buildReadModels(config, readModelDb);
-  closers.push(() => readModels.close());
-  // This process runs the projections too. Handlers see act events unsealed.
-  const projectionLogger = logger.child({ component: 'projections' });
-  const projectionRunner: Projector = readModelFile
-    ? new ProjectionThread({ data: { eventFile: sqliteFile, readModelFile, logLevel: config.logLevel }, eventStore: eventStore as SqliteEventStore, logger: projectionLogger })
-    : new ProjectionRunner({ eventStore, readModels, projections, decode: (recorded) => codec.decodeRecorded(recorded), logger: projectionLogger });
-  closers.push(() => projectionRunner.close());
-  await projectionRunner.start();
+  const { readModels, projectionRunner } = await buildProjections(config, { db, sqliteFile, inMemory: options.inMemory === true, eventStore, codec, logger }, closers);
   const citizens = new SqliteCitizenRegistry(db);
   const pseudonyms = new Pseudonyms(keys.secrets.pseudonymKey, citizens, config.homeCountry);
   if (config.environment === 'simulator') await seedTestPersons(citizens, clock().toISOString());
@@ -217,6 +198,40 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+/**
+ * The read models and what keeps them. This process runs the projections too; their handlers see
+ * act events unsealed. The embedded default on files gives the read models a file of their own,
+ * kept by a projection thread; otherwise a runner on this thread keeps them, in the ledger's SQLite
+ * (in memory) or MongoDB.
+ */
+async function buildProjections(
+  config: LedgerConfig,
+  deps: { db: SqliteDatabase; sqliteFile: string; inMemory: boolean; eventStore: EventStore; codec: ReturnType<typeof actCodec>; logger: Logger },
+  closers: Array<() => Promise<void> | void>,
+): Promise<{ readModels: ReadModelStore; projectionRunner: Projector }> {
+  const { db, sqliteFile, eventStore, codec } = deps;
+  const logger = deps.logger.child({ component: 'projections' });
+  const threaded = !deps.inMemory && eventStore instanceof SqliteEventStore && config.readModels === 'sqlite';
+  const readModelFile = join(config.dataDir, 'read-models.sqlite');
+  const readModelDb = threaded ? openSqlite(readModelFile) : db;
+  if (threaded) {
+    // The projection thread checkpoints both files; commits here never stop to do it.
+    leaveCheckpointsToAnotherThread(db);
+    leaveCheckpointsToAnotherThread(readModelDb);
+    closers.push(() => {
+      readModelDb.close();
+    });
+  }
+  const readModels = await buildReadModels(config, readModelDb);
+  closers.push(() => readModels.close());
+  const projectionRunner: Projector = threaded
+    ? new ProjectionThread({ data: { eventFile: sqliteFile, readModelFile, logLevel: config.logLevel }, eventStore, logger })
+    : new ProjectionRunner({ eventStore, readModels, projections, decode: (recorded) => codec.decodeRecorded(recorded), logger });
+  closers.push(() => projectionRunner.close());
+  await projectionRunner.start();
+  return { readModels, projectionRunner };
 }
 
 /** The retention stream, the purge and the expiry sweep, and the jobs that repeat them. */
