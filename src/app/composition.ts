@@ -243,17 +243,14 @@ function buildRetention(
   const logger = deps.logger.child({ component: 'retention' });
   const { failedAuthorizationRetentionMs, purgeEveryMs, purgeBatchSize } = config.retention;
   const retention = new RetentionStream({ eventStore, readModels, defaults: { failedAuthorizationRetentionMs, purgeEveryMs } });
-  const retentionPurge = new RetentionPurge({ stream: retention, readModels, keyVault, projections, batchSize: purgeBatchSize, clock, logger });
   const waitForReadModels = (position: number, timeoutMs: number) => projectionRunner.waitFor(position, timeoutMs);
-  const actExpiry = new ActExpirySweep({
-    readModels,
-    acts,
-    clock,
-    logger,
-    caughtUp: async () => {
-      await waitForReadModels(await eventStore.headPosition(), 5_000).catch(() => undefined);
-    },
-  });
+  // A job reads read models: it starts from what the log holds now (a policy just changed, an act just
+  // failed), waiting a little for the projections; past that it works from what they have.
+  const caughtUp = async () => {
+    await waitForReadModels(await eventStore.headPosition(), 5_000).catch(() => undefined);
+  };
+  const retentionPurge = new RetentionPurge({ stream: retention, readModels, keyVault, projections, batchSize: purgeBatchSize, clock, logger, caughtUp });
+  const actExpiry = new ActExpirySweep({ readModels, acts, clock, logger, caughtUp });
   const backgroundJobs = new BackgroundJobs({ jobs, eventStore, stream: retention, purge: retentionPurge, expiry: actExpiry, expiryEveryMs: config.expirySweepEveryMs, waitForReadModels, logger });
   return { retention, retentionPurge, actExpiry, backgroundJobs };
 }

@@ -43,6 +43,8 @@ export interface RetentionPurgeDeps {
   batchSize: number;
   clock: () => Date;
   logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Resolves once the read models hold what the log held when it was called (or it stops waiting). */
+  caughtUp?: () => Promise<void>;
 }
 
 /**
@@ -67,6 +69,8 @@ export class RetentionPurge {
   /** Runs the purge once; `runId` (the job's) makes what it records repeatable. */
   async run(runId: string): Promise<PurgeReport> {
     const started = performance.now();
+    // The policy and the failed acts come from read models: a policy changed a moment ago applies.
+    await this.deps.caughtUp?.();
     let known: RetentionKnown = await this.deps.stream.current();
     const policy = effectivePolicy(known.state, this.deps.stream.defaults);
     const now = this.deps.clock();
