@@ -8,10 +8,17 @@ const USAGE = 'usage: npm run bench -- [--duration <seconds, 1-60, default 5>] [
 interface Row {
   scenario: Scenario;
   result: Measurement;
+  /** The bare route measured just before this row: the ratio's denominator. */
+  bare: Measurement;
   note?: string;
 }
 
-/** `ledger bench`: every scenario in turn against loopback, then one table with ratios to the bare route. */
+/**
+ * `ledger bench`: every scenario in turn against loopback, then one table with ratios to the bare
+ * route. The bare route is measured again right before each row and the row is divided by that
+ * figure: the speed of a shared machine drifts by a third within minutes, and a ratio to a bare
+ * figure taken minutes apart would carry that drift.
+ */
 export async function runBenchmarks(args: string[]): Promise<void> {
   const { settings, only } = parseArgs(args);
   const baseline = scenarios.find((s) => s.baseline);
@@ -34,19 +41,22 @@ export async function runBenchmarks(args: string[]): Promise<void> {
   let ledger: Promise<LedgerUnderLoad> | undefined;
   const context: BenchContext = { settings, ledger: () => (ledger ??= startLedgerUnderLoad()) };
   const rows: Row[] = [];
+  const bare = chosen.length > 0 ? await baseline.prepare(context) : undefined;
   try {
     for (const scenario of chosen) {
-      const { target, note, close } = await scenario.prepare(context);
+      const { target, note, close } = scenario === baseline ? { ...bare!, close: undefined } : await scenario.prepare(context);
       try {
         process.stdout.write(`  measuring ${scenario.route} ...\n`);
-        const result = await measure(target, settings);
+        const paired = await measure(bare!.target, settings);
+        const result = scenario === baseline ? paired : await measure(target, settings);
         const text = note?.();
-        rows.push({ scenario, result, ...(text ? { note: text } : {}) });
+        rows.push({ scenario, result, bare: paired, ...(text ? { note: text } : {}) });
       } finally {
         await close?.();
       }
     }
   } finally {
+    await bare?.close?.();
     if (ledger) await (await ledger).close();
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
@@ -75,16 +85,16 @@ function parseArgs(args: string[]): { settings: LoadSettings; only?: string[] } 
 }
 
 function table(rows: Row[]): string {
-  const base = rows.find((r) => r.scenario.baseline)?.result.okPerSecond ?? 0;
-  const header = ['route', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'ratio to bare'];
-  const body = rows.map(({ scenario, result }) => [
+  const header = ['route', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'bare just before', 'ratio to bare'];
+  const body = rows.map(({ scenario, result, bare }) => [
     scenario.route,
     Math.round(result.okPerSecond).toLocaleString('en-US'),
     result.p50Ms.toFixed(1),
     result.p99Ms.toFixed(1),
     String(result.non2xx),
     String(result.errors),
-    base > 0 ? `${(result.okPerSecond / base).toFixed(3)}` : 'n/a',
+    Math.round(bare.okPerSecond).toLocaleString('en-US'),
+    bare.okPerSecond > 0 ? `${(result.okPerSecond / bare.okPerSecond).toFixed(3)}` : 'n/a',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
