@@ -45,10 +45,14 @@ export function actCodec(vault: KeyVault): EventCodec<ActEvent> & { decodeRecord
   const decodeRecorded = async (r: RecordedEvent): Promise<RecordedEvent> => {
     const part = r.data.sealed as SealedPart | undefined;
     if (!part) return r;
-    const { sealed: _s, ...rest } = r.data;
+    // Built key by key, not by spreads: a spread followed by new keys costs V8 a fresh hidden class
+    // per key, and this runs for every act event read.
+    const data: Record<string, unknown> = {};
+    for (const field in r.data) if (field !== 'sealed') data[field] = r.data[field];
     const key = await keyFor(actIdOf(r.streamName), false);
-    if (!key) return { ...r, data: { ...rest, erased: true } };
-    return { ...r, data: { ...rest, ...unseal(key, r.streamName, r.type, part) } };
+    if (!key) data.erased = true;
+    else Object.assign(data, unseal(key, r.streamName, r.type, part));
+    return { ...r, data };
   };
 
   return {
@@ -59,17 +63,24 @@ export function actCodec(vault: KeyVault): EventCodec<ActEvent> & { decodeRecord
     },
     async encode(event, streamName) {
       const fields = sealedFields[event.type];
-      const data = { ...(event.data as Record<string, unknown>) };
-      if (!fields) return { type: event.type, data };
+      const given = event.data as Record<string, unknown>;
+      if (!fields) return { type: event.type, data: { ...given } };
+      // Split key by key (no delete, no spread-then-add: both cost V8 a hidden class per call).
+      const data: Record<string, unknown> = {};
       const personal: Record<string, unknown> = {};
-      for (const f of fields) {
-        if (data[f] !== undefined) personal[f] = data[f];
-        delete data[f];
+      let sealing = false;
+      for (const field in given) {
+        if (!fields.includes(field)) data[field] = given[field];
+        else if (given[field] !== undefined) {
+          personal[field] = given[field];
+          sealing = true;
+        }
       }
-      if (Object.keys(personal).length === 0) return { type: event.type, data };
+      if (!sealing) return { type: event.type, data };
       const key = await keyFor(actIdOf(streamName), event.type === 'ActRegistered');
       if (!key) throw new Error('the act\'s data key is gone; nothing personal can be recorded for it');
-      return { type: event.type, data: { ...data, sealed: seal(key, streamName, event.type, personal) } };
+      data.sealed = seal(key, streamName, event.type, personal);
+      return { type: event.type, data };
     },
   };
 }
