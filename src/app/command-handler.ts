@@ -67,7 +67,8 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
         actor: context.actor,
         schemaVersion: SCHEMA_VERSION,
       };
-      toStore.push({ ...(await codec.encode(e, streamName)), metadata });
+      const { type, data } = await codec.encode(e, streamName);
+      toStore.push({ type, data, metadata });
     }
     try {
       const result = await store.append(streamName, toStore, revision < 0 ? 'no-stream' : revision);
