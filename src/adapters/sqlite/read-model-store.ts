@@ -38,6 +38,9 @@ export class SqliteReadModelStore implements ReadModelStore {
   readonly checkpoints: CheckpointStore;
   private readonly cache = new Map<string, Statement>();
   private readonly parsedIndexes = new Map<string, readonly string[]>();
+  /** Live collections found, valid while the schema version is `liveSchema`. */
+  private readonly live = new Map<string, CollectionRow>();
+  private liveSchema = -1;
   private readonly stmts;
   private readonly writeBatch: (writes: readonly ProjectionWrite[]) => boolean[];
   private readonly deletions: GroupCommit<{ collection: string; where: Filter }, number>;
@@ -70,6 +73,7 @@ export class SqliteReadModelStore implements ReadModelStore {
          JOIN read_model_generations g ON g.projection = c.projection AND g.generation = c.generation
          WHERE c.collection = ? AND g.live = 1`,
       ),
+      schemaVersion: db.prepare<[], number>('PRAGMA schema_version').pluck(),
       collectionAt: db.prepare<[string, number], CollectionRow>(
         'SELECT collection, generation, indexes FROM read_model_collections WHERE collection = ? AND generation = ?',
       ),
@@ -236,7 +240,21 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   private collection(collection: string, generation?: number): CollectionRow | undefined {
-    return generation === undefined ? this.stmts.liveCollection.get(collection) : this.stmts.collectionAt.get(collection, generation);
+    if (generation !== undefined) return this.stmts.collectionAt.get(collection, generation);
+    // Every change of a live generation creates or drops tables, which moves the schema version
+    // (in the file's header, so another connection's change counts too): until it moves, the
+    // live table found last time is still the one.
+    const schema = this.stmts.schemaVersion.get()!;
+    if (schema !== this.liveSchema) {
+      this.live.clear();
+      this.liveSchema = schema;
+    }
+    let found = this.live.get(collection);
+    if (!found) {
+      found = this.stmts.liveCollection.get(collection);
+      if (found) this.live.set(collection, found);
+    }
+    return found;
   }
 
   private indexesOf(row: CollectionRow): readonly string[] {
