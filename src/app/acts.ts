@@ -26,6 +26,12 @@ export interface RegisterActInput {
   loa?: Loa;
 }
 
+/** An act's state and the revision of its stream it was folded from. */
+export interface LoadedAct {
+  state: ActState;
+  revision: number;
+}
+
 /** What a provider sees of its act. */
 export interface ActView {
   actId: string;
@@ -68,8 +74,9 @@ export class ActService {
     return { actor, now: this.deps.clock().toISOString(), ...(correlationId ? { correlationId } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) };
   }
 
-  private run(actId: string, command: ActCommand, context: CommandContext) {
-    return handleCommand(this.deps.store, streamNames.act(actId), actDecider, command, context, this.deps.codec);
+  /** `known`: the act as just loaded, so the command does not read the stream again (unless it conflicts). */
+  private run(actId: string, command: ActCommand, context: CommandContext, known?: LoadedAct) {
+    return handleCommand(this.deps.store, streamNames.act(actId), actDecider, command, context, this.deps.codec, known);
   }
 
   /** Registers an act; with an Idempotency-Key, the same body gives the same act and a different body a conflict. */
@@ -129,14 +136,14 @@ export class ActService {
 
   /** The act as its provider sees it (read-your-writes: straight from the stream). */
   async get(providerId: string, actId: string): Promise<ActView> {
-    const state = await this.current(providerId, actId);
-    return view(state);
+    return view((await this.current(providerId, actId)).state);
   }
 
   /** Creates a code, records its verifier, delivers it, and answers its SHA-256 of the defined way. */
   async issueCode(providerId: string, actId: string, channel: CodeChannel, correlationId?: string) {
     const { policy, clock, pseudonyms, sendLimiter, notifier } = this.deps;
-    const state = await this.current(providerId, actId);
+    const known = await this.current(providerId, actId);
+    const { state } = known;
     if (state.status !== 'pending') refuse('act-not-pending', `the act is ${state.status}`, { actStatus: state.status, ...(state.failure ? { reason: state.failure.reason } : {}) });
     if (!state.methods.includes(channel)) refuse('channel-unavailable', `channel ${channel} is not available for this citizen`, { available: state.methods });
     const citizen = state.aifo ? await pseudonyms.citizen(state.aifo) : undefined;
@@ -165,6 +172,7 @@ export class ActService {
         expiresAt,
       },
       this.context(providerId, correlationId),
+      known,
     );
     try {
       await notifier.send({ channel, aifo: citizen.aifo, to, code, text: codeText(state, code, policy.code.ttlMs) });
@@ -177,11 +185,12 @@ export class ActService {
 
   /** Compares the provider's SHA-512 of the code with the stored verifier; single use, bounded attempts. */
   async verifyCode(providerId: string, actId: string, codeId: string, codeSha512: string, correlationId?: string) {
-    await this.current(providerId, actId);
+    const known = await this.current(providerId, actId);
     const { events, state } = await this.run(
       actId,
       { type: 'VerifyCode', providerId, codeId, verifier: this.digest(codeSha512), now: this.deps.clock().toISOString() },
       this.context(providerId, correlationId),
+      known,
     );
     return { result: verificationResult(events, state), attemptsLeft: state.attemptsLeft, status: state.status as ActView['status'] };
   }
@@ -191,15 +200,17 @@ export class ActService {
     return (await this.run(actId, { type: 'ExpireAct', now: this.deps.clock().toISOString() }, this.context('system:expiry'))).state;
   }
 
-  /** The act's state for the calling provider, expired first when due; another provider's act is not found. */
-  private async current(providerId: string, actId: string): Promise<ActState> {
-    let { state } = await this.load(actId);
+  /** The act for the calling provider, expired first when due; another provider's act is not found. */
+  private async current(providerId: string, actId: string): Promise<LoadedAct> {
+    const loaded = await this.load(actId);
+    const { state } = loaded;
     if (state.status === 'none' || state.providerId !== providerId) refuse('not-found', 'act not found');
-    if (state.status === 'pending' && Date.parse(state.expiresAt) <= this.deps.clock().getTime()) state = await this.expire(actId);
-    return state;
+    if (state.status !== 'pending' || Date.parse(state.expiresAt) > this.deps.clock().getTime()) return loaded;
+    const expired = await this.run(actId, { type: 'ExpireAct', now: this.deps.clock().toISOString() }, this.context('system:expiry'), loaded);
+    return { state: expired.state, revision: expired.revision };
   }
 
-  async load(actId: string): Promise<{ state: ActState; revision: number }> {
+  async load(actId: string): Promise<LoadedAct> {
     return loadState(this.deps.store, streamNames.act(actId), actDecider, this.deps.codec);
   }
 

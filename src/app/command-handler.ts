@@ -37,7 +37,9 @@ export const SCHEMA_VERSION = 1;
 
 /**
  * read -> fold -> decide -> append at the revision read. Another writer in between makes the append
- * conflict; the whole cycle then runs again, a bounded number of times.
+ * conflict; the whole cycle then runs again, a bounded number of times. `known`: the state and
+ * revision the caller has just loaded, used for the first attempt instead of reading again (a
+ * conflict still reads afresh).
  */
 export async function handleCommand<State, Command, Event extends DomainEvent>(
   store: EventStore,
@@ -46,12 +48,12 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   command: Command,
   context: CommandContext,
   codec: EventCodec<Event> = plainCodec<Event>(),
+  known?: { state: State; revision: number },
 ): Promise<CommandResult<State, Event>> {
   for (let attempt = 1; ; attempt++) {
-    const recorded = await store.readStream(streamName);
-    let state = decider.initialState();
-    for (const r of recorded) state = decider.evolve(state, await codec.decode(r));
-    const revision = recorded.length - 1;
+    const loaded = attempt === 1 && known ? known : await loadState(store, streamName, decider, codec);
+    let state = loaded.state;
+    const revision = loaded.revision;
 
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, revision };
