@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { projections } from '../../projections/index.ts';
 import { checkpointPassively, leaveCheckpointsToAnotherThread, openSqlite } from '../adapters/sqlite/database.ts';
 import { SqliteEventStore } from '../adapters/sqlite/event-store.ts';
@@ -12,77 +12,80 @@ import { actCodec } from './sealing.ts';
 /**
  * The projection thread of the embedded ledger: follows the events in the ledger's file on a
  * connection of its own and writes the read models into their own file, so neither the request
- * thread's time nor its write lock goes to projections.
+ * thread's time nor its write lock goes to projections. Runs until the request thread says close;
+ * everything it opens, it closes.
  */
-const port = parentPort!;
-const data = workerData as ProjectionThreadData;
-const send = (message: FromProjectionThread) => port.postMessage(message);
+function runProjectionThread(port: MessagePort, data: ProjectionThreadData): void {
+  const send = (message: FromProjectionThread) => port.postMessage(message);
 
-const logger = createLogger(data.logLevel).child({ component: 'projections', thread: 'projections' });
-const eventDb = openSqlite(data.eventFile);
-const readModelDb = openSqlite(data.readModelFile);
-const eventStore = new SqliteEventStore(eventDb);
-const readModels = new SqliteReadModelStore(readModelDb);
-const codec = actCodec(new SqliteKeyVault(eventDb));
-const runner = new ProjectionRunner({
-  eventStore,
-  readModels,
-  projections,
-  decode: (recorded) => codec.decodeRecorded(recorded),
-  logger,
-  // Written every 100 events at most: behind under load, the first event of a batch waits for the
-  // last one's write, and 500 of them there (the default) put the lag p99 past 100 ms.
-  batchSize: 100,
-  onCheckpoints: (checkpoints) => send({ type: 'checkpoints', checkpoints }),
-});
+  const logger = createLogger(data.logLevel).child({ component: 'projections', thread: 'projections' });
+  const eventDb = openSqlite(data.eventFile);
+  const readModelDb = openSqlite(data.readModelFile);
+  const eventStore = new SqliteEventStore(eventDb);
+  const readModels = new SqliteReadModelStore(readModelDb);
+  const codec = actCodec(new SqliteKeyVault(eventDb));
+  const runner = new ProjectionRunner({
+    eventStore,
+    readModels,
+    projections,
+    decode: (recorded) => codec.decodeRecorded(recorded),
+    logger,
+    // Written every 100 events at most: behind under load, the first event of a batch waits for the
+    // last one's write, and 500 of them there (the default) put the lag p99 past 100 ms.
+    batchSize: 100,
+    onCheckpoints: (checkpoints) => send({ type: 'checkpoints', checkpoints }),
+  });
 
-// Checkpoints of both files happen here, not in the request thread's commits (see
-// leaveCheckpointsToAnotherThread): a few times a second, whatever the load.
-const CHECKPOINT_EVERY_MS = 250;
-for (const db of [eventDb, readModelDb]) leaveCheckpointsToAnotherThread(db);
-const checkpoints = setInterval(() => {
-  try {
-    checkpointPassively(eventDb);
-    checkpointPassively(readModelDb);
-  } catch (error) {
-    logger.warn({ err: error }, 'checkpoint failed; the next one tries again');
-  }
-}, CHECKPOINT_EVERY_MS);
-
-port.on('message', (message: ToProjectionThread) => {
-  switch (message.type) {
-    case 'appended':
-      eventStore.noticeAppendsElsewhere();
-      return;
-    case 'call': {
-      const call = message.method === 'lag' ? runner.lag() : runner.rebuild(String(message.args[0]));
-      call.then(
-        (value) => send({ type: 'result', id: message.id, value }),
-        (error: unknown) => send({ type: 'result', id: message.id, error: error instanceof Error ? error.message : String(error) }),
-      );
-      return;
+  // Checkpoints of both files happen here, not in the request thread's commits (see
+  // leaveCheckpointsToAnotherThread): a few times a second, whatever the load.
+  const CHECKPOINT_EVERY_MS = 250;
+  for (const db of [eventDb, readModelDb]) leaveCheckpointsToAnotherThread(db);
+  const checkpoints = setInterval(() => {
+    try {
+      checkpointPassively(eventDb);
+      checkpointPassively(readModelDb);
+    } catch (error) {
+      logger.warn({ err: error }, 'checkpoint failed; the next one tries again');
     }
-    case 'close':
-      void close();
-      return;
-  }
-});
+  }, CHECKPOINT_EVERY_MS);
 
-async function close(): Promise<void> {
-  clearInterval(checkpoints);
-  try {
-    await runner.close();
-    await readModels.close();
-    await eventStore.close();
-  } finally {
-    readModelDb.close();
-    eventDb.close();
-    send({ type: 'closed' });
-    port.close();
+  port.on('message', (message: ToProjectionThread) => {
+    switch (message.type) {
+      case 'appended':
+        eventStore.noticeAppendsElsewhere();
+        return;
+      case 'call': {
+        const call = message.method === 'lag' ? runner.lag() : runner.rebuild(String(message.args[0]));
+        call.then(
+          (value) => send({ type: 'result', id: message.id, value }),
+          (error: unknown) => send({ type: 'result', id: message.id, error: error instanceof Error ? error.message : String(error) }),
+        );
+        return;
+      }
+      case 'close':
+        void close();
+        return;
+    }
+  });
+
+  async function close(): Promise<void> {
+    clearInterval(checkpoints);
+    try {
+      await runner.close();
+      await readModels.close();
+      await eventStore.close();
+    } finally {
+      readModelDb.close();
+      eventDb.close();
+      send({ type: 'closed' });
+      port.close();
+    }
   }
+
+  runner.start().then(
+    () => send({ type: 'started', checkpoints: runner.positions() }),
+    (error: unknown) => send({ type: 'failed', error: error instanceof Error ? error.message : String(error) }),
+  );
 }
 
-runner.start().then(
-  () => send({ type: 'started', checkpoints: runner.positions() }),
-  (error: unknown) => send({ type: 'failed', error: error instanceof Error ? error.message : String(error) }),
-);
+runProjectionThread(parentPort!, workerData as ProjectionThreadData);
