@@ -16,8 +16,8 @@ export function openSqlite(file: string): SqliteDatabase {
   db.pragma('foreign_keys = ON');
   // Another process (CLI, worker) may hold the write lock for a moment.
   db.pragma('busy_timeout = 5000');
-  // 64 MiB of page cache instead of 2: the indexes every act touches stay in memory, so a write
-  // does not first read back the pages the last checkpoint moved out of the cache.
+  // 64 MiB of page cache instead of 2: the index pages every act touches stay in memory instead of
+  // being read back from the file on each write.
   db.pragma('cache_size = -65536');
   return db;
 }
