@@ -197,7 +197,13 @@ export class ActService {
 
   /** Fails the act as expired when its lifetime has passed (idempotent). */
   async expire(actId: string): Promise<ActState> {
-    return (await this.run(actId, { type: 'ExpireAct', now: this.deps.clock().toISOString() }, this.context('system:expiry'))).state;
+    return (await this.expireFrom(actId)).state;
+  }
+
+  /** ExpireAct, deciding on `known` when the caller has just loaded the act. */
+  private async expireFrom(actId: string, known?: LoadedAct): Promise<LoadedAct> {
+    const { state, revision } = await this.run(actId, { type: 'ExpireAct', now: this.deps.clock().toISOString() }, this.context('system:expiry'), known);
+    return { state, revision };
   }
 
   /** The act for the calling provider, expired first when due; another provider's act is not found. */
@@ -206,8 +212,7 @@ export class ActService {
     const { state } = loaded;
     if (state.status === 'none' || state.providerId !== providerId) refuse('not-found', 'act not found');
     if (state.status !== 'pending' || Date.parse(state.expiresAt) > this.deps.clock().getTime()) return loaded;
-    const expired = await this.run(actId, { type: 'ExpireAct', now: this.deps.clock().toISOString() }, this.context('system:expiry'), loaded);
-    return { state: expired.state, revision: expired.revision };
+    return this.expireFrom(actId, loaded);
   }
 
   async load(actId: string): Promise<LoadedAct> {
