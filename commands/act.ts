@@ -10,6 +10,7 @@ import type {
 import type { Decider } from './decider.ts';
 import { refuse } from './errors.ts';
 import { hexEquals } from './constant-time.ts';
+import { actDescriptionFault, actNameFault, describeFault } from './act-text.ts';
 
 export type ActStatus = 'none' | 'pending' | 'authorized' | 'failed';
 
@@ -173,6 +174,10 @@ export const actDecider: Decider<ActState, ActCommand, ActEvent> = {
   decide(command, state) {
     if (command.type === 'RegisterAct') {
       if (state.status !== 'none') refuse('conflict', 'an act with this id already exists');
+      const nameFault = actNameFault(command.name);
+      if (nameFault) refuse('invalid-act-name', describeFault('name', nameFault), { fault: nameFault });
+      const descriptionFault = actDescriptionFault(command.description);
+      if (descriptionFault) refuse('invalid-act-description', describeFault('description', descriptionFault), { fault: descriptionFault });
       const { type: _t, now, ...rest } = command;
       return [{ type: 'ActRegistered', data: { ...rest, registeredAt: now } }];
     }

@@ -89,7 +89,7 @@ export class ActService {
     const provider = await providers.get(providerId);
     const citizen = await pseudonyms.resolve(providerSector(providerId), input.sepp);
     if (!citizen) refuse('sepp-unknown', 'this SePP does not identify a citizen known to this provider');
-    const requestDigest = this.digest(JSON.stringify([providerId, input.sepp, input.documentHash, input.name, input.description, input.loa ?? null]));
+    const requestDigest = this.digest(JSON.stringify([providerId, input.sepp, input.documentHash, input.name.trim(), input.description.trim(), input.loa ?? null]));
     const actId = options.idempotencyKey ? uuidFromName(`act:${providerId}:${options.idempotencyKey}`) : randomUUID();
 
     if (options.idempotencyKey) {
@@ -106,8 +106,9 @@ export class ActService {
       sepp: input.sepp,
       aifo: citizen.aifo,
       documentHash: input.documentHash,
-      name: input.name,
-      description: input.description,
+      // Surrounding blanks are not part of what the citizen authorizes.
+      name: input.name.trim(),
+      description: input.description.trim(),
       loa: foreign ? null : (input.loa ?? policy.defaultLoa ?? null),
       gateway: foreign ? 'international' : 'national',
       methods: methodsFor(citizen),
@@ -117,10 +118,11 @@ export class ActService {
       expiresAt: new Date(now.getTime() + policy.actLifetimeMs).toISOString(),
     };
     try {
-      const { state } = await this.run(actId, command, this.context(providerId, options.correlationId, options.idempotencyKey));
-      return { act: view(state), replayed: false, citizen };
+      const { state, replayed } = await this.run(actId, command, this.context(providerId, options.correlationId, options.idempotencyKey));
+      // Same key at once: the store kept the first write (same event ids), and what it holds decides the answer.
+      return replayed ? { act: this.sameRequest(state, requestDigest), replayed: true, citizen } : { act: view(state), replayed: false, citizen };
     } catch (error) {
-      // Two requests with the same key at once: the loser answers like a repeat.
+      // Same key, the other request appended between our read and our append: the act exists now.
       if (options.idempotencyKey && error instanceof DomainError && error.code === 'conflict') {
         const { state } = await this.load(actId);
         return { act: this.sameRequest(state, requestDigest), replayed: true, citizen };

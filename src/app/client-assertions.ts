@@ -8,6 +8,7 @@ export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-typ
 export const ASSERTION_ALGORITHMS = ['ES256', 'EdDSA'] as const;
 const MAX_LIFETIME_S = 300;
 const CLOCK_TOLERANCE_S = 30;
+const MAX_JTI_LENGTH = 200;
 
 /** Why a client assertion was refused; `invalid_client` answers 401, the rest 400. */
 export class AssertionRefusedError extends Error {
@@ -85,12 +86,17 @@ export class ClientAssertions {
       throw new AssertionRefusedError('signature-invalid', 'signature does not verify with any active key');
     }
 
+    // jose checks that the claims are present and that exp and iat are numbers, not what a jti is.
+    const { jti } = payload;
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
+      throw new AssertionRefusedError('claims-invalid', `jti must be a string of 1 to ${MAX_JTI_LENGTH} characters`);
+    }
     const now = Math.floor(nowMs / 1000);
     if (payload.exp! > now + MAX_LIFETIME_S + CLOCK_TOLERANCE_S) {
       throw new AssertionRefusedError('claims-invalid', 'exp is more than 5 minutes ahead');
     }
     if (payload.iat! > now + CLOCK_TOLERANCE_S) throw new AssertionRefusedError('claims-invalid', 'iat is in the future');
-    const fresh = await this.replay.consume(`assertion:${iss}`, payload.jti!, (payload.exp! + CLOCK_TOLERANCE_S) * 1000);
+    const fresh = await this.replay.consume(`assertion:${iss}`, jti, (payload.exp! + CLOCK_TOLERANCE_S) * 1000);
     if (!fresh) throw new AssertionRefusedError('replayed', 'jti has been used before');
     return iss;
   }

@@ -1,6 +1,8 @@
 import type { DomainEvent, EventMetadata, NewEvent, RecordedEvent } from '../../events/envelope.ts';
 import type { Decider } from '../../commands/decider.ts';
 import { WrongExpectedRevisionError, type EventStore } from '../ports/event-store.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DomainError } from '../../commands/errors.ts';
 import { newId, uuidFromName } from './ids.ts';
 
 /** Turns stored events into domain events and back; the act family seals personal fields here. */
@@ -25,15 +27,43 @@ export interface CommandContext {
 }
 
 export interface CommandResult<State, Event> {
+  /** What this command appended; empty when it appended nothing (or repeated an earlier write). */
   events: Event[];
   state: State;
   /** Revision of the stream after the command (-1: still no stream). */
   revision: number;
   position?: number;
+  /**
+   * The same idempotency key had already written these events: the store kept the first write, and
+   * `state` is folded from what it stored (the caller compares it with what it asked for).
+   */
+  replayed: boolean;
 }
 
-const MAX_ATTEMPTS = 5;
+/** How often one command decides again after a conflicting append, and how long it waits between. */
+export interface RetryPolicy {
+  attempts: number;
+  /** First back-off ceiling; each further attempt doubles it, up to `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+// Twenty writers on one act each still get their turn: full jitter spreads them over ~1.3 s at worst.
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 5, maxDelayMs: 250 };
 export const SCHEMA_VERSION = 1;
+
+/** Full-jitter exponential back-off: a random wait in [0, min(max, base * 2^(attempt-1))). */
+export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
+}
+
+/** Every attempt lost to another writer: the caller may try again in a moment (409 with Retry-After). */
+export function contentionExhausted(streamName: string, attempts: number): DomainError {
+  return new DomainError('concurrency-conflict', `other requests kept changing this ${streamName.split('-')[0]} at the same time; try again`, {
+    attempts,
+    retryAfterSeconds: 1,
+  });
+}
 
 /**
  * read -> fold -> decide -> append at the revision read. Another writer in between makes the append
@@ -49,6 +79,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   context: CommandContext,
   codec: EventCodec<Event> = plainCodec<Event>(),
   known?: { state: State; revision: number },
+  retry: RetryPolicy = DEFAULT_RETRY,
 ): Promise<CommandResult<State, Event>> {
   for (let attempt = 1; ; attempt++) {
     const loaded = attempt === 1 && known ? known : await loadState(store, streamName, decider, codec);
@@ -56,7 +87,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
     const revision = loaded.revision;
 
     const events = decider.decide(command, state);
-    if (events.length === 0) return { events, state, revision };
+    if (events.length === 0) return { events, state, revision, replayed: false };
 
     const correlationId = context.correlationId ?? newId();
     const toStore: NewEvent[] = [];
@@ -74,10 +105,17 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
     }
     try {
       const result = await store.append(streamName, toStore, revision < 0 ? 'no-stream' : revision);
+      if (result.repeated) {
+        // Another request with this key got there first: answer from what it stored, never from our own decision.
+        const stored = await loadState(store, streamName, decider, codec);
+        return { events: [], state: stored.state, revision: stored.revision, position: result.position, replayed: true };
+      }
       for (const e of events) state = decider.evolve(state, e);
-      return { events, state, revision: result.nextExpectedRevision, position: result.position };
+      return { events, state, revision: result.nextExpectedRevision, position: result.position, replayed: false };
     } catch (error) {
-      if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      if (attempt >= retry.attempts) throw contentionExhausted(streamName, attempt);
+      await sleep(backoffDelayMs(retry, attempt));
     }
   }
 }

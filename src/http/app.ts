@@ -1,5 +1,4 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -23,6 +22,7 @@ import { verifyPageRoutes } from './routes/public/verify-page.ts';
 import { assetRoutes } from './routes/public/assets.ts';
 import { portalRoutes } from './routes/citizen/portal.ts';
 import { openApiInfo } from './openapi-info.ts';
+import { strictBodyValidator } from './validation.ts';
 
 /** A group of routes for one audience; each gets the services and nothing else. */
 export type RoutePlugin = FastifyPluginAsync<{ services: LedgerServices }>;
@@ -62,7 +62,7 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteP
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidator() } },
     trustProxy: false,
     return503OnClosing: true,
   });
@@ -77,10 +77,12 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteP
     done(null, payload);
   });
 
+  // Bodies are JSON (form-encoded on the token route and the browser forms, multipart on the upload):
+  // any other type answers 415 instead of reaching a handler as a string.
+  app.removeContentTypeParser('text/plain');
   app.addSchema(problemSchema);
   await app.register(swagger, { openapi: openApiInfo(), refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });
-  await app.register(formbody, { bodyLimit: services.config.bodyLimit });
   const allowList = services.config.rateLimitAllowList;
   await app.register(rateLimit, { global: false, ...(allowList?.length ? { allowList } : {}) });
   registerProblemHandling(app);

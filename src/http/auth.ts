@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { InvalidAccessTokenError, type AccessTokens } from '../app/access-tokens.ts';
 import type { ProviderDirectory } from '../app/providers.ts';
 import { HttpProblem } from './problems.ts';
@@ -14,7 +14,8 @@ declare module 'fastify' {
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
-  const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header);
+  // The scheme is case-insensitive (RFC 7235 section 2.1); the token is an RFC 6750 b64token.
+  const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
   return m?.[1];
 }
 
@@ -25,8 +26,11 @@ export function secretEquals(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** Admin routes: the configured admin bearer token, nothing else (an ActAs token is refused). */
-export function adminGuard(adminToken: string | undefined): preHandlerAsyncHookHandler {
+/**
+ * Admin routes: the configured admin bearer token, nothing else (an ActAs token is refused).
+ * Runs `onRequest`, before the body is read: a caller without the token learns nothing about bodies.
+ */
+export function adminGuard(adminToken: string | undefined): onRequestAsyncHookHandler {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const token = bearer(request);
     if (!token) throw new HttpProblem('unauthorized', 'admin bearer token required', {}, { 'www-authenticate': 'Bearer realm="admin"' });
@@ -36,8 +40,8 @@ export function adminGuard(adminToken: string | undefined): preHandlerAsyncHookH
   };
 }
 
-/** Provider routes: a valid ActAs token of a provider that is not suspended. */
-export function providerGuard(tokens: AccessTokens, providers: ProviderDirectory): preHandlerAsyncHookHandler {
+/** Provider routes: a valid ActAs token of a provider that is not suspended; `onRequest`, before any body parsing. */
+export function providerGuard(tokens: AccessTokens, providers: ProviderDirectory): onRequestAsyncHookHandler {
   return async (request: FastifyRequest) => {
     const token = bearer(request);
     if (!token) {

@@ -10,6 +10,7 @@ export const problemCatalog = {
   'invalid-document-hash': { status: 400, title: 'documentHash must be 64 lowercase hexadecimal characters (SHA-256)' },
   'invalid-act-name': { status: 400, title: 'name must be 1 to 100 characters, without control characters' },
   'invalid-act-description': { status: 400, title: 'description must be at most 300 characters, without control characters' },
+  'invalid-provider-name': { status: 400, title: 'The provider name must be 1 to 200 characters' },
   'invalid-sepp': { status: 400, title: 'sepp must be a SePP string' },
   'invalid-loa': { status: 400, title: 'loa must be low, substantial or high' },
   'invalid-channel': { status: 400, title: 'channel must be sms or mobile-key' },
@@ -24,6 +25,7 @@ export const problemCatalog = {
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict with the current state' },
+  'concurrency-conflict': { status: 409, title: 'Other requests changed the same record at the same time; retry after the Retry-After delay' },
   'idempotency-key-reused': { status: 409, title: 'Idempotency-Key was used with a different request' },
   'act-not-pending': { status: 409, title: 'The act is no longer pending' },
   'channel-unavailable': { status: 422, title: 'This authorization channel is not available for the citizen' },
@@ -77,6 +79,9 @@ const domainToProblem: Record<DomainErrorCode, ProblemName> = {
   'invalid-request': 'invalid-request',
   'not-found': 'not-found',
   conflict: 'conflict',
+  'concurrency-conflict': 'concurrency-conflict',
+  'invalid-act-name': 'invalid-act-name',
+  'invalid-act-description': 'invalid-act-description',
   'idempotency-key-reused': 'idempotency-key-reused',
   'provider-suspended': 'provider-suspended',
   'provider-unknown': 'provider-unknown',
@@ -92,18 +97,15 @@ const domainToProblem: Record<DomainErrorCode, ProblemName> = {
   forbidden: 'forbidden',
 };
 
-/** Body fields whose validation failures have a problem type of their own. */
-const fieldProblems: Record<string, ProblemName> = {
-  documentHash: 'invalid-document-hash',
-  name: 'invalid-act-name',
-  description: 'invalid-act-description',
-  sepp: 'invalid-sepp',
-  loa: 'invalid-loa',
-  channel: 'invalid-channel',
-  codeSha512: 'invalid-code-hash',
-  failedAuthorizationRetention: 'invalid-retention-policy',
-  purgeEvery: 'invalid-retention-policy',
-};
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * This route's own problem types for validation failures of its body fields (by top-level
+     * field name); any other field, or a route without them, answers `invalid-request`.
+     */
+    fieldProblems?: Readonly<Record<string, ProblemName>>;
+  }
+}
 
 /** Maps every error once, here, to application/problem+json. */
 export function registerProblemHandling(app: FastifyInstance): void {
@@ -112,12 +114,16 @@ export function registerProblemHandling(app: FastifyInstance): void {
       reply.headers(error.headers);
       return sendProblem(reply, error.problem, error.detail, error.extra);
     }
-    if (error instanceof DomainError) return sendProblem(reply, domainToProblem[error.code], error.message, error.details);
+    if (error instanceof DomainError) {
+      const { retryAfterSeconds, ...details } = error.details;
+      if (typeof retryAfterSeconds === 'number') reply.header('retry-after', String(retryAfterSeconds));
+      return sendProblem(reply, domainToProblem[error.code], error.message, details);
+    }
     const fe = error as FastifyError & { validation?: Array<{ instancePath?: string; message?: string; params?: unknown }>; validationContext?: string };
     if (fe.validation) {
       const first = fe.validation[0] as { instancePath?: string; params?: { missingProperty?: string } } | undefined;
       const field = first?.instancePath?.split('/')[1] ?? first?.params?.missingProperty;
-      const specific = field && fe.validationContext === 'body' ? fieldProblems[field] : undefined;
+      const specific = field && fe.validationContext === 'body' ? request.routeOptions.config.fieldProblems?.[field] : undefined;
       return sendProblem(reply, specific ?? 'invalid-request', fe.message, {
         errors: fe.validation.map((v) => ({ in: fe.validationContext, pointer: v.instancePath || '/', message: v.message })),
       });

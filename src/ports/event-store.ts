@@ -14,6 +14,11 @@ export interface AppendResult {
   nextExpectedRevision: number;
   /** Global position of the last appended event. */
   position: number;
+  /**
+   * True when these event ids were already stored at this place in the stream: nothing was written,
+   * and the first write stands. The caller reads the stream to answer with what was stored.
+   */
+  repeated: boolean;
 }
 
 /** Raised when the stream is not at the expected revision. */
@@ -43,7 +48,7 @@ export interface SubscribeOptions {
 
 /** The append-only log of every stream. All adapters pass test/contract/event-store.contract.ts. */
 export interface EventStore {
-  /** Appends atomically, or throws WrongExpectedRevisionError. Same event ids again at the same expected revision: acknowledged, stored once. */
+  /** Appends atomically, or throws WrongExpectedRevisionError. Same event ids (and types) again at the same expected revision: acknowledged as `repeated`, stored once. */
   append(streamName: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** All events of one stream in revision order; empty when the stream does not exist. */
   readStream(streamName: string): Promise<RecordedEvent[]>;

@@ -114,16 +114,26 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
       it('the same event ids at the same expected revision are acknowledged again and stored once', async () => {
         const first = [newEvent(), newEvent()];
         const created = await store.append(stream('a'), first, 'no-stream');
-        expect(await store.append(stream('a'), first, 'no-stream')).toEqual(created);
+        expect(created.repeated).toBe(false);
+        // The repeat says so: the caller answers with what the first write stored, not with its own values.
+        expect(await store.append(stream('a'), first, 'no-stream')).toEqual({ ...created, repeated: true });
 
         const next = [newEvent()];
         const appended = await store.append(stream('a'), next, 1);
-        expect(await store.append(stream('a'), next, 1)).toEqual(appended);
+        expect(await store.append(stream('a'), next, 1)).toEqual({ ...appended, repeated: true });
         // The first write stays acknowledged even after the stream has moved on.
-        expect(await store.append(stream('a'), first, 'no-stream')).toEqual(created);
+        expect(await store.append(stream('a'), first, 'no-stream')).toEqual({ ...created, repeated: true });
 
         const read = await store.readStream(stream('a'));
         expect(read.map((e) => e.metadata.eventId)).toEqual([...first, ...next].map((e) => e.metadata.eventId));
+      });
+
+      it('the same event ids carrying another event type are a conflict, not a repeat', async () => {
+        const original = newEvent('Original');
+        await store.append(stream('a'), [original], 'no-stream');
+        const impostor = { ...newEvent('Impostor'), metadata: original.metadata };
+        await expect(store.append(stream('a'), [impostor], 'no-stream')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        expect((await store.readStream(stream('a'))).map((e) => e.type)).toEqual(['Original']);
       });
 
       it('the same event ids at a different position are a conflict', async () => {

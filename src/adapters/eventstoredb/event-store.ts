@@ -52,9 +52,10 @@ export class EventStoreDbEventStore implements EventStore {
     try {
       const result = await this.client.appendToStream(streamName, data, { expectedRevision: toExpectedRevision(expected) });
       const revision = Number(result.nextExpectedRevision);
-      // An idempotent repeat is acknowledged without a position: look up where the first write put it.
-      const position = result.position ? commitPosition(result.position) : await this.positionOf(streamName, revision);
-      return { nextExpectedRevision: revision, position };
+      if (result.position) return { nextExpectedRevision: revision, position: commitPosition(result.position), repeated: false };
+      // An idempotent repeat is acknowledged without a position: look up where the first write put it,
+      // and hold it to the same types (the server compares ids only).
+      return { nextExpectedRevision: revision, position: await this.repeatedAt(streamName, events, revision, expected), repeated: true };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         const actual = error.actualVersion;
@@ -147,11 +148,20 @@ export class EventStoreDbEventStore implements EventStore {
     await this.client.dispose();
   }
 
-  private async positionOf(streamName: string, revision: number): Promise<number> {
-    for await (const resolved of this.client.readStream(streamName, { fromRevision: BigInt(revision), maxCount: 1 })) {
-      return commitPosition(resolved.event?.position);
+  /** Position of the last event of a repeated append; another type under the same id is a conflict. */
+  private async repeatedAt(streamName: string, events: NewEvent[], lastRevision: number, expected: ExpectedRevision): Promise<number> {
+    const first = lastRevision - events.length + 1;
+    let position: number | undefined;
+    let i = 0;
+    for await (const resolved of this.client.readStream(streamName, { fromRevision: BigInt(first), maxCount: events.length })) {
+      const sent = events[i++];
+      if (!sent || resolved.event?.id !== sent.metadata.eventId || resolved.event.type !== sent.type) {
+        throw new WrongExpectedRevisionError(streamName, expected, lastRevision);
+      }
+      position = commitPosition(resolved.event.position);
     }
-    throw new Error(`event ${revision} of ${streamName} acknowledged but not readable`);
+    if (position === undefined || i !== events.length) throw new Error(`events of ${streamName} acknowledged but not readable`);
+    return position;
   }
 }
 

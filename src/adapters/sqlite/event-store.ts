@@ -60,8 +60,8 @@ export class SqliteEventStore implements EventStore {
       lastRevision: db.prepare<[string], { revision: number }>(
         'SELECT revision FROM events WHERE stream_name = ? ORDER BY revision DESC LIMIT 1',
       ),
-      byEventId: db.prepare<[string], { position: number; stream_name: string; revision: number }>(
-        'SELECT position, stream_name, revision FROM events WHERE event_id = ?',
+      byEventId: db.prepare<[string], { position: number; stream_name: string; revision: number; type: string }>(
+        'SELECT position, stream_name, revision, type FROM events WHERE event_id = ?',
       ),
       insert: db.prepare<[string, number, string, string, string, string]>(
         'INSERT INTO events (stream_name, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
@@ -138,12 +138,13 @@ export class SqliteEventStore implements EventStore {
       }
       position = Number(info.lastInsertRowid);
     }
-    return { nextExpectedRevision: revision, position };
+    return { nextExpectedRevision: revision, position, repeated: false };
   }
 
   /**
    * The same event ids appended again at the same expected revision: the first write stands and
-   * is acknowledged again. Ids that exist elsewhere, or only in part, are a conflict.
+   * is acknowledged again, as a repeat. Ids that exist elsewhere, only in part, or carry another
+   * event type are a conflict.
    */
   private recognisedRepeat(streamName: string, events: NewEvent[], expected: ExpectedRevision): AppendResult | undefined {
     const first = this.stmts.byEventId.get(events[0]!.metadata.eventId);
@@ -152,12 +153,12 @@ export class SqliteEventStore implements EventStore {
     let last = first;
     for (const [i, e] of events.entries()) {
       const row = this.stmts.byEventId.get(e.metadata.eventId);
-      if (!row || row.stream_name !== streamName || row.revision !== startRevision + i) {
+      if (!row || row.stream_name !== streamName || row.revision !== startRevision + i || row.type !== e.type) {
         throw new WrongExpectedRevisionError(streamName, expected, this.stmts.lastRevision.get(streamName)?.revision ?? 'no-stream');
       }
       last = row;
     }
-    return { nextExpectedRevision: last.revision, position: last.position };
+    return { nextExpectedRevision: last.revision, position: last.position, repeated: true };
   }
 
   async readStream(streamName: string): Promise<RecordedEvent[]> {

@@ -7,7 +7,7 @@ import { HttpProblem, problemResponses } from '../../problems.ts';
 /** Admin API for the simulator's test persons and the SePP a provider knows them by. */
 export async function adminCitizenRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
   if (services.config.environment !== 'simulator') return;
-  app.addHook('preHandler', adminGuard(services.config.adminToken));
+  app.addHook('onRequest', adminGuard(services.config.adminToken));
   const security = [{ admin: [] }];
 
   app.post(

@@ -55,13 +55,14 @@ const providerIdParams = {
 
 /** Admin API for providers: register, read, list, keys, return URLs, suspension. */
 export async function adminProviderRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
-  app.addHook('preHandler', adminGuard(services.config.adminToken));
+  app.addHook('onRequest', adminGuard(services.config.adminToken));
   const context = (request: { id: string }) => ({ actor: 'admin', correlationId: request.id, now: services.clock().toISOString() });
   const security = [{ admin: [] }];
 
   app.post(
     '/api/v1/admin/providers',
     {
+      config: { fieldProblems: { name: 'invalid-provider-name' } },
       schema: {
         tags: ['admin'],
         summary: 'Register a provider with its public keys and return URLs',

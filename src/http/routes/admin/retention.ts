@@ -76,7 +76,7 @@ function durationOf(field: string, text: string): number {
 
 /** Admin API for retention: the policy in force, changing it, and the failed authorizations kept until then. */
 export async function adminRetentionRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
-  app.addHook('preHandler', adminGuard(services.config.adminToken));
+  app.addHook('onRequest', adminGuard(services.config.adminToken));
   const security = [{ admin: [] }];
 
   app.get(
@@ -88,6 +88,7 @@ export async function adminRetentionRoutes(app: FastifyInstance, { services }: {
   app.put(
     '/api/v1/admin/retention',
     {
+      config: { fieldProblems: { failedAuthorizationRetention: 'invalid-retention-policy', purgeEvery: 'invalid-retention-policy' } },
       schema: {
         tags: ['admin'],
         summary: 'Change the retention policy',

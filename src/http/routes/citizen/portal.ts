@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LedgerServices } from '../../../app/services.ts';
 import type { PortalTransaction } from '../../../app/portal-login.ts';
@@ -25,6 +26,8 @@ const RATE_LIMIT = { rateLimit: { max: 60, timeWindow: '1 minute' } };
  */
 export async function portalRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
+  // Sign-out is an HTML form.
+  await app.register(formbody, { bodyLimit: services.config.bodyLimit });
   const secure = services.config.publicUrl.startsWith('https:');
   const session = new PortalSession(services.keys.secrets.cookieKey, secure, services.config.portalSessionTtlMs, services.clock, services.replayGuard);
   const transactions = new TransactionCookie<PortalCookieTransaction>(services.keys.secrets.cookieKey, secure, services.clock, {

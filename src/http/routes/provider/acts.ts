@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Loa } from '../../../../events/act.ts';
 import type { LedgerServices } from '../../../app/services.ts';
 import { providerGuard } from '../../auth.ts';
+import { ACT_DESCRIPTION_MAX, ACT_NAME_MAX } from '../../../../commands/act-text.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 
-const CONTROL = /\p{Cc}/u;
 
 const actView = {
   type: 'object',
@@ -35,13 +35,16 @@ const actParams = {
 
 /** Provider API for acts: register, read the result, request a code, confirm it. */
 export async function actRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
-  app.addHook('preHandler', providerGuard(services.accessTokens, services.providers));
+  app.addHook('onRequest', providerGuard(services.accessTokens, services.providers));
   const security = [{ actAs: [] }];
   const providerOf = (request: FastifyRequest) => request.providerId!;
 
   app.post(
     '/api/v1/acts',
     {
+      config: {
+        fieldProblems: { documentHash: 'invalid-document-hash', name: 'invalid-act-name', description: 'invalid-act-description', sepp: 'invalid-sepp', loa: 'invalid-loa' },
+      },
       schema: {
         tags: ['provider'],
         summary: 'Register a digital act for a citizen',
@@ -56,8 +59,18 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
           properties: {
             sepp: { type: 'string', minLength: 1, maxLength: 200, description: 'The SePP (BSI) this provider knows the citizen by; foreign persons carry an eIDAS prefix XX/CZ/' },
             documentHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the document, lowercase hex' },
-            name: { type: 'string', minLength: 1, maxLength: 100, description: 'Name of the act, 1-100 characters (trimmed)' },
-            description: { type: 'string', maxLength: 300, default: '', description: 'Description, at most 300 characters (trimmed)' },
+            name: {
+              type: 'string',
+              minLength: 1,
+              maxLength: ACT_NAME_MAX,
+              description: `Name of the act, 1-${ACT_NAME_MAX} characters (trimmed), with a visible character; no control characters, no bidi overrides or isolates (U+202A-U+202E, U+2066-U+2069)`,
+            },
+            description: {
+              type: 'string',
+              maxLength: ACT_DESCRIPTION_MAX,
+              default: '',
+              description: `Description, at most ${ACT_DESCRIPTION_MAX} characters (trimmed); no control characters, no bidi overrides or isolates`,
+            },
             loa: { type: 'string', enum: ['low', 'substantial', 'high'], description: 'LoA required for authorization by authentication; ignored for foreign persons' },
           },
           additionalProperties: false,
@@ -80,17 +93,13 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
     },
     async (request, reply) => {
       const body = request.body as { sepp: string; documentHash: string; name: string; description?: string; loa?: Loa };
-      const name = body.name.trim();
-      const description = (body.description ?? '').trim();
-      if (name.length === 0 || CONTROL.test(name) || !name.isWellFormed()) throw new HttpProblem('invalid-act-name', 'name must be 1-100 characters without control characters');
-      if (CONTROL.test(description) || !description.isWellFormed()) throw new HttpProblem('invalid-act-description', 'description must not contain control characters');
       const key = request.headers['idempotency-key'];
       if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))) {
         throw new HttpProblem('invalid-idempotency-key', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
       }
       const { act, replayed } = await services.acts.register(
         providerOf(request),
-        { sepp: body.sepp, documentHash: body.documentHash, name, description, ...(body.loa ? { loa: body.loa } : {}) },
+        { sepp: body.sepp, documentHash: body.documentHash, name: body.name, description: body.description ?? '', ...(body.loa ? { loa: body.loa } : {}) },
         { ...(key ? { idempotencyKey: key } : {}), correlationId: request.id },
       );
       reply.code(201).header('location', `/api/v1/acts/${act.actId}`);
@@ -117,6 +126,7 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
   app.post(
     '/api/v1/acts/:actId/codes',
     {
+      config: { fieldProblems: { channel: 'invalid-channel' } },
       schema: {
         tags: ['provider'],
         summary: 'Send the citizen an authorization code by SMS or to the Mobile Key',
@@ -158,6 +168,7 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
   app.post(
     '/api/v1/acts/:actId/codes/:codeId/verifications',
     {
+      config: { fieldProblems: { codeSha512: 'invalid-code-hash' } },
       schema: {
         tags: ['provider'],
         summary: 'Confirm a code with its SHA-512 of the defined way',

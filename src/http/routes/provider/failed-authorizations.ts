@@ -10,7 +10,7 @@ export async function providerFailedAuthorizationRoutes(app: FastifyInstance, { 
   app.get(
     '/api/v1/failed-authorizations',
     {
-      preHandler: providerGuard(services.accessTokens, services.providers),
+      onRequest: providerGuard(services.accessTokens, services.providers),
       schema: {
         tags: ['provider'],
         summary: 'This provider\'s failed authorizations, newest first, until the retention erases them',

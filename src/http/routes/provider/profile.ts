@@ -8,7 +8,7 @@ export async function providerProfileRoutes(app: FastifyInstance, { services }: 
   app.get(
     '/api/v1/provider',
     {
-      preHandler: providerGuard(services.accessTokens, services.providers),
+      onRequest: providerGuard(services.accessTokens, services.providers),
       schema: {
         tags: ['provider'],
         summary: 'The calling provider: name, return URLs and key ids as registered',

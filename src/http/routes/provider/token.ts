@@ -1,3 +1,4 @@
+import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { AssertionRefusedError, CLIENT_ASSERTION_TYPE } from '../../../app/client-assertions.ts';
 import type { LedgerServices } from '../../../app/services.ts';
@@ -7,6 +8,8 @@ export const TOKEN_PATH = '/api/v1/token';
 
 /** POST /api/v1/token: RFC 7523 client assertion in, ActAs access token out. */
 export async function tokenRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+  // OAuth clients send form-encoded token requests (RFC 6749); the API's other routes take JSON only.
+  await app.register(formbody, { bodyLimit: services.config.bodyLimit });
   app.post(
     TOKEN_PATH,
     {

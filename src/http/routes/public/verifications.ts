@@ -83,7 +83,7 @@ export async function publicVerificationRoutes(app: FastifyInstance, { services 
   app.post(
     VERIFICATIONS_PATH,
     {
-      config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: 120, timeWindow: '1 minute' }, fieldProblems: { documentHash: 'invalid-document-hash' } },
       schema: {
         tags: ['public'],
         summary: 'Is this document recorded as authorized?',
@@ -152,7 +152,7 @@ async function hashUpload(request: FastifyRequest, services: LedgerServices, upl
   let altcha: string | undefined;
   let spent = false;
   let documentHash: string | undefined;
-  for await (const part of request.parts()) {
+  for await (const part of malformedAsProblem(request.parts())) {
     if (part.type === 'field') {
       if (part.fieldname === 'altcha' && typeof part.value === 'string') altcha = part.value;
       continue;
@@ -163,11 +163,30 @@ async function hashUpload(request: FastifyRequest, services: LedgerServices, upl
       spent = true;
     }
     const hash = createHash('sha256');
-    for await (const chunk of part.file) hash.update(chunk as Buffer);
+    for await (const chunk of malformedAsProblem(part.file)) hash.update(chunk as Buffer);
     if (part.file.truncated) throw new HttpProblem('payload-too-large', `the file may be at most ${uploadLimit} bytes`, { limit: uploadLimit });
     documentHash = hash.digest('hex');
   }
   if (!spent) await spendCaptcha(services, altcha);
   if (documentHash === undefined) throw new HttpProblem('invalid-request', 'the multipart body has no field file');
   return documentHash;
+}
+
+/**
+ * The multipart parser (busboy) reports a missing boundary or a truncated body as a plain Error:
+ * that is the client's malformed request, so it answers 400, never 500.
+ */
+async function* malformedAsProblem<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<T>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      if (error instanceof HttpProblem || (error as { statusCode?: number }).statusCode) throw error;
+      throw new HttpProblem('invalid-request', `the multipart body is malformed: ${error instanceof Error ? error.message : 'unreadable'}`);
+    }
+    if (next.done) return;
+    yield next.value;
+  }
 }

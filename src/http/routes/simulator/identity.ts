@@ -1,3 +1,4 @@
+import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { LedgerServices } from '../../../app/services.ts';
 import type { AuthenticationRequest } from '../../../ports/identity-provider.ts';
@@ -14,6 +15,8 @@ const LOA_LABEL = { low: 'low', substantial: 'substantial', high: 'high' } as co
 export async function simulatorIdentityRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
   const node = services.identitySimulator;
   if (!node) return;
+  // The choice page posts an HTML form.
+  await app.register(formbody, { bodyLimit: services.config.bodyLimit });
 
   app.get(SIMULATOR_IDENTITY_PATH, { schema: { hide: true } }, async (request, reply) => {
     const token = (request.query as { request?: unknown }).request;

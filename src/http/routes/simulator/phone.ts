@@ -13,7 +13,7 @@ export async function simulatorPhoneRoutes(app: FastifyInstance, { services }: {
   app.get(
     '/api/v1/simulator/outbox',
     {
-      preHandler: adminGuard(services.config.adminToken),
+      onRequest: adminGuard(services.config.adminToken),
       schema: {
         tags: ['simulator'],
         summary: 'Messages a test person received, oldest first (kept in memory only, newest 100)',
