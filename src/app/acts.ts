@@ -76,7 +76,7 @@ export class ActService {
 
   /** `known`: the act as just loaded, so the command does not read the stream again (unless it conflicts). */
   private run(actId: string, command: ActCommand, context: CommandContext, known?: LoadedAct) {
-    return handleCommand(this.deps.store, streamNames.act(actId), actDecider, command, context, this.deps.codec, known);
+    return handleCommand({ store: this.deps.store, streamName: streamNames.act(actId), decider: actDecider, command, context, codec: this.deps.codec, ...(known ? { known } : {}) });
   }
 
   /** Registers an act; with an Idempotency-Key, the same body gives the same act and a different body a conflict. */

@@ -142,7 +142,7 @@ export class AuthorizationService {
 
   private run(actId: string, command: ActCommand, correlationId?: string) {
     const context: CommandContext = { actor: ACTOR, now: this.deps.clock().toISOString(), ...(correlationId ? { correlationId } : {}) };
-    return handleCommand(this.deps.store, streamNames.act(actId), actDecider, command, context, this.deps.codec);
+    return handleCommand({ store: this.deps.store, streamName: streamNames.act(actId), decider: actDecider, command, context, codec: this.deps.codec });
   }
 }
 

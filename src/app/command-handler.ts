@@ -1,8 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DomainEvent, EventMetadata, NewEvent, RecordedEvent } from '../../events/envelope.ts';
 import type { Decider } from '../../commands/decider.ts';
-import { WrongExpectedRevisionError, type EventStore } from '../ports/event-store.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../../commands/errors.ts';
+import { WrongExpectedRevisionError, type EventStore } from '../ports/event-store.ts';
 import { newId, uuidFromName } from './ids.ts';
 
 /** Turns stored events into domain events and back; the act family seals personal fields here. */
@@ -16,6 +16,7 @@ export const plainCodec = <Event extends DomainEvent>(): EventCodec<Event> => ({
   encode: async (e) => ({ type: e.type, data: e.data as Record<string, unknown> }),
 });
 
+/** Who and when: what every event's metadata records of the command that caused it. */
 export interface CommandContext {
   actor: string;
   correlationId?: string;
@@ -26,12 +27,16 @@ export interface CommandContext {
   now: string;
 }
 
-export interface CommandResult<State, Event> {
+/** A stream's folded state and the revision of its last event (-1: no stream yet). */
+export interface Loaded<State> {
+  state: State;
+  revision: number;
+}
+
+export interface CommandResult<State, Event> extends Loaded<State> {
   /** What this command appended; empty when it appended nothing (or repeated an earlier write). */
   events: Event[];
-  state: State;
-  /** Revision of the stream after the command (-1: still no stream). */
-  revision: number;
+  /** Global position of the last event appended (or repeated); absent when nothing was. */
   position?: number;
   /**
    * The same idempotency key had already written these events: the store kept the first write, and
@@ -52,6 +57,24 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 5, maxDelayMs: 250 };
 export const SCHEMA_VERSION = 1;
 
+export interface HandleCommand<State, Command, Event extends DomainEvent> {
+  store: EventStore;
+  streamName: string;
+  decider: Decider<State, Command, Event>;
+  command: Command;
+  context: CommandContext;
+  /** Default: events stored as they are (only the act family seals). */
+  codec?: EventCodec<Event>;
+  /** The state the caller has just loaded (or a snapshot of it): the first attempt decides on it. */
+  known?: Loaded<State>;
+  /**
+   * Ids for events whose identity is their content (a purge's stretch of the log); by default ids
+   * come from the idempotency key when there is one, else are random.
+   */
+  eventId?: (event: Event, index: number) => string;
+  retry?: RetryPolicy;
+}
+
 /** Full-jitter exponential back-off: a random wait in [0, min(max, base * 2^(attempt-1))). */
 export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
   return Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
@@ -66,50 +89,36 @@ export function contentionExhausted(streamName: string, attempts: number): Domai
 }
 
 /**
- * read -> fold -> decide -> append at the revision read. Another writer in between makes the append
- * conflict; the whole cycle then runs again, a bounded number of times. `known`: the state and
- * revision the caller has just loaded, used for the first attempt instead of reading again (a
- * conflict still reads afresh).
+ * The one command path every stream's writes go through: read -> fold -> decide -> append at the
+ * revision read. Another writer in between makes the append conflict; the stream is then folded
+ * afresh and the command decided again, after a jittered back-off, a bounded number of times. A
+ * repeat of events an idempotency key already wrote answers from what the store kept.
  */
 export async function handleCommand<State, Command, Event extends DomainEvent>(
-  store: EventStore,
-  streamName: string,
-  decider: Decider<State, Command, Event>,
-  command: Command,
-  context: CommandContext,
-  codec: EventCodec<Event> = plainCodec<Event>(),
-  known?: { state: State; revision: number },
-  retry: RetryPolicy = DEFAULT_RETRY,
+  options: HandleCommand<State, Command, Event>,
 ): Promise<CommandResult<State, Event>> {
+  const { store, streamName, decider, command, context, known } = options;
+  const codec = options.codec ?? plainCodec<Event>();
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const correlationId = context.correlationId ?? newId();
   for (let attempt = 1; ; attempt++) {
     const loaded = attempt === 1 && known ? known : await loadState(store, streamName, decider, codec);
-    let state = loaded.state;
-    const revision = loaded.revision;
+    const events = decider.decide(command, loaded.state);
+    if (events.length === 0) return { events, state: loaded.state, revision: loaded.revision, replayed: false };
 
-    const events = decider.decide(command, state);
-    if (events.length === 0) return { events, state, revision, replayed: false };
-
-    const correlationId = context.correlationId ?? newId();
     const toStore: NewEvent[] = [];
     for (const [i, e] of events.entries()) {
-      const metadata: EventMetadata = {
-        eventId: context.idempotencyKey ? uuidFromName(`${streamName}:${context.idempotencyKey}:${i}`) : newId(),
-        correlationId,
-        ...(context.causationId ? { causationId: context.causationId } : {}),
-        occurredAt: context.now,
-        actor: context.actor,
-        schemaVersion: SCHEMA_VERSION,
-      };
       const { type, data } = await codec.encode(e, streamName);
-      toStore.push({ type, data, metadata });
+      toStore.push({ type, data, metadata: metadataOf(options, e, i, correlationId) });
     }
     try {
-      const result = await store.append(streamName, toStore, revision < 0 ? 'no-stream' : revision);
+      const result = await store.append(streamName, toStore, loaded.revision < 0 ? 'no-stream' : loaded.revision);
       if (result.repeated) {
         // Another request with this key got there first: answer from what it stored, never from our own decision.
         const stored = await loadState(store, streamName, decider, codec);
-        return { events: [], state: stored.state, revision: stored.revision, position: result.position, replayed: true };
+        return { events: [], ...stored, position: result.position, replayed: true };
       }
+      let state = loaded.state;
       for (const e of events) state = decider.evolve(state, e);
       return { events, state, revision: result.nextExpectedRevision, position: result.position, replayed: false };
     } catch (error) {
@@ -120,13 +129,29 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   }
 }
 
+function metadataOf<State, Command, Event extends DomainEvent>(
+  { streamName, context, eventId }: HandleCommand<State, Command, Event>,
+  event: Event,
+  index: number,
+  correlationId: string,
+): EventMetadata {
+  return {
+    eventId: eventId?.(event, index) ?? (context.idempotencyKey ? uuidFromName(`${streamName}:${context.idempotencyKey}:${index}`) : newId()),
+    correlationId,
+    ...(context.causationId ? { causationId: context.causationId } : {}),
+    occurredAt: context.now,
+    actor: context.actor,
+    schemaVersion: SCHEMA_VERSION,
+  };
+}
+
 /** Folds a stream into its current state (read-your-writes: straight from the store). */
 export async function loadState<State, Event extends DomainEvent>(
   store: EventStore,
   streamName: string,
   decider: Pick<Decider<State, unknown, Event>, 'initialState' | 'evolve'>,
   codec: EventCodec<Event> = plainCodec<Event>(),
-): Promise<{ state: State; revision: number }> {
+): Promise<Loaded<State>> {
   const recorded = await store.readStream(streamName);
   let state = decider.initialState();
   for (const r of recorded) state = decider.evolve(state, await codec.decode(r));

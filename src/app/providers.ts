@@ -28,13 +28,13 @@ export class ProviderDirectory {
 
   async execute(providerId: string, command: ProviderCommand, context: CommandContext): Promise<ProviderState> {
     this.cache.delete(providerId);
-    const result = await handleCommand<ProviderState, ProviderCommand, ProviderEvent>(
-      this.store,
-      streamNames.provider(providerId),
-      providerDecider,
+    const result = await handleCommand<ProviderState, ProviderCommand, ProviderEvent>({
+      store: this.store,
+      streamName: streamNames.provider(providerId),
+      decider: providerDecider,
       command,
       context,
-    );
+    });
     this.cache.delete(providerId);
     return result.state;
   }

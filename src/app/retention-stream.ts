@@ -1,11 +1,10 @@
-import { streamNames, type NewEvent } from '../../events/envelope.ts';
+import { streamNames } from '../../events/envelope.ts';
 import type { RetentionEvent, RetentionPolicy } from '../../events/retention.ts';
 import { effectivePolicy, retentionDecider, type RetentionCommand, type RetentionState } from '../../commands/retention.ts';
 import { RETENTION_SNAPSHOT_ID, RETENTION_STATE, type RetentionSnapshot } from '../../projections/retention.ts';
-import { WrongExpectedRevisionError, type EventStore } from '../ports/event-store.ts';
+import type { EventStore } from '../ports/event-store.ts';
 import type { ReadModelStore } from '../ports/read-model-store.ts';
-import { SCHEMA_VERSION } from './command-handler.ts';
-import { newId } from './ids.ts';
+import { handleCommand, loadState } from './command-handler.ts';
 
 /** The `retention` stream's state and the revision it was read at: what an append expects. */
 export interface RetentionKnown {
@@ -36,8 +35,6 @@ export interface RetentionStreamDeps {
   defaults: RetentionPolicy;
 }
 
-const MAX_ATTEMPTS = 5;
-
 /**
  * The `retention` stream: the policy in force and the record of purges. Reads take the snapshot the
  * `retention` projection keeps, since the stream grows by a purge record per batch; an append that
@@ -58,11 +55,8 @@ export class RetentionStream {
   }
 
   /** The state folded from every event of the stream: exact, and as costly as the stream is long. */
-  async replayed(): Promise<RetentionKnown> {
-    const recorded = await this.deps.eventStore.readStream(streamNames.retention);
-    let state = retentionDecider.initialState();
-    for (const r of recorded) state = retentionDecider.evolve(state, { type: r.type, data: r.data } as RetentionEvent);
-    return { state, revision: recorded.length - 1 };
+  replayed(): Promise<RetentionKnown> {
+    return loadState(this.deps.eventStore, streamNames.retention, retentionDecider);
   }
 
   view(state: RetentionState): RetentionView {
@@ -81,33 +75,30 @@ export class RetentionStream {
   }
 
   /**
-   * Decides `command` against `known` (default: the snapshot) and appends at that revision. On a
-   * conflict the stream is folded and the command decided again, so what is recorded always rests
-   * on every event before it. `eventId` makes ids repeatable (a purge derives them from its run id).
+   * Decides `command` against `known` (default: the snapshot) and appends at that revision, through
+   * the one command path: on a conflict the stream is folded and the command decided again, so what
+   * is recorded always rests on every event before it. `eventId` makes ids repeatable (a purge
+   * derives them from its run id and the stretch of log it covers).
    */
   async decide(
     command: RetentionCommand,
     context: { actor: string; correlationId?: string; eventId?: (event: RetentionEvent, index: number) => string },
     known?: RetentionKnown,
   ): Promise<RetentionDecision> {
-    let basis = known ?? (await this.current());
-    for (let attempt = 1; ; attempt++) {
-      const events = retentionDecider.decide(command, basis.state);
-      if (events.length === 0) return { events, known: basis };
-      const correlationId = context.correlationId ?? newId();
-      const toStore: NewEvent[] = events.map((e, i) => ({
-        type: e.type,
-        data: e.data as unknown as Record<string, unknown>,
-        metadata: { eventId: context.eventId?.(e, i) ?? newId(), correlationId, occurredAt: command.now, actor: context.actor, schemaVersion: SCHEMA_VERSION },
-      }));
-      try {
-        const result = await this.deps.eventStore.append(streamNames.retention, toStore, basis.revision < 0 ? 'no-stream' : basis.revision);
-        const state = events.reduce(retentionDecider.evolve, basis.state);
-        return { events, known: { state, revision: result.nextExpectedRevision }, position: result.position };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
-        basis = await this.replayed();
-      }
-    }
+    const { eventId, ...who } = context;
+    const result = await handleCommand({
+      store: this.deps.eventStore,
+      streamName: streamNames.retention,
+      decider: retentionDecider,
+      command,
+      context: { ...who, now: command.now },
+      known: known ?? (await this.current()),
+      ...(eventId ? { eventId } : {}),
+    });
+    return {
+      events: result.events,
+      known: { state: result.state, revision: result.revision },
+      ...(result.position !== undefined && result.events.length > 0 ? { position: result.position } : {}),
+    };
   }
 }

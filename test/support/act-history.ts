@@ -82,7 +82,7 @@ async function runAct(
   const actId = randomUUID();
   const at = (step: number) => new Date(BASE + plan.i * 60_000 + step * 1000).toISOString();
   const run = (command: ActCommand, step: number) =>
-    handleCommand(deps.store, streamNames.act(actId), actDecider, command, { actor: 'provider-1', now: at(step) }, deps.codec);
+    handleCommand({ store: deps.store, streamName: streamNames.act(actId), decider: actDecider, command, context: { actor: 'provider-1', now: at(step) }, codec: deps.codec });
   const record: ActRecord = {
     actId,
     aifo: plan.aifo,
@@ -191,5 +191,5 @@ async function runAct(
 /** One event appended to the act's stream as it stands, through the codec, without a decider's rules. */
 async function appendThroughCodec(deps: ActHistoryDeps, actId: string, event: ActEvent, now: string): Promise<void> {
   const append: Decider<null, null, ActEvent> = { initialState: () => null, evolve: () => null, decide: () => [event] };
-  await handleCommand(deps.store, streamNames.act(actId), append, null, { actor: 'test', now }, deps.codec);
+  await handleCommand({ store: deps.store, streamName: streamNames.act(actId), decider: append, command: null, context: { actor: 'test', now }, codec: deps.codec });
 }
