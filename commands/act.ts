@@ -67,7 +67,17 @@ export type ActCommand =
       now: string;
       expiresAt: string;
     }
-  | { type: 'IssueCode'; providerId: string; codeId: string; channel: CodeChannel; verifier: string; destinationHint: string; now: string; expiresAt: string }
+  | {
+      type: 'IssueCode';
+      providerId: string;
+      codeId: string;
+      channel: CodeChannel;
+      verifier: string;
+      /** How the citizen will recognise where the code went (a masked phone, a device label); null: nowhere to send it now. */
+      destinationHint: string | null;
+      now: string;
+      expiresAt: string;
+    }
   | { type: 'RecordCodeDeliveryFailure'; codeId: string; reason: string; now: string }
   | { type: 'VerifyCode'; providerId: string; codeId: string; verifier: string; now: string }
   | { type: 'RequestAuthentication'; providerId: string; authenticationId: string; redirectUri: string; loa: Loa | null; now: string }
@@ -172,35 +182,28 @@ export const actDecider: Decider<ActState, ActCommand, ActEvent> = {
   },
 
   decide(command, state) {
-    if (command.type === 'RegisterAct') {
-      if (state.status !== 'none') refuse('conflict', 'an act with this id already exists');
-      const nameFault = actNameFault(command.name);
-      if (nameFault) refuse('invalid-act-name', describeFault('name', nameFault), { fault: nameFault });
-      const descriptionFault = actDescriptionFault(command.description);
-      if (descriptionFault) refuse('invalid-act-description', describeFault('description', descriptionFault), { fault: descriptionFault });
-      const { type: _t, now, ...rest } = command;
-      return [{ type: 'ActRegistered', data: { ...rest, registeredAt: now } }];
-    }
-    if (state.status === 'none') refuse('not-found', 'act not found');
-    // Another provider's act does not exist, as far as the caller can tell.
-    if ('providerId' in command && command.providerId !== state.providerId) refuse('not-found', 'act not found');
-
-    if (command.type === 'ExpireAct') {
-      return state.status === 'pending' && isPast(command.now, state.expiresAt)
-        ? [{ type: 'ActAuthorizationFailed', data: { reason: 'expired', failedAt: command.now } }]
-        : [];
-    }
-    if (command.type === 'RecordCodeDeliveryFailure') {
-      const code = state.codes[command.codeId];
-      if (!code) refuse('code-unknown', 'no such code for this act');
-      return [{ type: 'CodeDeliveryFailed', data: { codeId: command.codeId, channel: code.channel, reason: command.reason, failedAt: command.now } }];
-    }
-    if (command.type === 'VerifyCode') return decideVerification(command, state);
-
-    assertPending(state, command.now);
     switch (command.type) {
+      case 'RegisterAct':
+        return decideRegistration(command, state);
+      case 'ExpireAct':
+        assertActOf(state);
+        return state.status === 'pending' && isPast(command.now, state.expiresAt)
+          ? [{ type: 'ActAuthorizationFailed', data: { reason: 'expired', failedAt: command.now } }]
+          : [];
+      case 'RecordCodeDeliveryFailure': {
+        assertActOf(state);
+        const code = state.codes[command.codeId];
+        if (!code) refuse('code-unknown', 'no such code for this act');
+        return [{ type: 'CodeDeliveryFailed', data: { codeId: command.codeId, channel: code.channel, reason: command.reason, failedAt: command.now } }];
+      }
+      case 'VerifyCode':
+        assertActOf(state, command.providerId);
+        return decideVerification(command, state);
       case 'IssueCode':
-        if (!state.methods.includes(command.channel)) {
+        assertActOf(state, command.providerId);
+        assertPending(state, command.now);
+        // The channel must be one the act offers and still reach the citizen (a phone, a device).
+        if (!state.methods.includes(command.channel) || command.destinationHint === null) {
           refuse('channel-unavailable', `channel ${command.channel} is not available for this citizen`, { available: state.methods });
         }
         return [
@@ -217,6 +220,8 @@ export const actDecider: Decider<ActState, ActCommand, ActEvent> = {
           },
         ];
       case 'RequestAuthentication':
+        assertActOf(state, command.providerId);
+        assertPending(state, command.now);
         return [
           {
             type: 'AuthenticationRequested',
@@ -232,10 +237,27 @@ export const actDecider: Decider<ActState, ActCommand, ActEvent> = {
           },
         ];
       case 'CompleteAuthentication':
+        assertActOf(state);
+        assertPending(state, command.now);
         return decideAuthentication(command, state);
     }
   },
 };
+
+function decideRegistration(command: Extract<ActCommand, { type: 'RegisterAct' }>, state: ActState): ActEvent[] {
+  if (state.status !== 'none') refuse('conflict', 'an act with this id already exists');
+  const nameFault = actNameFault(command.name);
+  if (nameFault) refuse('invalid-act-name', describeFault('name', nameFault), { fault: nameFault });
+  const descriptionFault = actDescriptionFault(command.description);
+  if (descriptionFault) refuse('invalid-act-description', describeFault('description', descriptionFault), { fault: descriptionFault });
+  const { type: _t, now, ...rest } = command;
+  return [{ type: 'ActRegistered', data: { ...rest, registeredAt: now } }];
+}
+
+/** The act exists, and (when a provider asks) is that provider's: another provider's act does not exist, as far as it can tell. */
+function assertActOf(state: ActState, providerId?: string): void {
+  if (state.status === 'none' || (providerId !== undefined && providerId !== state.providerId)) refuse('not-found', 'act not found');
+}
 
 function assertPending(state: ActState, now: string): void {
   if (state.status !== 'pending') refuse('act-not-pending', `the act is ${state.status}`, { actStatus: state.status, ...(state.failure ? { reason: state.failure.reason } : {}) });

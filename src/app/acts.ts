@@ -146,43 +146,36 @@ export class ActService {
     const { policy, clock, pseudonyms, sendLimiter, notifier } = this.deps;
     const known = await this.current(providerId, actId);
     const { state } = known;
-    if (state.status !== 'pending') refuse('act-not-pending', `the act is ${state.status}`, { actStatus: state.status, ...(state.failure ? { reason: state.failure.reason } : {}) });
-    if (!state.methods.includes(channel)) refuse('channel-unavailable', `channel ${channel} is not available for this citizen`, { available: state.methods });
     const citizen = state.aifo ? await pseudonyms.citizen(state.aifo) : undefined;
-    if (!citizen) refuse('act-not-pending', 'the citizen of this act is no longer known');
-    const to = channel === 'sms' ? citizen.phone : citizen.mobileKeys[0]?.deviceId;
-    if (!to) refuse('channel-unavailable', `channel ${channel} is not available for this citizen`, { available: state.methods });
+    const to = channel === 'sms' ? citizen?.phone : citizen?.mobileKeys[0]?.deviceId;
 
     const now = clock();
-    const allowed = await sendLimiter.tryAcquire(this.digest(`sends:${citizen.aifo}`), policy.code.sendsPerHour, 3600_000, now.getTime());
+    const code = String(randomInt(0, 10 ** policy.code.length)).padStart(policy.code.length, '0');
+    const { codeSha256, codeSha512 } = codeHashes(actId, code);
+    const command: ActCommand = {
+      type: 'IssueCode',
+      providerId,
+      codeId: randomUUID(),
+      channel,
+      verifier: this.digest(codeSha512),
+      destinationHint: !citizen || !to ? null : channel === 'sms' ? maskPhone(to) : (citizen.mobileKeys[0]?.label ?? 'Mobile Key'),
+      now: now.toISOString(),
+      expiresAt: new Date(now.getTime() + policy.code.ttlMs).toISOString(),
+    };
+    // The decider's refusals (not pending, channel unavailable: no citizen, phone or device to reach) come before a
+    // send is counted against the citizen; past them, `citizen` and `to` are known.
+    actDecider.decide(command, state);
+    const allowed = await sendLimiter.tryAcquire(this.digest(`sends:${citizen!.aifo}`), policy.code.sendsPerHour, 3600_000, now.getTime());
     if (!allowed) refuse('code-rate-limited', 'too many codes were sent to this citizen in the last hour');
 
-    const code = String(randomInt(0, 10 ** policy.code.length)).padStart(policy.code.length, '0');
-    const codeId = randomUUID();
-    const { codeSha256, codeSha512 } = codeHashes(actId, code);
-    const expiresAt = new Date(now.getTime() + policy.code.ttlMs).toISOString();
-    const issued = await this.run(
-      actId,
-      {
-        type: 'IssueCode',
-        providerId,
-        codeId,
-        channel,
-        verifier: this.digest(codeSha512),
-        destinationHint: channel === 'sms' ? maskPhone(to) : (citizen.mobileKeys[0]?.label ?? 'Mobile Key'),
-        now: now.toISOString(),
-        expiresAt,
-      },
-      this.context(providerId, correlationId),
-      known,
-    );
+    const issued = await this.run(actId, command, this.context(providerId, correlationId), known);
     try {
-      await notifier.send({ channel, aifo: citizen.aifo, to, code, text: codeText(state, code, policy.code.ttlMs) });
+      await notifier.send({ channel, aifo: citizen!.aifo, to: to!, code, text: codeText(state, code, policy.code.ttlMs) });
     } catch (error) {
-      await this.run(actId, { type: 'RecordCodeDeliveryFailure', codeId, reason: error instanceof Error ? error.message.slice(0, 200) : 'delivery failed', now: clock().toISOString() }, this.context('system:notifier', correlationId));
+      await this.run(actId, { type: 'RecordCodeDeliveryFailure', codeId: command.codeId, reason: error instanceof Error ? error.message.slice(0, 200) : 'delivery failed', now: clock().toISOString() }, this.context('system:notifier', correlationId));
       throw new DomainError('channel-unavailable', 'the code could not be delivered; try again or use another method', { deliveryFailed: true });
     }
-    return { codeId, codeSha256, expiresAt, attemptsLeft: issued.state.attemptsLeft };
+    return { codeId: command.codeId, codeSha256, expiresAt: command.expiresAt, attemptsLeft: issued.state.attemptsLeft };
   }
 
   /** Compares the provider's SHA-512 of the code with the stored verifier; single use, bounded attempts. */
