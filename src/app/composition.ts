@@ -86,14 +86,16 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
   closers.push(() => {
     db.close();
   });
-  const eventStore: EventStore = config.eventStore === 'eventstoredb' ? new EventStoreDbEventStore(eventStoreUrl(config)) : new SqliteEventStore(db);
+  // A new act's data key is durable with the act's first event when both live in the one file.
+  const keyVault = new SqliteKeyVault(db, { withEvents: config.eventStore === 'sqlite' });
+  const eventStore: EventStore =
+    config.eventStore === 'eventstoredb' ? new EventStoreDbEventStore(eventStoreUrl(config)) : new SqliteEventStore(db, { alongside: [keyVault.pendingKeys] });
   closers.push(() => eventStore.close());
   const replayGuard = new SqliteReplayGuard(db);
   const keys = options.inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
 
   const providers = new ProviderDirectory(eventStore);
   const clock = options.clock ?? (() => new Date());
-  const keyVault = new SqliteKeyVault(db, eventStore instanceof SqliteEventStore ? { events: eventStore } : {});
   const codec = actCodec(keyVault);
   const { readModels, projectionRunner } = await buildProjections(config, { db, sqliteFile, inMemory: options.inMemory === true, eventStore, codec, logger }, closers);
   const citizens = new SqliteCitizenRegistry(db);

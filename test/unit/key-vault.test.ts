@@ -19,12 +19,20 @@ describe('SQLite KeyVault on the events\' file: keys ride on the next append', (
     for (const db of opened.splice(0)) db.close();
   });
 
-  function vaultWithEvents() {
+  /** `failing`: another write alongside, after the keys, that throws while it returns true (a full disk). */
+  function vaultWithEvents(failing: () => boolean = () => false) {
     const file = join(tempDir(), 'ledger.sqlite');
     const db = openSqlite(file);
     opened.push(db);
-    const events = new SqliteEventStore(db);
-    return { file, events, vault: new SqliteKeyVault(db, { events }) };
+    const vault = new SqliteKeyVault(db, { withEvents: true });
+    const diskFull = {
+      write: () => {
+        if (failing()) throw new Error('disk full');
+      },
+      committed: () => undefined,
+    };
+    const events = new SqliteEventStore(db, { alongside: [vault.pendingKeys, diskFull] });
+    return { file, events, vault };
   }
 
   it('answers a new key at once and stores it in the transaction of the act\'s first event', async () => {
@@ -42,11 +50,8 @@ describe('SQLite KeyVault on the events\' file: keys ride on the next append', (
   });
 
   it('keeps a key whose transaction failed, and writes it with the next one', async () => {
-    const { file, events, vault } = vaultWithEvents();
     let diskFull = true;
-    events.commitWithAppends(() => {
-      if (diskFull) throw new Error('disk full');
-    });
+    const { file, events, vault } = vaultWithEvents(() => diskFull);
     const key = await vault.create('a2');
     await expect(events.append('act-a2', [newEvent('ActRegistered')], 'no-stream')).rejects.toThrow('disk full');
     const stored = storedKeys(file);

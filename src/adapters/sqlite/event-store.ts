@@ -8,7 +8,7 @@ import {
   type Subscription,
 } from '../../ports/event-store.ts';
 import type { SqliteDatabase } from './database.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, type SameTransactionWrite } from './group-commit.ts';
 
 interface EventRow {
   position: number;
@@ -37,13 +37,16 @@ const POLL_MS = 250;
  */
 export class SqliteEventStore implements EventStore {
   private readonly listeners = new Set<() => void>();
-  private readonly preludes: Array<() => void> = [];
   private closed = false;
 
   private readonly stmts;
   private readonly appends: GroupCommit<AppendRequest, AppendResult>;
 
-  constructor(db: SqliteDatabase) {
+  /**
+   * `alongside`: writes of other stores in the same file that must be durable with the next append
+   * (the data key of an act goes in with its first event: see SqliteKeyVault.pendingKeys).
+   */
+  constructor(db: SqliteDatabase, options: { alongside?: ReadonlyArray<SameTransactionWrite> } = {}) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         position    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,7 +75,7 @@ export class SqliteEventStore implements EventStore {
     };
     // Each append runs in its own savepoint inside the batch: a conflict rolls back that append alone.
     this.appends = new GroupCommit(db, (request: AppendRequest) => this.appendNow(request), {
-      preludes: this.preludes,
+      alongside: options.alongside ?? [],
       onCommitted: () => {
         for (const notify of this.listeners) notify();
       },
@@ -82,14 +85,6 @@ export class SqliteEventStore implements EventStore {
   /** How many transactions appends have committed: fewer than appends when group commit works. */
   get commits(): number {
     return this.appends.commits;
-  }
-
-  /**
-   * Runs `write` inside every append transaction, before the appends: what it writes to this file is
-   * committed, and fsynced, with the events that follow it, and needs no transaction of its own.
-   */
-  commitWithAppends(write: () => void): void {
-    this.preludes.push(write);
   }
 
   /** Calls `listener` after each commit of appends made through this store; returns the way to stop. */

@@ -1,6 +1,16 @@
 import { commitLazily, type SqliteDatabase } from './database.ts';
 
 /**
+ * A write another store makes inside a batch's transaction, before the batch's own writes: it is
+ * committed, and fsynced, with them, and needs no transaction of its own. `committed` runs once the
+ * transaction has committed (not when it failed: what it wrote then is written again next time).
+ */
+export interface SameTransactionWrite {
+  write(): void;
+  committed(): void;
+}
+
+/**
  * Runs the writes that arrive in the same tick in one transaction, so they share one fsync
  * (synchronous=FULL makes each commit wait for the disk). Each caller gets its own result or error:
  * a write that throws rolls back alone, in its own savepoint.
@@ -14,17 +24,17 @@ export class GroupCommit<Input, Output> {
   /**
    * `lazy`: commit without its own fsync (see commitLazily); the next durable commit carries it.
    * `onCommitted`: called after each batch is committed and answered (the event store wakes subscribers).
-   * `preludes`: writes run first inside every batch's transaction, durable with it (the data keys of
-   * the acts whose events follow); one that throws fails the whole batch.
+   * `alongside`: writes of other stores run first inside every batch's transaction, durable with it
+   * (the data keys of the acts whose events follow); one that throws fails the whole batch.
    */
   constructor(
     db: SqliteDatabase,
     write: (input: Input) => Output,
-    private readonly options: { lazy?: boolean; onCommitted?: () => void; preludes?: ReadonlyArray<() => void> } = {},
+    private readonly options: { lazy?: boolean; onCommitted?: () => void; alongside?: ReadonlyArray<SameTransactionWrite> } = {},
   ) {
     const one = db.transaction(write);
     const batch = db.transaction((inputs: Input[]) => {
-      for (const prelude of options.preludes ?? []) prelude();
+      for (const other of options.alongside ?? []) other.write();
       return inputs.map((input) => {
         try {
           return { ok: one(input) };
@@ -58,6 +68,7 @@ export class GroupCommit<Input, Output> {
       for (const p of batch) p.reject(error);
       return;
     }
+    for (const other of this.options.alongside ?? []) other.committed();
     batch.forEach((p, i) => {
       const r = results[i]!;
       if ('ok' in r) p.resolve(r.ok);

@@ -1,39 +1,48 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyVault } from '../../ports/key-vault.ts';
 import type { SqliteDatabase } from './database.ts';
-import type { SqliteEventStore } from './event-store.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, type SameTransactionWrite } from './group-commit.ts';
 
 /**
- * KeyVault in the ledger's SQLite file (table `data_keys`, apart from the events). When the event
- * store is the same file (`events`), a new key is written inside the transaction of the next append,
- * the act's first event: no transaction or fsync of its own, durable with that event, and a key whose
- * event never came is harmless. Otherwise each key is committed, and fsynced, before it is answered.
+ * KeyVault in the ledger's SQLite file (table `data_keys`, apart from the events).
+ *
+ * How a new key becomes durable, in one place:
+ * - `withEvents` (the event store is this same file): `create` only stages the key. The event store
+ *   is built with `pendingKeys` as a write alongside its appends, so the staged keys are inserted in
+ *   the transaction of the next append, the act's first event: no transaction or fsync of their own,
+ *   durable with that event. A key whose event never came refers to nothing; keys of a transaction
+ *   that failed stay staged and go in with the next one.
+ * - otherwise (events elsewhere, or none): each key is committed, and fsynced, before it is answered.
  */
 export class SqliteKeyVault implements KeyVault {
   private readonly stmts;
   private readonly creations: ((keyId: string) => Promise<Buffer>) | undefined;
-  /** New keys waiting for the next append's transaction (shared file only). */
+  /** New keys waiting for the next append's transaction (`withEvents` only). */
   private readonly staged = new Map<string, Buffer>();
   /** The staged keys the transaction under way writes; they leave `staged` once it has committed. */
   private writing: string[] = [];
   private readonly destroyAll: (keyIds: string[]) => number;
 
-  constructor(db: SqliteDatabase, options: { events?: SqliteEventStore } = {}) {
+  /** What the event store writes inside each append's transaction: the keys staged since the last. */
+  readonly pendingKeys: SameTransactionWrite = {
+    write: () => {
+      for (const [keyId, key] of this.staged) this.stmts.insert.run(keyId, key);
+      this.writing = [...this.staged.keys()];
+    },
+    committed: () => {
+      for (const keyId of this.writing) this.staged.delete(keyId);
+      this.writing = [];
+    },
+  };
+
+  constructor(db: SqliteDatabase, options: { withEvents?: boolean } = {}) {
     db.exec(`CREATE TABLE IF NOT EXISTS data_keys (key_id TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID`);
     this.stmts = {
       insert: db.prepare<[string, Buffer]>('INSERT OR IGNORE INTO data_keys (key_id, key) VALUES (?, ?)'),
       get: db.prepare<[string], { key: Buffer }>('SELECT key FROM data_keys WHERE key_id = ?'),
       destroy: db.prepare<[string]>('DELETE FROM data_keys WHERE key_id = ?'),
     };
-    if (options.events) {
-      options.events.commitWithAppends(() => this.writeStaged());
-      // A transaction that failed leaves its keys staged, for the next one to write.
-      options.events.onAppended(() => {
-        for (const keyId of this.writing) this.staged.delete(keyId);
-        this.writing = [];
-      });
-    } else {
+    if (!options.withEvents) {
       const creations = new GroupCommit(db, (keyId: string) => {
         this.stmts.insert.run(keyId, randomBytes(32));
         return this.stmts.get.get(keyId)!.key;
@@ -61,11 +70,5 @@ export class SqliteKeyVault implements KeyVault {
   async destroy(keyIds: string[]): Promise<number> {
     for (const id of keyIds) this.staged.delete(id);
     return this.destroyAll(keyIds);
-  }
-
-  /** Inside an append's transaction: the staged keys go in with the events that follow them. */
-  private writeStaged(): void {
-    for (const [keyId, key] of this.staged) this.stmts.insert.run(keyId, key);
-    this.writing = [...this.staged.keys()];
   }
 }
