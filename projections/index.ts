@@ -1,7 +1,7 @@
 import type { Projection } from './projection.ts';
 import { failedAuthorizationsProjection } from './failed-authorizations.ts';
 import { pendingActsProjection } from './pending-acts.ts';
-import { retentionProjection } from './retention.ts';
+import { retentionProjection } from './retention-snapshot.ts';
 import { verificationIndexProjection } from './verification-index.ts';
 import { culProjection } from './cul.ts';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type autocannon from 'autocannon';
-import { codeHashes } from '../../src/app/acts.ts';
+import { codeHashes } from '../../src/app/acts/act-service.ts';
 import type { LedgerUnderLoad } from '../ledger-fixture.ts';
 import type { Scenario } from '../scenario.ts';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { buildLedger } from '../../src/app/composition.ts';
+import { buildLedger } from '../../src/composition/ledger.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { appendFailedActs } from '../failed-acts.ts';

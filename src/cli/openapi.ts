@@ -1,6 +1,6 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { loadConfig } from '../config.ts';
-import { buildLedger } from '../app/composition.ts';
+import { buildLedger } from '../composition/ledger.ts';
 import { createLogger } from '../logger.ts';
 
 /** The OpenAPI document as the route schemas describe it, with stable formatting. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { LedgerConfig } from '../config.ts';
-import { buildLedger } from '../app/composition.ts';
+import { buildLedger } from '../composition/ledger.ts';
 import { createLogger } from '../logger.ts';
 
 const USAGE = 'usage: ledger purge [--dry-run] [--limit <acts listed, default 10000>] [--json]';

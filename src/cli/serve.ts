@@ -1,5 +1,5 @@
 import type { LedgerConfig } from '../config.ts';
-import { buildLedger } from '../app/composition.ts';
+import { buildLedger } from '../composition/ledger.ts';
 
 /** `ledger serve`: listens, prints where things are, and closes with grace on SIGINT/SIGTERM. */
 export async function serve(config: LedgerConfig, _args: string[]): Promise<void> {

@@ -1,5 +1,5 @@
 import type { LedgerConfig } from '../config.ts';
-import { buildLedger } from '../app/composition.ts';
+import { buildLedger } from '../composition/ledger.ts';
 
 /**
  * `ledger worker`: keeps the read models up to date and runs the jobs (retention purge, expiry

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { InvalidAccessTokenError, type AccessTokens } from '../app/access-tokens.ts';
-import type { ProviderDirectory } from '../app/providers.ts';
+import { InvalidAccessTokenError, type AccessTokens } from '../app/providers/access-tokens.ts';
+import type { ProviderDirectory } from '../app/providers/provider-directory.ts';
 import { HttpProblem } from './problems.ts';
 
 declare module 'fastify' {

@@ -1,4 +1,5 @@
 import type { Gateway, Loa } from '../../events/act.ts';
+import type { Citizen } from './citizen-registry.ts';
 
 /** What the ledger asks an identity provider for: an authentication, never attributes. */
 export interface AuthenticationRequest {
@@ -69,4 +70,28 @@ export interface IdentityProvider {
 /** The identity provider could not be reached; the authentication can be tried again. */
 export class IdentityProviderUnavailable extends Error {
   override readonly name = 'IdentityProviderUnavailable';
+}
+
+/** The authorization SeP's own sector: the identity an identity provider answers is a BSI in it. */
+export const AUTHORIZATION_SEP_SECTOR = 'authorization-sep';
+
+/** An identity means a tester can pick on the simulated node, with the LoA it gives. */
+export interface IdentityMeans {
+  id: string;
+  label: string;
+  loa: Loa;
+}
+
+/** The tester's choice on the simulator page. */
+export type SimulatorChoice = { action: 'authenticate'; aifo: string; meansId: string } | { action: 'cancel' } | { action: 'fail' };
+
+/** The simulated identity node's page (simulator environment only): what a tester picks from, and where the choice goes. */
+export interface SimulatedIdentityPages {
+  /** The authentication request a page link carries, or undefined when it is not one of the node's. */
+  readRequest(token: string): Promise<AuthenticationRequest | undefined>;
+  /** The test persons offered at this gateway. */
+  persons(gateway: Gateway): Promise<Citizen[]>;
+  means(gateway: Gateway): readonly IdentityMeans[];
+  /** Where the browser goes with the tester's choice (back to the ledger's callback). */
+  answer(request: AuthenticationRequest, choice: SimulatorChoice): Promise<string>;
 }

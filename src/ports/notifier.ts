@@ -15,3 +15,18 @@ export interface Notifier {
   /** Resolves when the gateway accepted the message; rejects with the reason otherwise. */
   send(message: CodeMessage): Promise<void>;
 }
+
+/** A message as the simulated phone shows it. */
+export interface OutboxMessage {
+  channel: CodeChannel;
+  to: string;
+  text: string;
+  code: string;
+  sentAt: string;
+}
+
+/** The simulator environment's phones: what the outbox notifier delivered to one person. */
+export interface SimulatedPhones {
+  /** Messages one person received, oldest first. */
+  messagesFor(aifo: string): OutboxMessage[];
+}

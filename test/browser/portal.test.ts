@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Ledger } from '../../src/app/composition.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
 import { testLedger } from '../support/ledger.ts';
 import { freePort } from '../support/server.ts';
 import { projectionsCaughtUp, providerSession } from '../support/act-flows.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { Ledger } from '../../src/app/composition.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
 import { testLedger } from '../support/ledger.ts';
 import { projectionsCaughtUp, providerSession } from '../support/act-flows.ts';
 import { recordingProxy } from '../support/recording-proxy.ts';

@@ -1,8 +1,8 @@
 import { openSqlite } from '../../src/adapters/sqlite/database.ts';
 import { SqliteCitizenRegistry } from '../../src/adapters/sqlite/citizen-registry.ts';
 import { SimulatedIdentityNode } from '../../src/adapters/identity/simulator.ts';
-import { Pseudonyms } from '../../src/app/pseudonyms.ts';
-import { seedTestPersons } from '../../src/app/test-persons.ts';
+import { Pseudonyms } from '../../src/app/citizens/pseudonyms.ts';
+import { seedTestPersons } from '../../src/app/citizens/test-persons.ts';
 import { randomBytes } from 'node:crypto';
 import { identityProviderContract } from './identity-provider.contract.ts';
 
@@ -13,7 +13,7 @@ identityProviderContract('simulated identity node', async () => {
   const citizens = new SqliteCitizenRegistry(db);
   await seedTestPersons(citizens, new Date().toISOString());
   const pseudonyms = new Pseudonyms(randomBytes(32), citizens, 'CZ');
-  const node = new SimulatedIdentityNode({ publicUrl: 'http://127.0.0.1:9', secret: randomBytes(32), pseudonyms, citizens, homeCountry: 'CZ', clock: () => new Date() });
+  const node = new SimulatedIdentityNode({ publicUrl: 'http://127.0.0.1:9', secret: randomBytes(32), subjectOf: (person) => pseudonyms.authorizationSubject(person), citizens, homeCountry: 'CZ', clock: () => new Date() });
   return {
     idp: node,
     callbackUrl: 'http://127.0.0.1:9/authorize/callback',

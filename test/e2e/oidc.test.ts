@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ledger } from '../../src/app/composition.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
 import { OIDC_SECTOR } from '../../src/adapters/identity/oidc.ts';
 import { actAsToken, registerProvider, seppOf, testLedger, type ProviderIdentity } from '../support/ledger.ts';
 import { freePort } from '../support/server.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ledger } from '../../src/app/composition.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
 import { streamNames } from '../../events/envelope.ts';
 import { actAsToken, registerProvider, seppOf, testLedger } from '../support/ledger.ts';
 
@@ -84,7 +84,7 @@ describe('acts: bad input and wrong state', () => {
     // An authorized act takes no more codes.
     const { codeId } = (await post(`/api/v1/acts/${janaAct.actId}/codes`, { channel: 'sms' })).json() as { codeId: string };
     const code = ledger.services.outbox!.messagesFor('test-person-jana').at(-1)!.code;
-    const { codeHashes } = await import('../../src/app/acts.ts');
+    const { codeHashes } = await import('../../src/app/acts/act-service.ts');
     await post(`/api/v1/acts/${janaAct.actId}/codes/${codeId}/verifications`, { codeSha512: codeHashes(janaAct.actId, code).codeSha512 });
     const janaBefore = await stream(janaAct.actId);
     const more = await post(`/api/v1/acts/${janaAct.actId}/codes`, { channel: 'sms' });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Ledger } from '../../src/app/composition.ts';
-import { codeHashes } from '../../src/app/acts.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
+import { codeHashes } from '../../src/app/acts/act-service.ts';
 import { streamNames } from '../../events/envelope.ts';
 import { ADMIN_TOKEN, actAsToken, registerProvider, seppOf, testLedger, type ProviderIdentity } from '../support/ledger.ts';
 

@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ledger } from '../../src/app/composition.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
 import { streamNames } from '../../events/envelope.ts';
-import { codeHashes } from '../../src/app/acts.ts';
+import { codeHashes } from '../../src/app/acts/act-service.ts';
 import { multipartBody } from '../support/act-flows.ts';
 import { actAsToken, ADMIN_TOKEN, clientAssertion, registerProvider, seppOf, testLedger, type ProviderIdentity } from '../support/ledger.ts';
 

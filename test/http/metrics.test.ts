@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projections } from '../../projections/index.ts';
-import type { Ledger } from '../../src/app/composition.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
 import { testLedger } from '../support/ledger.ts';
 import { appendShelving, shelvingProjection } from '../support/shelving.ts';
 

@@ -2,14 +2,14 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ledger } from '../../src/app/composition.ts';
-import { ProjectionThread } from '../../src/app/projection-thread.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
+import { ProjectionThread } from '../../src/app/projecting/projection-thread.ts';
 import { PENDING_ACTS } from '../../projections/pending-acts.ts';
 import { providerSession } from '../support/act-flows.ts';
 import { openSqlite } from '../../src/adapters/sqlite/database.ts';
 import { SqliteReadModelStore } from '../../src/adapters/sqlite/read-model-store.ts';
 import { createLogger } from '../../src/logger.ts';
-import { buildLedger } from '../../src/app/composition.ts';
+import { buildLedger } from '../../src/composition/ledger.ts';
 import { testConfig, testLedger } from '../support/ledger.ts';
 
 /** The projections of the embedded default on files: a worker thread with a read-model file of its own. */

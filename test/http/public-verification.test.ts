@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import type { Ledger } from '../../src/app/composition.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
 import { VERIFIED_ACTS } from '../../projections/verification-index.ts';
 import { testLedger } from '../support/ledger.ts';
 import { multipartBody, projectionsCaughtUp, providerSession, solve, solvedCaptcha } from '../support/act-flows.ts';

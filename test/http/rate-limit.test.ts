@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Ledger } from '../../src/app/composition.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
 import { testLedger } from '../support/ledger.ts';
 
 /** 310 token requests from one client (app.inject comes from 127.0.0.1); the statuses it got. */

@@ -4,13 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Ledger } from '../../src/app/composition.ts';
-import { EXPIRY_JOB, PURGE_JOB } from '../../src/app/background-jobs.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
+import { EXPIRY_JOB, PURGE_JOB } from '../../src/app/retention/background-jobs.ts';
 import { appendFailedActs } from '../../bench/failed-acts.ts';
 import { tempDir } from '../support/ledger.ts';
-import { HOUR, admin, caughtUp, eventually, ledgerWithClock, movableClock, providerClient, purgeRecords, rowsAbout, timesRecorded } from '../support/retention.ts';
+import { HOUR, admin, caughtUp, eventually, ledgerWithClock, movableClock, providerClient, purgeRecords, rowsAbout, timesRecorded } from '../support/retention-ledger.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
 
 /** The embedded default (SQLite, timers): the purge's own guarantees, the expiry sweep, the CLI, provider scoping. */

@@ -3,11 +3,11 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamNames } from '../../events/envelope.ts';
 import { projections } from '../../projections/index.ts';
-import type { Ledger } from '../../src/app/composition.ts';
-import { EXPIRY_JOB, PURGE_JOB } from '../../src/app/background-jobs.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
+import { EXPIRY_JOB, PURGE_JOB } from '../../src/app/retention/background-jobs.ts';
 import { appendFailedActs } from '../../bench/failed-acts.ts';
 import { privateRedisForTests, startRedis, type PrivateRedis } from '../support/redis.ts';
-import { HOUR, admin, caughtUp, eventually, ledgerWithClock, movableClock, providerClient, purgeRecords, rowsAbout, timesRecorded } from '../support/retention.ts';
+import { HOUR, admin, caughtUp, eventually, ledgerWithClock, movableClock, providerClient, purgeRecords, rowsAbout, timesRecorded } from '../support/retention-ledger.ts';
 
 // Decided once up front: skip (or fail under LEDGER_REQUIRE_REDIS=1) when no redis-server can start here.
 const probe = await privateRedisForTests();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, exportJWK, generateKeyPair, UnsecuredJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
-import type { Ledger } from '../../src/app/composition.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
 import { ADMIN_TOKEN, actAsToken, clientAssertion, providerKeyPair, registerProvider, testLedger, type ProviderIdentity } from '../support/ledger.ts';
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

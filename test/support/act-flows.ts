@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { solveChallenge } from 'altcha-lib/v1';
-import type { Ledger } from '../../src/app/composition.ts';
-import { codeHashes } from '../../src/app/acts.ts';
+import type { Ledger } from '../../src/composition/ledger.ts';
+import { codeHashes } from '../../src/app/acts/act-service.ts';
 import { actAsToken, registerProvider, seppOf } from './ledger.ts';
 
 /** A provider with a token, acting for persons through the provider API (app.inject), as an e-service would. */

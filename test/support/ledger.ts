@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type LedgerConfig } from '../../src/config.ts';
-import { buildLedger, type BuildOptions, type Ledger } from '../../src/app/composition.ts';
+import { buildLedger, type BuildOptions, type Ledger } from '../../src/composition/ledger.ts';
 import { createLogger } from '../../src/logger.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';

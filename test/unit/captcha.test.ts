@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { verifySolution } from 'altcha-lib/v1';
-import { CaptchaService } from '../../src/app/captcha.ts';
+import { CaptchaService } from '../../src/app/citizens/captcha.ts';
 import type { ReplayGuard } from '../../src/ports/replay-guard.ts';
 import { solve } from '../support/act-flows.ts';
 

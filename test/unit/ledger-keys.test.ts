@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AccessTokens } from '../../src/app/access-tokens.ts';
+import { AccessTokens } from '../../src/app/providers/access-tokens.ts';
 import { LedgerKeys } from '../../src/app/ledger-keys.ts';
 import { tempDir } from '../support/ledger.ts';
 

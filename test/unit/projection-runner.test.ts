@@ -6,7 +6,7 @@ import type { Projection } from '../../projections/projection.ts';
 import { openSqlite, type SqliteDatabase } from '../../src/adapters/sqlite/database.ts';
 import { SqliteEventStore } from '../../src/adapters/sqlite/event-store.ts';
 import { SqliteReadModelStore } from '../../src/adapters/sqlite/read-model-store.ts';
-import { ProjectionRunner, type ProjectionRunnerOptions } from '../../src/app/projection-runner.ts';
+import { ProjectionRunner, type ProjectionRunnerOptions } from '../../src/app/projecting/projection-runner.ts';
 import type { EventStore } from '../../src/ports/event-store.ts';
 import type { ReadModelStore } from '../../src/ports/read-model-store.ts';
 import { tempDir } from '../support/ledger.ts';

@@ -5,7 +5,7 @@ import { retentionDecider } from '../../commands/retention.ts';
 import { applyChange, type Projection, type ReadModelDocument } from '../../projections/projection.ts';
 import { failedAuthorizationsProjection } from '../../projections/failed-authorizations.ts';
 import { pendingActsProjection } from '../../projections/pending-acts.ts';
-import { retentionProjection } from '../../projections/retention.ts';
+import { retentionProjection } from '../../projections/retention-snapshot.ts';
 
 /** Runs events through a projection into plain maps, as the runner would (reads see earlier changes). */
 async function project(projection: Projection, events: RecordedEvent[]): Promise<Record<string, Record<string, ReadModelDocument>>> {

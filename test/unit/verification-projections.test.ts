@@ -7,8 +7,8 @@ import { openSqlite, type SqliteDatabase } from '../../src/adapters/sqlite/datab
 import { SqliteEventStore } from '../../src/adapters/sqlite/event-store.ts';
 import { SqliteKeyVault } from '../../src/adapters/sqlite/key-vault.ts';
 import { SqliteReadModelStore } from '../../src/adapters/sqlite/read-model-store.ts';
-import { ProjectionRunner } from '../../src/app/projection-runner.ts';
-import { actCodec } from '../../src/app/sealing.ts';
+import { ProjectionRunner } from '../../src/app/projecting/projection-runner.ts';
+import { actCodec } from '../../src/app/acts/act-sealing.ts';
 import { appendActHistory, type ActRecord } from '../support/act-history.ts';
 
 const projections = [verificationIndexProjection, culProjection];

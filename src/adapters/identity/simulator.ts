@@ -2,25 +2,20 @@ import { hkdfSync } from 'node:crypto';
 import { EncryptJWT, SignJWT, jwtDecrypt, jwtVerify } from 'jose';
 import type { Gateway, Loa } from '../../../events/act.ts';
 import type { Citizen, CitizenRegistry } from '../../ports/citizen-registry.ts';
-import type {
-  AuthenticationRequest,
-  AuthenticationResult,
-  AuthenticationStart,
-  AuthenticationTransaction,
-  CallbackParameters,
-  IdentityProvider,
+import {
+  AUTHORIZATION_SEP_SECTOR,
+  type AuthenticationRequest,
+  type AuthenticationResult,
+  type AuthenticationStart,
+  type AuthenticationTransaction,
+  type CallbackParameters,
+  type IdentityMeans,
+  type IdentityProvider,
+  type SimulatedIdentityPages,
+  type SimulatorChoice,
 } from '../../ports/identity-provider.ts';
-import { AUTHORIZATION_SEP_SECTOR, type Pseudonyms } from '../../app/pseudonyms.ts';
+import { SIMULATOR_IDENTITY_PATH } from '../../paths.ts';
 
-/** Where the simulated identity node's page lives on the ledger. */
-export const SIMULATOR_IDENTITY_PATH = '/simulator/identity';
-
-/** An identity means a tester can pick, with the LoA it gives. */
-export interface IdentityMeans {
-  id: string;
-  label: string;
-  loa: Loa;
-}
 
 const NATIONAL_MEANS: readonly IdentityMeans[] = [
   { id: 'eid-card', label: 'eID card', loa: 'high' },
@@ -33,14 +28,13 @@ const INTERNATIONAL_MEANS: readonly IdentityMeans[] = [
   { id: 'eidas-low', label: 'National username and password (eIDAS low)', loa: 'low' },
 ];
 
-/** The tester's choice on the simulator page. */
-export type SimulatorChoice = { action: 'authenticate'; aifo: string; meansId: string } | { action: 'cancel' } | { action: 'fail' };
 
 export interface SimulatedIdentityNodeOptions {
   publicUrl: string;
   /** The ledger secret the node's token keys are derived from. */
   secret: Buffer;
-  pseudonyms: Pseudonyms;
+  /** The BSI the authorization SeP knows a person by (the subject the node releases). */
+  subjectOf: (person: Citizen) => Promise<string>;
   citizens: CitizenRegistry;
   homeCountry: string;
   clock: () => Date;
@@ -55,7 +49,7 @@ const REQUEST_TTL_S = 15 * 60;
  * travels to its page signed; the answer travels back encrypted, so the released pseudonym is not
  * readable in the URL, and bound to the request's state and nonce.
  */
-export class SimulatedIdentityNode implements IdentityProvider {
+export class SimulatedIdentityNode implements IdentityProvider, SimulatedIdentityPages {
   readonly kind = 'simulator';
   private readonly requestKey: Uint8Array;
   private readonly resultKey: Uint8Array;
@@ -111,8 +105,7 @@ export class SimulatedIdentityNode implements IdentityProvider {
       const means = this.means(request.gateway).find((m) => m.id === choice.meansId);
       if (!person || !means) throw new Error('this person or identity means is not offered at this gateway');
       // Remembered under the authorization SeP's sector, so the ledger can resolve what it receives.
-      const sepp = await this.options.pseudonyms.seppFor(AUTHORIZATION_SEP_SECTOR, person);
-      claims = { outcome: 'authenticated', sub: this.options.pseudonyms.parse(sepp).bsi, loa: means.loa, means: means.id, auth_time: this.now() };
+      claims = { outcome: 'authenticated', sub: await this.options.subjectOf(person), loa: means.loa, means: means.id, auth_time: this.now() };
     }
     const result = await new EncryptJWT({ ...claims, state: request.state, nonce: request.nonce })
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })

@@ -1,12 +1,4 @@
-import type { CodeMessage, Notifier } from '../../ports/notifier.ts';
-
-export interface OutboxMessage {
-  channel: CodeMessage['channel'];
-  to: string;
-  text: string;
-  code: string;
-  sentAt: string;
-}
+import type { CodeMessage, Notifier, OutboxMessage, SimulatedPhones } from '../../ports/notifier.ts';
 
 const KEEP_PER_PERSON = 100;
 
@@ -14,7 +6,7 @@ const KEEP_PER_PERSON = 100;
  * The simulator's notifier: messages kept in memory only, the newest 100 per person, for the
  * simulated phone page. A simulated phone is not a record: nothing here is ever written to disk.
  */
-export class OutboxNotifier implements Notifier {
+export class OutboxNotifier implements Notifier, SimulatedPhones {
   private readonly byPerson = new Map<string, OutboxMessage[]>();
 
   constructor(private readonly clock: () => Date = () => new Date()) {}

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { LedgerServices } from '../../app/services.ts';
-import type { ProjectionLag } from '../../app/projection-runner.ts';
+import type { ProjectionLag } from '../../app/projecting/projection-runner.ts';
 
 /** Prometheus text exposition format, version 0.0.4. */
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

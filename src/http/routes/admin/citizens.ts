@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { LedgerServices } from '../../../app/services.ts';
-import { providerSector } from '../../../app/pseudonyms.ts';
+import { providerSector } from '../../../app/citizens/pseudonyms.ts';
 import { adminGuard } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 

@@ -6,8 +6,8 @@ import { IdentityProviderUnavailable, type CallbackParameters } from '../../../p
 import { escapeHtml } from '../../html.ts';
 import { page } from '../../csp-page.ts';
 import { TransactionCookie } from './transaction-cookie.ts';
+import { AUTHORIZE_CALLBACK_PATH } from '../../../paths.ts';
 
-export const AUTHORIZE_CALLBACK_PATH = '/authorize/callback';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PROVIDER_STATE = /^[\x21-\x7e]{1,512}$/;

@@ -1,4 +1,4 @@
-import type { CitizenLogEntry } from '../../../app/citizen-log.ts';
+import type { CitizenLogEntry } from '../../../app/citizens/citizen-log.ts';
 import { escapeHtml } from '../../html.ts';
 import { shell, type Lang } from '../../csp-page.ts';
 

@@ -2,17 +2,15 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LedgerServices } from '../../../app/services.ts';
-import type { PortalTransaction } from '../../../app/portal-login.ts';
+import type { PortalTransaction } from '../../../app/citizens/portal-login.ts';
 import { IdentityProviderUnavailable, type CallbackParameters } from '../../../ports/identity-provider.ts';
 import { langOf, sendPage, type Lang } from '../../csp-page.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { logPage, refusedPage, signInPage } from './portal-page.ts';
 import { PortalSession } from './portal-session.ts';
 import { TransactionCookie } from './transaction-cookie.ts';
+import { PORTAL_PATH, PORTAL_CALLBACK_PATH, CITIZEN_LOG_PATH } from '../../../paths.ts';
 
-export const PORTAL_PATH = '/portal';
-export const PORTAL_CALLBACK_PATH = '/portal/callback';
-export const CITIZEN_LOG_PATH = '/api/v1/citizen/log';
 
 /** The portal's sign-in transaction, with the language to come back to. */
 type PortalCookieTransaction = PortalTransaction & { lang: Lang };

@@ -1,6 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import { EncryptJWT, jwtDecrypt } from 'jose';
-import type { AuthorizationTransaction } from '../../../app/authorization.ts';
+import type { AuthorizationTransaction } from '../../../app/acts/authorization-by-authentication.ts';
 import type { AuthenticationTransaction } from '../../../ports/identity-provider.ts';
 
 /** Identity provider `state` values the ledger makes: 16 random bytes, base64url. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { LedgerServices } from '../../../app/services.ts';
-import { listFailedAuthorizations } from '../../../app/failed-authorizations.ts';
+import { listFailedAuthorizations } from '../../../app/retention/failed-authorizations.ts';
 import { providerGuard } from '../../auth.ts';
 import { problemResponses } from '../../problems.ts';
 import { failedAuthorizationListSchema, failedAuthorizationQuery } from '../admin/retention.ts';

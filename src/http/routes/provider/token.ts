@@ -1,10 +1,10 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
-import { AssertionRefusedError, CLIENT_ASSERTION_TYPE } from '../../../app/client-assertions.ts';
+import { AssertionRefusedError, CLIENT_ASSERTION_TYPE } from '../../../app/providers/client-assertions.ts';
 import type { LedgerServices } from '../../../app/services.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
+import { TOKEN_PATH } from '../../../paths.ts';
 
-export const TOKEN_PATH = '/api/v1/token';
 
 /** POST /api/v1/token: RFC 7523 client assertion in, ActAs access token out. */
 export async function tokenRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {

@@ -2,7 +2,8 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { LedgerServices } from '../../../app/services.ts';
 import type { AuthenticationRequest } from '../../../ports/identity-provider.ts';
-import { SIMULATOR_IDENTITY_PATH, type SimulatedIdentityNode, type SimulatorChoice } from '../../../adapters/identity/simulator.ts';
+import type { SimulatedIdentityPages, SimulatorChoice } from '../../../ports/identity-provider.ts';
+import { SIMULATOR_IDENTITY_PATH } from '../../../paths.ts';
 import { escapeHtml } from '../../html.ts';
 import { page } from '../../csp-page.ts';
 
@@ -45,7 +46,7 @@ function choiceOf(body: Record<string, unknown>): SimulatorChoice | undefined {
   return { action: 'authenticate', aifo: body.person, meansId: body.means };
 }
 
-async function choicePage(node: SimulatedIdentityNode, token: string, request: AuthenticationRequest): Promise<string> {
+async function choicePage(node: SimulatedIdentityPages, token: string, request: AuthenticationRequest): Promise<string> {
   const international = request.gateway === 'international';
   const persons = await node.persons(request.gateway);
   const personItems = persons

@@ -1,7 +1,7 @@
-import { effectivePolicy } from '../../commands/retention.ts';
-import { FAILED_AUTHORIZATIONS, type FailedAuthorizationDoc } from '../../projections/failed-authorizations.ts';
-import { formatDuration } from '../duration.ts';
-import type { ReadModelStore } from '../ports/read-model-store.ts';
+import { effectivePolicy } from '../../../commands/retention.ts';
+import { FAILED_AUTHORIZATIONS, type FailedAuthorizationDoc } from '../../../projections/failed-authorizations.ts';
+import { formatDuration } from '../../duration.ts';
+import type { ReadModelStore } from '../../ports/read-model-store.ts';
 import type { RetentionStream } from './retention-stream.ts';
 
 export interface FailedAuthorizationView {

@@ -10,12 +10,12 @@ import { EventStoreDbEventStore } from '../adapters/eventstoredb/event-store.ts'
 import type { EventStore } from '../ports/event-store.ts';
 import { SqliteReplayGuard } from '../adapters/sqlite/replay-guard.ts';
 import { buildHttpApp } from '../http/app.ts';
-import { TOKEN_PATH } from '../http/routes/provider/token.ts';
-import { AccessTokens } from './access-tokens.ts';
-import { ClientAssertions } from './client-assertions.ts';
-import { LedgerKeys } from './ledger-keys.ts';
-import { ProviderDirectory } from './providers.ts';
-import type { LedgerServices, ReadinessCheck } from './services.ts';
+import { AUTHORIZE_CALLBACK_PATH, PORTAL_CALLBACK_PATH, TOKEN_PATH } from '../paths.ts';
+import { AccessTokens } from '../app/providers/access-tokens.ts';
+import { ClientAssertions } from '../app/providers/client-assertions.ts';
+import { LedgerKeys } from '../app/ledger-keys.ts';
+import { ProviderDirectory } from '../app/providers/provider-directory.ts';
+import type { LedgerServices, ReadinessCheck } from '../app/services.ts';
 import type { JobScheduler } from '../ports/job-scheduler.ts';
 import { InProcessJobScheduler } from '../adapters/inprocess/job-scheduler.ts';
 import { BullmqJobScheduler } from '../adapters/bullmq/job-scheduler.ts';
@@ -23,31 +23,29 @@ import { SqliteKeyVault } from '../adapters/sqlite/key-vault.ts';
 import { SqliteCitizenRegistry } from '../adapters/sqlite/citizen-registry.ts';
 import { SqliteSendLimiter } from '../adapters/sqlite/send-limiter.ts';
 import { OutboxNotifier } from '../adapters/notify/outbox.ts';
-import { actCodec } from './sealing.ts';
-import { Pseudonyms } from './pseudonyms.ts';
-import { ActService } from './acts.ts';
-import { seedTestPersons } from './test-persons.ts';
+import { actCodec } from '../app/acts/act-sealing.ts';
+import { Pseudonyms } from '../app/citizens/pseudonyms.ts';
+import { ActService } from '../app/acts/act-service.ts';
+import { seedTestPersons } from '../app/citizens/test-persons.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import { SimulatedIdentityNode } from '../adapters/identity/simulator.ts';
 import { OidcIdentityProvider } from '../adapters/identity/oidc.ts';
-import { AuthorizationService } from './authorization.ts';
-import { AUTHORIZE_CALLBACK_PATH } from '../http/routes/citizen/authorize.ts';
+import { AuthorizationService } from '../app/acts/authorization-by-authentication.ts';
 import type { ReadModelStore } from '../ports/read-model-store.ts';
 import { SqliteReadModelStore } from '../adapters/sqlite/read-model-store.ts';
 import { MongoReadModelStore } from '../adapters/mongodb/read-model-store.ts';
-import { ProjectionRunner, type Projector } from './projection-runner.ts';
-import { ProjectionThread } from './projection-thread.ts';
+import { ProjectionRunner, type Projector } from '../app/projecting/projection-runner.ts';
+import { ProjectionThread } from '../app/projecting/projection-thread.ts';
 import { projections } from '../../projections/index.ts';
-import { CaptchaService } from './captcha.ts';
-import { PublicVerification } from './public-verification.ts';
-import { CitizenLog } from './citizen-log.ts';
-import { PortalLogin } from './portal-login.ts';
-import { PORTAL_CALLBACK_PATH } from '../http/routes/citizen/portal.ts';
+import { CaptchaService } from '../app/citizens/captcha.ts';
+import { PublicVerification } from '../app/citizens/public-verification.ts';
+import { CitizenLog } from '../app/citizens/citizen-log.ts';
+import { PortalLogin } from '../app/citizens/portal-login.ts';
 import type { KeyVault } from '../ports/key-vault.ts';
-import { RetentionStream } from './retention-stream.ts';
-import { RetentionPurge } from './retention.ts';
-import { ActExpirySweep } from './act-expiry.ts';
-import { BackgroundJobs } from './background-jobs.ts';
+import { RetentionStream } from '../app/retention/retention-stream.ts';
+import { RetentionPurge } from '../app/retention/retention-purge.ts';
+import { ActExpirySweep } from '../app/acts/act-expiry-sweep.ts';
+import { BackgroundJobs } from '../app/retention/background-jobs.ts';
 
 export interface Ledger {
   services: LedgerServices;
@@ -121,7 +119,7 @@ export async function buildLedger(config: LedgerConfig, options: BuildOptions = 
   if (config.identityProvider === 'simulator' && config.environment !== 'simulator') throw new Error('LEDGER_IDENTITY_PROVIDER=simulator works only in the simulator environment; use oidc');
   const identitySimulator =
     config.identityProvider === 'simulator'
-      ? new SimulatedIdentityNode({ publicUrl: config.publicUrl, secret: keys.secrets.cookieKey, pseudonyms, citizens, homeCountry: config.homeCountry, clock })
+      ? new SimulatedIdentityNode({ publicUrl: config.publicUrl, secret: keys.secrets.cookieKey, subjectOf: (person) => pseudonyms.authorizationSubject(person), citizens, homeCountry: config.homeCountry, clock })
       : undefined;
   const identityProvider: IdentityProvider = identitySimulator ?? oidcIdentityProvider(config);
   const authorization = new AuthorizationService({

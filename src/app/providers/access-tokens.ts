@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, createLocalJWKSet, importJWK, type CryptoKey, type KeyObject } from 'jose';
-import type { LedgerKeys } from './ledger-keys.ts';
+import type { LedgerKeys } from '../ledger-keys.ts';
 
 export interface ActAsClaims {
   providerId: string;

@@ -1,4 +1,4 @@
-import type { CitizenRegistry, NewCitizen } from '../ports/citizen-registry.ts';
+import type { CitizenRegistry, NewCitizen } from '../../ports/citizen-registry.ts';
 
 /**
  * The simulator environment's test persons (the simulated identity node of the integration guide).

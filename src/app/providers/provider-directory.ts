@@ -1,9 +1,9 @@
-import { streamNames } from '../../events/envelope.ts';
-import type { ProviderEvent, ProviderKey } from '../../events/provider.ts';
-import { providerDecider, type ProviderCommand, type ProviderState } from '../../commands/provider.ts';
-import type { EventStore } from '../ports/event-store.ts';
-import { handleCommand, loadState, type CommandContext } from './command-handler.ts';
-import { newId } from './ids.ts';
+import { streamNames } from '../../../events/envelope.ts';
+import type { ProviderEvent, ProviderKey } from '../../../events/provider.ts';
+import { providerDecider, type ProviderCommand, type ProviderState } from '../../../commands/provider.ts';
+import type { EventStore } from '../../ports/event-store.ts';
+import { handleCommand, loadState, type CommandContext } from '../command-handler.ts';
+import { newId } from '../ids.ts';
 
 /** How long a provider's folded state may be served from memory before the stream is read again. */
 const CACHE_MS = 1000;

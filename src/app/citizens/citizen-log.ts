@@ -1,5 +1,5 @@
-import { CUL_ENTRIES, type CulEntryDoc } from '../../projections/cul.ts';
-import type { ReadModelStore } from '../ports/read-model-store.ts';
+import { CUL_ENTRIES, type CulEntryDoc } from '../../../projections/cul.ts';
+import type { ReadModelStore } from '../../ports/read-model-store.ts';
 
 /** One entry of a citizen's log, as the citizen sees it: the stored entry without the AIFO. */
 export type CitizenLogEntry = Omit<CulEntryDoc, 'aifo'>;

@@ -1,6 +1,6 @@
-import type { AuthorizationMethod } from '../../events/act.ts';
-import { VERIFIED_ACTS, type VerifiedActDoc } from '../../projections/verification-index.ts';
-import type { ReadModelStore } from '../ports/read-model-store.ts';
+import type { AuthorizationMethod } from '../../../events/act.ts';
+import { VERIFIED_ACTS, type VerifiedActDoc } from '../../../projections/verification-index.ts';
+import type { ReadModelStore } from '../../ports/read-model-store.ts';
 
 /** One authorized act for a document, as anyone may see it: nothing identifies the citizen. */
 export interface VerifiedAct {

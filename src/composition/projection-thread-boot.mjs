@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./projection-thread-worker.ts');
+await import('./projection-thread-root.ts');

@@ -1,15 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { streamNames } from '../../events/envelope.ts';
-import type { ActEvent } from '../../events/act.ts';
-import { actDecider, type ActCommand } from '../../commands/act.ts';
-import { DomainError, refuse } from '../../commands/errors.ts';
-import type { EventStore } from '../ports/event-store.ts';
-import type { CitizenRegistry } from '../ports/citizen-registry.ts';
-import type { ReplayGuard } from '../ports/replay-guard.ts';
-import type { AuthenticationTransaction, CallbackParameters, IdentityProvider } from '../ports/identity-provider.ts';
-import { handleCommand, type CommandContext, type EventCodec } from './command-handler.ts';
-import type { ActService } from './acts.ts';
-import type { ProviderDirectory } from './providers.ts';
+import { streamNames } from '../../../events/envelope.ts';
+import type { ActEvent } from '../../../events/act.ts';
+import { actDecider, type ActCommand } from '../../../commands/act.ts';
+import { DomainError, refuse } from '../../../commands/errors.ts';
+import type { EventStore } from '../../ports/event-store.ts';
+import type { CitizenRegistry } from '../../ports/citizen-registry.ts';
+import type { ReplayGuard } from '../../ports/replay-guard.ts';
+import type { AuthenticationTransaction, CallbackParameters, IdentityProvider } from '../../ports/identity-provider.ts';
+import { handleCommand, type CommandContext, type EventCodec } from '../command-handler.ts';
+import type { ActService } from './act-service.ts';
+import type { ProviderDirectory } from '../providers/provider-directory.ts';
 
 /** Everything the ledger must remember, bound to the browser, between the redirect to the IdP and its callback. */
 export interface AuthorizationTransaction {

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import { effectivePolicy, type PurgeCandidate } from '../../commands/retention.ts';
-import type { Projection } from '../../projections/projection.ts';
-import { FAILED_AUTHORIZATIONS, type FailedAuthorizationDoc } from '../../projections/failed-authorizations.ts';
-import { formatDuration } from '../duration.ts';
-import type { KeyVault } from '../ports/key-vault.ts';
-import type { ReadModelStore } from '../ports/read-model-store.ts';
-import { uuidFromName } from './ids.ts';
+import { effectivePolicy, type PurgeCandidate } from '../../../commands/retention.ts';
+import type { Projection } from '../../../projections/projection.ts';
+import { FAILED_AUTHORIZATIONS, type FailedAuthorizationDoc } from '../../../projections/failed-authorizations.ts';
+import { formatDuration } from '../../duration.ts';
+import type { KeyVault } from '../../ports/key-vault.ts';
+import type { ReadModelStore } from '../../ports/read-model-store.ts';
+import { uuidFromName } from '../ids.ts';
 import type { RetentionKnown, RetentionStream } from './retention-stream.ts';
 
 /** What one purge run did; figures a job reports travel as JSON. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { CitizenRegistry } from '../ports/citizen-registry.ts';
-import type { ReplayGuard } from '../ports/replay-guard.ts';
-import type { AuthenticationTransaction, CallbackParameters, IdentityProvider } from '../ports/identity-provider.ts';
+import type { CitizenRegistry } from '../../ports/citizen-registry.ts';
+import type { ReplayGuard } from '../../ports/replay-guard.ts';
+import type { AuthenticationTransaction, CallbackParameters, IdentityProvider } from '../../ports/identity-provider.ts';
 
 /** What the portal keeps in the browser between the redirect to the identity provider and its callback. */
 export interface PortalTransaction {

@@ -1,7 +1,7 @@
-import type { RecordedEvent } from '../../events/envelope.ts';
-import type { Projection } from '../../projections/projection.ts';
-import type { EventStore } from '../ports/event-store.ts';
-import type { ProjectionLayout, ReadModelStore } from '../ports/read-model-store.ts';
+import type { RecordedEvent } from '../../../events/envelope.ts';
+import type { Projection } from '../../../projections/projection.ts';
+import type { EventStore } from '../../ports/event-store.ts';
+import type { ProjectionLayout, ReadModelStore } from '../../ports/read-model-store.ts';
 import type { PendingChanges } from './pending-changes.ts';
 
 export interface RebuildReport {

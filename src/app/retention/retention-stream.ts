@@ -1,10 +1,10 @@
-import { streamNames } from '../../events/envelope.ts';
-import type { RetentionEvent, RetentionPolicy } from '../../events/retention.ts';
-import { effectivePolicy, retentionDecider, type RetentionCommand, type RetentionState } from '../../commands/retention.ts';
-import { RETENTION_SNAPSHOT_ID, RETENTION_STATE, type RetentionSnapshot } from '../../projections/retention.ts';
-import type { EventStore } from '../ports/event-store.ts';
-import type { ReadModelStore } from '../ports/read-model-store.ts';
-import { handleCommand, loadState } from './command-handler.ts';
+import { streamNames } from '../../../events/envelope.ts';
+import type { RetentionEvent, RetentionPolicy } from '../../../events/retention.ts';
+import { effectivePolicy, retentionDecider, type RetentionCommand, type RetentionState } from '../../../commands/retention.ts';
+import { RETENTION_SNAPSHOT_ID, RETENTION_STATE, type RetentionSnapshot } from '../../../projections/retention-snapshot.ts';
+import type { EventStore } from '../../ports/event-store.ts';
+import type { ReadModelStore } from '../../ports/read-model-store.ts';
+import { handleCommand, loadState } from '../command-handler.ts';
 
 /** The `retention` stream's state and the revision it was read at: what an append expects. */
 export interface RetentionKnown {

@@ -1,16 +1,16 @@
 import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
-import { streamNames } from '../../events/envelope.ts';
-import type { ActEvent, AuthorizationMethod, CodeChannel, Loa } from '../../events/act.ts';
-import { actDecider, verificationResult, type ActCommand, type ActState } from '../../commands/act.ts';
-import { DomainError, refuse } from '../../commands/errors.ts';
-import type { EventStore } from '../ports/event-store.ts';
-import type { Notifier } from '../ports/notifier.ts';
-import type { SendLimiter } from '../ports/send-limiter.ts';
-import type { Citizen } from '../ports/citizen-registry.ts';
-import { handleCommand, loadState, type CommandContext, type EventCodec } from './command-handler.ts';
-import { uuidFromName } from './ids.ts';
-import { providerSector, type Pseudonyms } from './pseudonyms.ts';
-import type { ProviderDirectory } from './providers.ts';
+import { streamNames } from '../../../events/envelope.ts';
+import type { ActEvent, AuthorizationMethod, CodeChannel, Loa } from '../../../events/act.ts';
+import { actDecider, verificationResult, type ActCommand, type ActState } from '../../../commands/act.ts';
+import { DomainError, refuse } from '../../../commands/errors.ts';
+import type { EventStore } from '../../ports/event-store.ts';
+import type { Notifier } from '../../ports/notifier.ts';
+import type { SendLimiter } from '../../ports/send-limiter.ts';
+import type { Citizen } from '../../ports/citizen-registry.ts';
+import { handleCommand, loadState, type CommandContext, type EventCodec } from '../command-handler.ts';
+import { uuidFromName } from '../ids.ts';
+import { providerSector, type Pseudonyms } from '../citizens/pseudonyms.ts';
+import type { ProviderDirectory } from '../providers/provider-directory.ts';
 
 export interface ActPolicy {
   actLifetimeMs: number;

@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
-import { activeKeys } from '../../commands/provider.ts';
-import type { ReplayGuard } from '../ports/replay-guard.ts';
-import type { ProviderDirectory } from './providers.ts';
+import { activeKeys } from '../../../commands/provider.ts';
+import type { ReplayGuard } from '../../ports/replay-guard.ts';
+import type { ProviderDirectory } from './provider-directory.ts';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Algorithms a provider may sign assertions with; nothing symmetric, never `none`. */

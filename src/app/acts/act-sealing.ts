@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { RecordedEvent } from '../../events/envelope.ts';
-import { sealedFields, type ActEvent } from '../../events/act.ts';
-import type { KeyVault } from '../ports/key-vault.ts';
-import type { EventCodec } from './command-handler.ts';
+import type { RecordedEvent } from '../../../events/envelope.ts';
+import { sealedFields, type ActEvent } from '../../../events/act.ts';
+import type { KeyVault } from '../../ports/key-vault.ts';
+import type { EventCodec } from '../command-handler.ts';
 
 /** The encrypted part of an event: AES-256-GCM over the JSON of its personal fields. */
 export interface SealedPart {

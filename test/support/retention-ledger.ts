@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { streamNames } from '../../events/envelope.ts';
 import { projections } from '../../projections/index.ts';
-import { buildLedger, type Ledger } from '../../src/app/composition.ts';
+import { buildLedger, type Ledger } from '../../src/composition/ledger.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ADMIN_TOKEN, actAsToken, registerProvider, seppOf, testConfig, type ProviderIdentity } from './ledger.ts';
 

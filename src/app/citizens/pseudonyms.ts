@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
-import type { Citizen, CitizenRegistry } from '../ports/citizen-registry.ts';
+import type { Citizen, CitizenRegistry } from '../../ports/citizen-registry.ts';
+import { AUTHORIZATION_SEP_SECTOR } from '../../ports/identity-provider.ts';
 
-/** The authorization SeP's own sector. */
-export const AUTHORIZATION_SEP_SECTOR = 'authorization-sep';
 export const providerSector = (providerId: string) => `provider:${providerId}`;
 
 export interface ParsedSepp {
@@ -34,6 +33,11 @@ export class Pseudonyms {
     const bsi = this.bsi(sector, citizen.aifo);
     await this.registry.remember(sector, bsi, citizen.aifo);
     return citizen.country === this.homeCountry ? bsi : `${citizen.country}/${this.homeCountry}/${bsi}`;
+  }
+
+  /** The BSI the authorization SeP knows the person by: the subject an identity provider releases for them. */
+  async authorizationSubject(citizen: Citizen): Promise<string> {
+    return this.parse(await this.seppFor(AUTHORIZATION_SEP_SECTOR, citizen)).bsi;
   }
 
   parse(sepp: string): ParsedSepp {

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import { streamNames, type RecordedEvent } from '../../events/envelope.ts';
-import type { RetentionPolicy } from '../../events/retention.ts';
-import { effectivePolicy } from '../../commands/retention.ts';
-import type { EventStore, Subscription } from '../ports/event-store.ts';
-import { JobBackendUnavailableError, JobSchedulerClosedError, type JobScheduler } from '../ports/job-scheduler.ts';
-import type { ActExpirySweep } from './act-expiry.ts';
-import type { RetentionPurge } from './retention.ts';
+import { streamNames, type RecordedEvent } from '../../../events/envelope.ts';
+import type { RetentionPolicy } from '../../../events/retention.ts';
+import { effectivePolicy } from '../../../commands/retention.ts';
+import type { EventStore, Subscription } from '../../ports/event-store.ts';
+import { JobBackendUnavailableError, JobSchedulerClosedError, type JobScheduler } from '../../ports/job-scheduler.ts';
+import type { ActExpirySweep } from '../acts/act-expiry-sweep.ts';
+import type { RetentionPurge } from './retention-purge.ts';
 import type { RetentionStream } from './retention-stream.ts';
 
 export const PURGE_JOB = 'retention-purge';

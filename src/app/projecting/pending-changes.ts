@@ -1,4 +1,4 @@
-import { applyChange, type Change, type ReadModelDocument, type ReadView } from '../../projections/projection.ts';
+import { applyChange, type Change, type ReadModelDocument, type ReadView } from '../../../projections/projection.ts';
 
 type ReadStored = (collection: string, id: string) => Promise<ReadModelDocument | undefined>;
 

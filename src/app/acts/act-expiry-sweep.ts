@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { PENDING_ACTS, type PendingActDoc } from '../../projections/pending-acts.ts';
-import type { ReadModelStore } from '../ports/read-model-store.ts';
-import type { ActService } from './acts.ts';
+import { PENDING_ACTS, type PendingActDoc } from '../../../projections/pending-acts.ts';
+import type { ReadModelStore } from '../../ports/read-model-store.ts';
+import type { ActService } from './act-service.ts';
 
 export type ExpiryReport = { runId: string; expiredActs: number; failures: number; batches: number; ms: number };
 

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createChallenge } from 'altcha-lib/v1';
-import type { ReplayGuard } from '../ports/replay-guard.ts';
+import type { ReplayGuard } from '../../ports/replay-guard.ts';
 
 /** An ALTCHA challenge (proof of work, protocol v1) as the browser receives it. */
 export interface CaptchaChallenge {

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { RecordedEvent } from '../../events/envelope.ts';
-import type { Projection } from '../../projections/projection.ts';
-import type { EventStore, Subscription } from '../ports/event-store.ts';
-import type { ProjectionWrite, ReadModelStore } from '../ports/read-model-store.ts';
+import type { RecordedEvent } from '../../../events/envelope.ts';
+import type { Projection } from '../../../projections/projection.ts';
+import type { EventStore, Subscription } from '../../ports/event-store.ts';
+import type { ProjectionWrite, ReadModelStore } from '../../ports/read-model-store.ts';
 import { ApplyLagWindow, type ProjectionLag } from './apply-lag.ts';
 import { PendingChanges } from './pending-changes.ts';
 import { PositionWaiters } from './position-waiters.ts';

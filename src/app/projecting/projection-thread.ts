@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { EventStore } from '../ports/event-store.ts';
+import type { EventStore } from '../../ports/event-store.ts';
 import { PositionWaiters } from './position-waiters.ts';
 import type { ProjectionLag, Projector, RebuildReport } from './projection-runner.ts';
 import type { FromProjectionThread, ProjectionThreadCall, ProjectionThreadCalls, ProjectionThreadData } from './projection-thread-protocol.ts';
@@ -91,7 +91,7 @@ export class ProjectionThread implements Projector {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(new URL('./projection-thread-boot.mjs', import.meta.url), { workerData: this.options.data });
+    const worker = new Worker(new URL('../../composition/projection-thread-boot.mjs', import.meta.url), { workerData: this.options.data });
     this.worker = worker;
     return new Promise((resolve, reject) => {
       worker.on('message', (message: FromProjectionThread) => {

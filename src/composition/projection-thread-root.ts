@@ -5,9 +5,9 @@ import { SqliteEventStore } from '../adapters/sqlite/event-store.ts';
 import { SqliteKeyVault } from '../adapters/sqlite/key-vault.ts';
 import { SqliteReadModelStore } from '../adapters/sqlite/read-model-store.ts';
 import { createLogger } from '../logger.ts';
-import { ProjectionRunner } from './projection-runner.ts';
-import type { FromProjectionThread, ProjectionThreadData, ToProjectionThread } from './projection-thread-protocol.ts';
-import { actCodec } from './sealing.ts';
+import { ProjectionRunner } from '../app/projecting/projection-runner.ts';
+import type { FromProjectionThread, ProjectionThreadData, ToProjectionThread } from '../app/projecting/projection-thread-protocol.ts';
+import { actCodec } from '../app/acts/act-sealing.ts';
 
 /**
  * The projection thread of the embedded ledger: follows the events in the ledger's file on a
