@@ -12,9 +12,9 @@ export const ACT_DESCRIPTION_MAX = 300;
 const CONTROL = /\p{Cc}/u;
 // U+202A-U+202E (embeddings, overrides) and U+2066-U+2069 (isolates).
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
-// Format characters (zero-width space and joiners, BOM, word joiner, soft hyphen, ...), separators,
-// and the blank letters and marks that render as nothing.
-const INVISIBLE = /[\p{Cf}\p{Z}\s\u034F\u115F\u1160\u17B4\u17B5\u180E\u2800\u3164\uFFA0]/gu;
+// Format characters (zero-width space and joiners, BOM, word joiner, soft hyphen, tags, ...),
+// separators, variation selectors, and the blank letters and marks that render as nothing.
+const INVISIBLE = /[\p{Cf}\p{Z}\s\u034F\u115F\u1160\u17B4\u17B5\u180E\u2800\u3164\uFFA0\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
 
 /** Why a text cannot stand as an act's name or description; undefined when it can. */
 export type ActTextFault = 'length' | 'control-character' | 'bidi-control' | 'invisible' | 'malformed';

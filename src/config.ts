@@ -47,6 +47,11 @@ export interface LedgerConfig {
   expirySweepEveryMs: number;
   /** Largest request body accepted, bytes (public uploads have their own cap). */
   bodyLimit: number;
+  /**
+   * How long a connection may stay silent (no byte in either direction), how long the headers may take
+   * to arrive, and how long a whole request may take: a client that stops half-way is cut off.
+   */
+  httpTimeouts: { idleMs: number; headersMs: number; requestMs: number };
   uploadLimit: number;
   /** The public verification's captcha: how long a challenge stays valid, and its difficulty (ALTCHA maxnumber). */
   captcha: { ttlMs: number; maxNumber: number };
@@ -121,6 +126,11 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     },
     expirySweepEveryMs: bounded(env, 'LEDGER_EXPIRY_SWEEP_EVERY', 'PT1M', { minMs: 1000, maxMs: 86_400_000, min: 'PT1S', max: 'P1D' }),
     bodyLimit: int(env, 'LEDGER_BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
+    httpTimeouts: {
+      idleMs: bounded(env, 'LEDGER_HTTP_IDLE_TIMEOUT', 'PT10S', { minMs: 1000, maxMs: 600_000, min: 'PT1S', max: 'PT10M' }),
+      headersMs: bounded(env, 'LEDGER_HTTP_HEADERS_TIMEOUT', 'PT10S', { minMs: 1000, maxMs: 600_000, min: 'PT1S', max: 'PT10M' }),
+      requestMs: bounded(env, 'LEDGER_HTTP_REQUEST_TIMEOUT', 'PT5M', { minMs: 1000, maxMs: 3_600_000, min: 'PT1S', max: 'PT1H' }),
+    },
     uploadLimit: int(env, 'LEDGER_UPLOAD_LIMIT', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     captcha: { ttlMs: duration(env, 'LEDGER_CAPTCHA_TTL', 'PT10M'), maxNumber: int(env, 'LEDGER_CAPTCHA_MAX_NUMBER', 20_000, 1000, 10_000_000) },
     portalSessionTtlMs: duration(env, 'LEDGER_PORTAL_SESSION_TTL', 'PT15M'),

@@ -23,6 +23,8 @@ import { assetRoutes } from './routes/public/assets.ts';
 import { portalRoutes } from './routes/citizen/portal.ts';
 import { openApiInfo } from './openapi-info.ts';
 import { strictBodyValidator } from './validation.ts';
+import { registerJsonBodyParser } from './json-body.ts';
+import { clientErrorHandler, frameworkErrors, hostHeaderCount, refuseRequest } from './request-framing.ts';
 
 /** A group of routes for one audience; each gets the services and nothing else. */
 export type RoutePlugin = FastifyPluginAsync<{ services: LedgerServices }>;
@@ -65,6 +67,21 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteP
     schemaController: { compilersFactory: { buildValidator: strictBodyValidator() } },
     trustProxy: false,
     return503OnClosing: true,
+    // A client that stops half-way (slowloris) is cut off: silent sockets, slow headers, slow bodies.
+    connectionTimeout: services.config.httpTimeouts.idleMs,
+    requestTimeout: services.config.httpTimeouts.requestMs,
+    // Node enforces the request and header timeouts on this interval; its default (30 s) would let a
+    // stalled request outlive them by that much.
+    http: { headersTimeout: services.config.httpTimeouts.headersMs, connectionsCheckingInterval: 1000 },
+    // Ids are 36 characters, provider ids at most 100: longer segments still reach the routes (to be
+    // refused there, after authentication); past this the router refuses them itself.
+    maxParamLength: 500,
+    frameworkErrors,
+    clientErrorHandler,
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    if (hostHeaderCount(request.raw.rawHeaders) > 1) return void refuseRequest(request, reply, 'invalid-request', 'a request carries one Host header');
+    done();
   });
   // Callback-style hooks: an async hook costs a promise and a microtask turn on every request.
   app.addHook('onResponse', (request, reply, done) => {
@@ -80,6 +97,7 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteP
   // Bodies are JSON (form-encoded on the token route and the browser forms, multipart on the upload):
   // any other type answers 415 instead of reaching a handler as a string.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   app.addSchema(problemSchema);
   await app.register(swagger, { openapi: openApiInfo(), refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import type { ProviderState } from '../../../../commands/provider.ts';
 import type { ProviderKey } from '../../../../events/provider.ts';
 import type { LedgerServices } from '../../../app/services.ts';
@@ -222,6 +222,12 @@ async function toProviderKey(jwk: JWK): Promise<ProviderKey> {
   const okCurve = (jwk.kty === 'EC' && jwk.crv === 'P-256' && jwk.x && jwk.y) || (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x && !jwk.y);
   if (!okCurve) throw new HttpProblem('invalid-request', 'keys must be EC P-256 (with x and y) or OKP Ed25519 (with x)');
   const { kid: givenKid, ...members } = jwk;
+  // Importing checks what the schema cannot: the point lies on the curve, the coordinates have their length.
+  try {
+    await importJWK(members as JWK, jwk.kty === 'EC' ? 'ES256' : 'EdDSA');
+  } catch {
+    throw new HttpProblem('invalid-request', 'the key is not a valid public key of its curve');
+  }
   const kid = givenKid ?? (await calculateJwkThumbprint(members as JWK));
   return { kid, jwk: { ...members, kid } };
 }
