@@ -15,11 +15,11 @@ export interface LedgerConfig {
   environment: 'simulator' | 'integration' | 'production';
   adminToken?: string;
   logLevel: string;
-  eventStore: 'sqlite' | 'eventstoredb';
-  readModels: 'sqlite' | 'mongodb';
+  /** LEDGER_EVENT_STORE: the embedded SQLite file, or EventStoreDB at EVENTSTORE_URL. */
+  eventStore: { kind: 'sqlite' } | { kind: 'eventstoredb'; url: string };
+  /** LEDGER_READ_MODELS: tables beside the events (embedded), or MongoDB at MONGODB_URL. */
+  readModels: { kind: 'sqlite' } | { kind: 'mongodb'; url: string };
   jobs: 'inprocess' | 'bullmq';
-  eventStoreUrl?: string;
-  mongodbUrl?: string;
   redisUrl: string;
   /** Lifetime of an ActAs access token, ms (5 to 15 minutes). */
   accessTokenTtlMs: number;
@@ -29,14 +29,17 @@ export interface LedgerConfig {
   /** LoA required by default for authorization by authentication; undefined: none. */
   defaultLoa?: 'low' | 'substantial' | 'high';
   code: { length: number; ttlMs: number; attempts: number; sendsPerHour: number };
-  identityProvider: 'simulator' | 'oidc';
-  oidc: {
-    issuer?: string;
-    clientId?: string;
-    clientSecret?: string;
-    /** The OpenID Provider's `acr` value for each LoA (sent as acr_values, read back from the ID token). */
-    acrValues: Record<'low' | 'substantial' | 'high', string>;
-  };
+  /** Where citizens authenticate again: the simulated identity node (simulator environment only), or an OpenID Provider. */
+  identityProvider:
+    | { kind: 'simulator' }
+    | {
+        kind: 'oidc';
+        issuer: string;
+        clientId: string;
+        clientSecret: string;
+        /** The OpenID Provider's `acr` value for each LoA (sent as acr_values, read back from the ID token). */
+        acrValues: Record<'low' | 'substantial' | 'high', string>;
+      };
   /** How long a citizen has to authenticate once sent to the identity provider. */
   authenticationTimeoutMs: number;
   /** Only the simulator's outbox so far; the sms-http and fcm adapters of DESIGN.md are not built yet. */
@@ -77,11 +80,9 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
   } catch {
     throw new Error(`LEDGER_PUBLIC_URL is not a URL: ${publicUrl}`);
   }
-  if (env.LEDGER_EVENT_STORE === 'eventstoredb' && !env.EVENTSTORE_URL) {
-    throw new Error('LEDGER_EVENT_STORE=eventstoredb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)');
-  }
-  if (env.LEDGER_IDENTITY_PROVIDER === 'oidc' && !(env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET)) {
-    throw new Error('LEDGER_IDENTITY_PROVIDER=oidc needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+  // Outside the simulator nothing simulated may run: the only notifier built so far is the simulator's outbox.
+  if (environment !== 'simulator') {
+    throw new Error(`the ${environment} environment needs a real notifier (sms-http or fcm), which this build does not have yet`);
   }
   const defaultLoa = env.LEDGER_DEFAULT_LOA
     ? oneOf(env, 'LEDGER_DEFAULT_LOA', ['low', 'substantial', 'high'] as const, 'low')
@@ -94,11 +95,15 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     environment,
     ...(env.LEDGER_ADMIN_TOKEN ? { adminToken: env.LEDGER_ADMIN_TOKEN } : {}),
     logLevel: env.LOG_LEVEL ?? 'info',
-    eventStore: oneOf(env, 'LEDGER_EVENT_STORE', ['sqlite', 'eventstoredb'] as const, 'sqlite'),
-    readModels: oneOf(env, 'LEDGER_READ_MODELS', ['sqlite', 'mongodb'] as const, 'sqlite'),
+    eventStore:
+      oneOf(env, 'LEDGER_EVENT_STORE', ['sqlite', 'eventstoredb'] as const, 'sqlite') === 'sqlite'
+        ? { kind: 'sqlite' }
+        : { kind: 'eventstoredb', url: required(env, 'EVENTSTORE_URL', 'LEDGER_EVENT_STORE=eventstoredb', 'esdb://127.0.0.1:2113?tls=false') },
+    readModels:
+      oneOf(env, 'LEDGER_READ_MODELS', ['sqlite', 'mongodb'] as const, 'sqlite') === 'sqlite'
+        ? { kind: 'sqlite' }
+        : { kind: 'mongodb', url: required(env, 'MONGODB_URL', 'LEDGER_READ_MODELS=mongodb', 'mongodb://127.0.0.1:27017/ledger?replicaSet=rs0') },
     jobs: oneOf(env, 'LEDGER_JOBS', ['inprocess', 'bullmq'] as const, 'inprocess'),
-    ...(env.EVENTSTORE_URL ? { eventStoreUrl: env.EVENTSTORE_URL } : {}),
-    ...(env.MONGODB_URL ? { mongodbUrl: env.MONGODB_URL } : {}),
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     accessTokenTtlMs,
     homeCountry: (env.LEDGER_HOME_COUNTRY ?? 'CZ').toUpperCase(),
@@ -110,13 +115,7 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
       attempts: int(env, 'LEDGER_CODE_ATTEMPTS', 5, 1, 10),
       sendsPerHour: int(env, 'LEDGER_CODE_SENDS_PER_HOUR', 5, 1, 100_000),
     },
-    identityProvider: oneOf(env, 'LEDGER_IDENTITY_PROVIDER', ['simulator', 'oidc'] as const, 'simulator'),
-    oidc: {
-      ...(env.OIDC_ISSUER ? { issuer: env.OIDC_ISSUER } : {}),
-      ...(env.OIDC_CLIENT_ID ? { clientId: env.OIDC_CLIENT_ID } : {}),
-      ...(env.OIDC_CLIENT_SECRET ? { clientSecret: env.OIDC_CLIENT_SECRET } : {}),
-      acrValues: acrValues(env),
-    },
+    identityProvider: identityProvider(env, environment),
     authenticationTimeoutMs: duration(env, 'LEDGER_AUTHENTICATION_TIMEOUT', 'PT15M'),
     notifier: oneOf(env, 'LEDGER_NOTIFIER', ['outbox'] as const, 'outbox'),
     retention: {
@@ -138,6 +137,26 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
   };
 }
 
+/** A variable another one makes necessary, e.g. EVENTSTORE_URL for LEDGER_EVENT_STORE=eventstoredb. */
+function required(env: Env, name: string, because: string, example: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${because} needs ${name} (e.g. ${example})`);
+  return value;
+}
+
+/** LEDGER_IDENTITY_PROVIDER: test persons answering as anyone are never allowed outside the simulator environment. */
+function identityProvider(env: Env, environment: LedgerConfig['environment']): LedgerConfig['identityProvider'] {
+  const kind = oneOf(env, 'LEDGER_IDENTITY_PROVIDER', ['simulator', 'oidc'] as const, environment === 'simulator' ? 'simulator' : 'oidc');
+  if (kind === 'simulator') {
+    if (environment !== 'simulator') throw new Error('LEDGER_IDENTITY_PROVIDER=simulator works only in the simulator environment; use oidc');
+    return { kind };
+  }
+  if (!(env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET)) {
+    throw new Error('LEDGER_IDENTITY_PROVIDER=oidc needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+  }
+  return { kind, issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, acrValues: acrValues(env) };
+}
+
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -154,7 +173,7 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 }
 
 /** OIDC_ACR_VALUES: `low=<acr>,substantial=<acr>,high=<acr>`; each missing level keeps the eIDAS LoA URI. */
-function acrValues(env: Env): LedgerConfig['oidc']['acrValues'] {
+function acrValues(env: Env): Extract<LedgerConfig['identityProvider'], { kind: 'oidc' }>['acrValues'] {
   const values = { low: 'http://eidas.europa.eu/LoA/low', substantial: 'http://eidas.europa.eu/LoA/substantial', high: 'http://eidas.europa.eu/LoA/high' };
   for (const pair of (env.OIDC_ACR_VALUES ?? '').split(',').filter((p) => p.trim())) {
     const at = pair.indexOf('=');

@@ -9,12 +9,11 @@ import type { ProviderDirectory } from './providers/provider-directory.ts';
 import type { ActEvent } from '../../events/act.ts';
 import type { CitizenRegistry } from '../ports/citizen-registry.ts';
 import type { KeyVault } from '../ports/key-vault.ts';
-import type { OutboxNotifier } from '../adapters/notify/outbox.ts';
 import type { ActService } from './acts/act-service.ts';
 import type { EventCodec } from './command-handler.ts';
 import type { Pseudonyms } from './citizens/pseudonyms.ts';
-import type { IdentityProvider } from '../ports/identity-provider.ts';
-import type { SimulatedIdentityNode } from '../adapters/identity/simulator.ts';
+import type { IdentityProvider, SimulatedIdentityPages } from '../ports/identity-provider.ts';
+import type { SimulatedPhones } from '../ports/notifier.ts';
 import type { AuthorizationService } from './acts/authorization-by-authentication.ts';
 import type { JobScheduler } from '../ports/job-scheduler.ts';
 import type { ReadModelStore } from '../ports/read-model-store.ts';
@@ -45,11 +44,11 @@ export interface LedgerServices {
   pseudonyms: Pseudonyms;
   acts: ActService;
   /** The simulated phones' messages (simulator environment with the outbox notifier only). */
-  outbox?: OutboxNotifier;
+  outbox?: SimulatedPhones;
   /** Where citizens authenticate again (LEDGER_IDENTITY_PROVIDER). */
   identityProvider: IdentityProvider;
   /** The simulated identity node, when it is the identity provider (its pages need it). */
-  identitySimulator?: SimulatedIdentityNode;
+  identitySimulator?: SimulatedIdentityPages;
   /** The authorization SeP: authorization of acts by authentication. */
   authorization: AuthorizationService;
   /** Repeating background jobs (the retention purge): in-process timers, or BullMQ shared by every process (LEDGER_JOBS). */

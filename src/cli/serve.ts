@@ -8,7 +8,7 @@ export async function serve(config: LedgerConfig, _args: string[]): Promise<void
   await app.listen({ host: config.host, port: config.port });
   const base = config.publicUrl;
   const lines = [
-    `act ledger listening on ${base} (${config.environment} environment, event store: ${config.eventStore}, data: ${config.dataDir})`,
+    `act ledger listening on ${base} (${config.environment} environment, event store: ${config.eventStore.kind}, data: ${config.dataDir})`,
     `  API docs      ${base}/docs`,
     `  verify page   ${base}/verify`,
   ];

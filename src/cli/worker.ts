@@ -9,7 +9,7 @@ import { buildLedger } from '../composition/ledger.ts';
 export async function worker(config: LedgerConfig): Promise<void> {
   const ledger = await buildLedger(config);
   const { logger } = ledger.services;
-  logger.info({ eventStore: config.eventStore, readModels: config.readModels, jobs: config.jobs }, 'ledger worker running: projections and jobs, no HTTP');
+  logger.info({ eventStore: config.eventStore.kind, readModels: config.readModels.kind, jobs: config.jobs }, 'ledger worker running: projections and jobs, no HTTP');
 
   let closing = false;
   const shutdown = (signal: string) => {

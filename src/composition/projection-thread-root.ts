@@ -1,16 +1,14 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { projections } from '../../projections/index.ts';
-import { checkpointPassively, leaveCheckpointsToAnotherThread, openSqlite } from '../adapters/sqlite/database.ts';
-import { SqliteEventStore } from '../adapters/sqlite/event-store.ts';
-import { SqliteKeyVault } from '../adapters/sqlite/key-vault.ts';
-import { SqliteReadModelStore } from '../adapters/sqlite/read-model-store.ts';
+import { checkpointPassively, leaveCheckpointsToAnotherThread } from '../adapters/sqlite/database.ts';
 import { createLogger } from '../logger.ts';
 import { ProjectionRunner } from '../app/projecting/projection-runner.ts';
 import type { FromProjectionThread, ProjectionThreadData, ToProjectionThread } from '../app/projecting/projection-thread-protocol.ts';
 import { actCodec } from '../app/acts/act-sealing.ts';
+import { openEventFile, openReadModelFile } from './stores.ts';
 
 /**
- * The projection thread of the embedded ledger: follows the events in the ledger's file on a
+ * The projection thread of the embedded ledger, and its composition root: follows the events in the ledger's file on a
  * connection of its own and writes the read models into their own file, so neither the request
  * thread's time nor its write lock goes to projections. Runs until the request thread says close;
  * everything it opens, it closes.
@@ -19,11 +17,10 @@ function runProjectionThread(port: MessagePort, data: ProjectionThreadData): voi
   const send = (message: FromProjectionThread) => port.postMessage(message);
 
   const logger = createLogger(data.logLevel).child({ component: 'projections', thread: 'projections' });
-  const eventDb = openSqlite(data.eventFile);
-  const readModelDb = openSqlite(data.readModelFile);
-  const eventStore = new SqliteEventStore(eventDb);
-  const readModels = new SqliteReadModelStore(readModelDb);
-  const codec = actCodec(new SqliteKeyVault(eventDb));
+  // The same builders as the request thread's composition root: one place chooses and wires adapters.
+  const { db: eventDb, eventStore, keyVault } = openEventFile(data.eventFile);
+  const { db: readModelDb, readModels } = openReadModelFile(data.readModelFile);
+  const codec = actCodec(keyVault);
   const runner = new ProjectionRunner({
     eventStore,
     readModels,

@@ -19,6 +19,6 @@ describe.skipIf(!url)('EventStoreDB adapter', () => {
 describe('choosing EventStoreDB', () => {
   it('is refused at start without EVENTSTORE_URL, naming the variable', () => {
     expect(() => loadConfig({ LEDGER_EVENT_STORE: 'eventstoredb' })).toThrow(/EVENTSTORE_URL/);
-    expect(loadConfig({ LEDGER_EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' }).eventStore).toBe('eventstoredb');
+    expect(loadConfig({ LEDGER_EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' }).eventStore).toEqual({ kind: 'eventstoredb', url: 'esdb://127.0.0.1:2113?tls=false' });
   });
 });

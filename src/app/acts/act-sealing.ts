@@ -36,7 +36,10 @@ const actIdOf = (streamName: string) => streamName.slice('act-'.length);
  * The act family's codec: personal fields leave for the store sealed with the act's data key and
  * come back unsealed. When the key is gone (retention), they simply do not come back.
  */
-export function actCodec(vault: KeyVault): EventCodec<ActEvent> & { decodeRecorded(r: RecordedEvent): Promise<RecordedEvent> } {
+/** The act family's codec: seals on the way in, unseals on the way out (also whole recorded events, for projections). */
+export type ActCodec = EventCodec<ActEvent> & { decodeRecorded(r: RecordedEvent): Promise<RecordedEvent> };
+
+export function actCodec(vault: KeyVault): ActCodec {
   const keyFor = async (actId: string, create: boolean) => {
     if (create) return vault.create(actId);
     return vault.get(actId);

@@ -6,6 +6,8 @@ import type { ProjectionLag, Projector, RebuildReport } from './projection-runne
 import type { FromProjectionThread, ProjectionThreadCall, ProjectionThreadCalls, ProjectionThreadData } from './projection-thread-protocol.ts';
 
 export interface ProjectionThreadOptions {
+  /** The module the worker runs (the thread's own composition root builds its adapters there). */
+  entry: URL;
   data: ProjectionThreadData;
   /** The request thread's event store: its head, and word of each commit for the thread. */
   eventStore: EventStore & { onAppended(listener: () => void): () => void };
@@ -17,7 +19,7 @@ export interface ProjectionThreadOptions {
 const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
- * The projections of the embedded ledger, run on a worker thread (projection-thread-worker.ts):
+ * The projections of the embedded ledger, run on a worker thread (src/composition/projection-thread-root.ts):
  * this side tells the thread of each commit, keeps the checkpoints it reports for `waitFor`, and
  * passes `lag` and `rebuild` on. A thread that dies is started again; it resumes from its checkpoints.
  */
@@ -91,7 +93,7 @@ export class ProjectionThread implements Projector {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(new URL('../../composition/projection-thread-boot.mjs', import.meta.url), { workerData: this.options.data });
+    const worker = new Worker(this.options.entry, { workerData: this.options.data });
     this.worker = worker;
     return new Promise((resolve, reject) => {
       worker.on('message', (message: FromProjectionThread) => {
