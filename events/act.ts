@@ -1,11 +1,25 @@
 import type { DomainEvent } from './envelope.ts';
 
-export type AuthorizationMethod = 'authentication' | 'sms' | 'mobile-key';
-export type CodeChannel = 'sms' | 'mobile-key';
-export type Loa = 'low' | 'substantial' | 'high';
-export type Gateway = 'national' | 'international';
-export type FailureReason = 'identity-mismatch' | 'attempts-exhausted' | 'expired' | 'cancelled' | 'loa-too-low' | 'authentication-failed';
-export type AuthenticationOutcome = 'authenticated' | 'cancelled' | 'failed';
+// The values of each enumerated field, once: the types below, the event schemas and the HTTP schemas all take them from here.
+export const AUTHORIZATION_METHODS = ['authentication', 'sms', 'mobile-key'] as const;
+export const CODE_CHANNELS = ['sms', 'mobile-key'] as const;
+export const LOAS = ['low', 'substantial', 'high'] as const;
+export const GATEWAYS = ['national', 'international'] as const;
+export const FAILURE_REASONS = ['identity-mismatch', 'attempts-exhausted', 'expired', 'cancelled', 'loa-too-low', 'authentication-failed'] as const;
+export const AUTHENTICATION_OUTCOMES = ['authenticated', 'cancelled', 'failed'] as const;
+/** What a provider reads of an act: pending until it is authorized or failed, both final. */
+export const ACT_STATUSES = ['pending', 'authorized', 'failed'] as const;
+/** What a confirmation of a code answers. */
+export const VERIFICATION_RESULTS = ['authorized', 'mismatch', 'expired', 'superseded', 'locked'] as const;
+
+export type AuthorizationMethod = (typeof AUTHORIZATION_METHODS)[number];
+export type CodeChannel = (typeof CODE_CHANNELS)[number];
+export type Loa = (typeof LOAS)[number];
+export type Gateway = (typeof GATEWAYS)[number];
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+export type AuthenticationOutcome = (typeof AUTHENTICATION_OUTCOMES)[number];
+export type ActStatus = (typeof ACT_STATUSES)[number];
+export type VerificationResult = (typeof VERIFICATION_RESULTS)[number];
 
 /** Fields that identify a person or a document. They travel sealed (encrypted with the act's data key). */
 export interface ActRegisteredSealed {
