@@ -1,6 +1,6 @@
 /**
  * The domain's refusals. Each code is stable: the HTTP edge maps it once to a problem type
- * (src/http/plugins/problems.ts) and clients may branch on it.
+ * (src/http/problems.ts) and clients may branch on it.
  */
 export type DomainErrorCode =
   | 'invalid-request'

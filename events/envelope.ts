@@ -1,6 +1,6 @@
 /**
  * The shape every event has, whichever stream it lives in.
- * `data` is the event's public part; personal fields travel sealed (see src/app/sealing.ts).
+ * `data` is the event's public part; personal fields travel sealed (see src/app/acts/act-sealing.ts).
  */
 export interface EventMetadata {
   /** UUID; deterministic from the command's idempotency key where there is one. */
