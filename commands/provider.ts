@@ -52,46 +52,48 @@ export const providerDecider: Decider<ProviderState, ProviderCommand, ProviderEv
   },
 
   decide(command, state) {
-    if (command.type === 'RegisterProvider') {
-      if (state.exists) refuse('conflict', 'provider already registered');
-      if (command.keys.length === 0) refuse('invalid-request', 'a provider needs at least one key');
-      assertDistinctKids(command.keys);
-      return [
-        {
-          type: 'ProviderRegistered',
-          data: {
-            providerId: command.providerId,
-            name: command.name,
-            keys: command.keys,
-            returnUrls: command.returnUrls,
-            registeredAt: command.now,
-          },
-        },
-      ];
-    }
-    if (!state.exists) refuse('not-found', 'provider not found');
-    const providerId = state.providerId;
     switch (command.type) {
+      case 'RegisterProvider':
+        if (state.exists) refuse('conflict', 'provider already registered');
+        if (command.keys.length === 0) refuse('invalid-request', 'a provider needs at least one key');
+        assertDistinctKids(command.keys);
+        return [
+          {
+            type: 'ProviderRegistered',
+            data: { providerId: command.providerId, name: command.name, keys: command.keys, returnUrls: command.returnUrls, registeredAt: command.now },
+          },
+        ];
       case 'AddProviderKey':
         if (state.keys[command.key.kid]) refuse('conflict', `key ${command.key.kid} already exists`);
-        return [{ type: 'ProviderKeyAdded', data: { providerId, key: command.key, addedAt: command.now } }];
+        return [{ type: 'ProviderKeyAdded', data: { providerId: registered(state), key: command.key, addedAt: command.now } }];
       case 'RevokeProviderKey': {
+        const providerId = registered(state);
         const key = state.keys[command.kid];
         if (!key) refuse('key-unknown', `key ${command.kid} is not registered`);
         if (key.revoked) return [];
         return [{ type: 'ProviderKeyRevoked', data: { providerId, kid: command.kid, revokedAt: command.now } }];
       }
       case 'ChangeProviderReturnUrls':
-        return [{ type: 'ProviderReturnUrlsChanged', data: { providerId, returnUrls: command.returnUrls, changedAt: command.now } }];
-      case 'SuspendProvider':
+        return [{ type: 'ProviderReturnUrlsChanged', data: { providerId: registered(state), returnUrls: command.returnUrls, changedAt: command.now } }];
+      case 'SuspendProvider': {
+        const providerId = registered(state);
         if (state.suspended) return [];
         return [{ type: 'ProviderSuspended', data: { providerId, reason: command.reason, suspendedAt: command.now } }];
-      case 'ReinstateProvider':
+      }
+      case 'ReinstateProvider': {
+        const providerId = registered(state);
         if (!state.suspended) return [];
         return [{ type: 'ProviderReinstated', data: { providerId, reinstatedAt: command.now } }];
+      }
     }
   },
 };
+
+/** The provider's id; a provider never registered is not found. */
+function registered(state: ProviderState): string {
+  if (!state.exists) refuse('not-found', 'provider not found');
+  return state.providerId;
+}
 
 function assertDistinctKids(keys: ProviderKey[]): void {
   const kids = new Set(keys.map((k) => k.kid));
