@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { streamNames, type NewEvent } from '../events/envelope.ts';
 import type { ActEvent, FailureReason } from '../events/act.ts';
+import { currentSchemaVersion } from '../events/upcasters.ts';
 import type { LedgerServices } from '../src/app/services.ts';
 
 export interface FailedActsOptions {
@@ -25,7 +26,13 @@ export async function appendFailedActs(services: Pick<LedgerServices, 'eventStor
   const expiresAt = new Date(options.failedAt.getTime() + 86_400_000).toISOString();
   const batchSize = options.batchSize ?? 1000;
   const ids: string[] = [];
-  const metadata = (occurredAt: string): NewEvent['metadata'] => ({ eventId: randomUUID(), correlationId: randomUUID(), occurredAt, actor: options.providerId, schemaVersion: 1 });
+  const metadata = (type: ActEvent['type'], occurredAt: string): NewEvent['metadata'] => ({
+    eventId: randomUUID(),
+    correlationId: randomUUID(),
+    occurredAt,
+    actor: options.providerId,
+    schemaVersion: currentSchemaVersion(type),
+  });
 
   const appendOne = async (actId: string) => {
     const stream = streamNames.act(actId);
@@ -51,8 +58,8 @@ export async function appendFailedActs(services: Pick<LedgerServices, 'eventStor
     };
     const failed: ActEvent = { type: 'ActAuthorizationFailed', data: { reason: options.reason ?? 'expired', failedAt } };
     const events: NewEvent[] = [
-      { ...(await actCodec.encode(registered, stream)), metadata: metadata(registeredAt) },
-      { ...(await actCodec.encode(failed, stream)), metadata: metadata(failedAt) },
+      { ...(await actCodec.encode(registered, stream)), metadata: metadata(registered.type, registeredAt) },
+      { ...(await actCodec.encode(failed, stream)), metadata: metadata(failed.type, failedAt) },
     ];
     await eventStore.append(stream, events, 'no-stream');
   };

@@ -7,6 +7,8 @@ export const LOAS = ['low', 'substantial', 'high'] as const;
 export const GATEWAYS = ['national', 'international'] as const;
 export const FAILURE_REASONS = ['identity-mismatch', 'attempts-exhausted', 'expired', 'cancelled', 'loa-too-low', 'authentication-failed'] as const;
 export const AUTHENTICATION_OUTCOMES = ['authenticated', 'cancelled', 'failed'] as const;
+/** What one try of a code came to (CodeAttempted). */
+export const CODE_ATTEMPT_OUTCOMES = ['matched', 'mismatch', 'expired', 'superseded'] as const;
 /** What a provider reads of an act: pending until it is authorized or failed, both final. */
 export const ACT_STATUSES = ['pending', 'authorized', 'failed'] as const;
 /** What a confirmation of a code answers. */
@@ -18,6 +20,7 @@ export type Loa = (typeof LOAS)[number];
 export type Gateway = (typeof GATEWAYS)[number];
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 export type AuthenticationOutcome = (typeof AUTHENTICATION_OUTCOMES)[number];
+export type CodeAttemptOutcome = (typeof CODE_ATTEMPT_OUTCOMES)[number];
 export type ActStatus = (typeof ACT_STATUSES)[number];
 export type VerificationResult = (typeof VERIFICATION_RESULTS)[number];
 
@@ -81,7 +84,7 @@ export type ActEvent =
   | DomainEvent<'CodeDeliveryFailed', { codeId: string; channel: CodeChannel; reason: string; failedAt: string }>
   | DomainEvent<
       'CodeAttempted',
-      { codeId: string; outcome: 'matched' | 'mismatch' | 'expired' | 'superseded'; attemptsLeft: number; attemptedAt: string }
+      { codeId: string; outcome: CodeAttemptOutcome; attemptsLeft: number; attemptedAt: string }
     >
   | DomainEvent<'ActAuthorized', { method: AuthorizationMethod; loa: Loa | null; authorizedAt: string }>
   | DomainEvent<'ActAuthorizationFailed', { reason: FailureReason; failedAt: string }>;

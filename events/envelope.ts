@@ -11,6 +11,7 @@ export interface EventMetadata {
   occurredAt: string;
   /** Who caused it: a provider id, `admin:<id>`, `citizen`, `system:retention`, ... */
   actor: string;
+  /** Version of the data's shape for its type, as written (events/upcasters.ts lifts older ones on reading). */
   schemaVersion: number;
 }
 

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DomainEvent, EventMetadata, NewEvent, RecordedEvent } from '../../events/envelope.ts';
+import { currentSchemaVersion } from '../../events/upcasters.ts';
+import { readEventData } from '../../events/validation.ts';
 import type { Decider } from '../../commands/decider.ts';
 import { DomainError } from '../../commands/errors.ts';
 import { WrongExpectedRevisionError, type EventStore } from '../ports/event-store.ts';
@@ -7,12 +9,15 @@ import { newId, uuidFromName } from './ids.ts';
 
 /** Turns stored events into domain events and back; the act family seals personal fields here. */
 export interface EventCodec<Event extends DomainEvent> {
+  /** The event at the current schema version of its type; throws InvalidEventError when it does not match its schema. */
   decode(recorded: RecordedEvent): Promise<Event>;
   encode(event: Event, streamName: string): Promise<Pick<NewEvent, 'type' | 'data'>>;
 }
 
+/** Events stored as they are: read through their upcasters and checked against their schema (events/validation.ts). */
 export const plainCodec = <Event extends DomainEvent>(): EventCodec<Event> => ({
-  decode: async (r) => ({ type: r.type, data: r.data }) as unknown as Event,
+  // The cast is earned: the data has just been checked against the schema of its type.
+  decode: async (r) => ({ type: r.type, data: readEventData(r) }) as unknown as Event,
   encode: async (e) => ({ type: e.type, data: e.data as Record<string, unknown> }),
 });
 
@@ -55,7 +60,6 @@ export interface RetryPolicy {
 
 // Twenty writers on one act each still get their turn: full jitter spreads them over ~1.3 s at worst.
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 5, maxDelayMs: 250 };
-export const SCHEMA_VERSION = 1;
 
 export interface HandleCommand<State, Command, Event extends DomainEvent> {
   store: EventStore;
@@ -141,7 +145,7 @@ function metadataOf<State, Command, Event extends DomainEvent>(
     ...(context.causationId ? { causationId: context.causationId } : {}),
     occurredAt: context.now,
     actor: context.actor,
-    schemaVersion: SCHEMA_VERSION,
+    schemaVersion: currentSchemaVersion(event.type),
   };
 }
 

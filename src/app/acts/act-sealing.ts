@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { RecordedEvent } from '../../../events/envelope.ts';
 import { sealedFields, type ActEvent } from '../../../events/act.ts';
+import { readEventData } from '../../../events/validation.ts';
 import type { KeyVault } from '../../ports/key-vault.ts';
 import type { EventCodec } from '../command-handler.ts';
 
@@ -34,10 +35,13 @@ const actIdOf = (streamName: string) => streamName.slice('act-'.length);
 
 /**
  * The act family's codec: personal fields leave for the store sealed with the act's data key and
- * come back unsealed. When the key is gone (retention), they simply do not come back.
+ * come back unsealed. When the key is gone (retention), they simply do not come back. Whatever it
+ * reads is upcast and checked against its type's schema once unsealed (events/validation.ts).
  */
-/** The act family's codec: seals on the way in, unseals on the way out (also whole recorded events, for projections). */
-export type ActCodec = EventCodec<ActEvent> & { decodeRecorded(r: RecordedEvent): Promise<RecordedEvent> };
+export type ActCodec = EventCodec<ActEvent> & {
+  /** A whole recorded event of any stream, decoded as `decode` does: what projections are fed. */
+  decodeRecorded(r: RecordedEvent): Promise<RecordedEvent>;
+};
 
 export function actCodec(vault: KeyVault): ActCodec {
   const keyFor = async (actId: string, create: boolean) => {
@@ -47,7 +51,10 @@ export function actCodec(vault: KeyVault): ActCodec {
 
   const decodeRecorded = async (r: RecordedEvent): Promise<RecordedEvent> => {
     const part = r.data.sealed as SealedPart | undefined;
-    if (!part) return r;
+    if (!part) {
+      const data = readEventData(r);
+      return data === r.data ? r : { ...r, data };
+    }
     // Built key by key, not by spreads: a spread followed by new keys costs V8 a fresh hidden class
     // per key, and this runs for every act event read.
     const data: Record<string, unknown> = {};
@@ -55,7 +62,9 @@ export function actCodec(vault: KeyVault): ActCodec {
     const key = await keyFor(actIdOf(r.streamName), false);
     if (!key) data.erased = true;
     else Object.assign(data, unseal(key, r.streamName, r.type, part));
-    return { ...r, data };
+    const decoded = { ...r, data };
+    decoded.data = readEventData(decoded);
+    return decoded;
   };
 
   return {

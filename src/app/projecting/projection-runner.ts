@@ -29,7 +29,10 @@ export interface ProjectionRunnerOptions {
   eventStore: EventStore;
   readModels: ReadModelStore;
   projections: readonly Projection[];
-  /** Opens an event's sealed fields (the act codec); absent fields when the act's key is destroyed. */
+  /**
+   * Opens an event's sealed fields and lifts it to its type's current schema, checked (the act codec);
+   * absent fields when the act's key is destroyed. An event that fails its schema stops the runner.
+   */
   decode?: (recorded: RecordedEvent) => Promise<RecordedEvent>;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Most events written in one transaction while catching up. */
