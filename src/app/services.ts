@@ -22,6 +22,9 @@ import type { CaptchaService } from './citizens/captcha.ts';
 import type { PublicVerification } from './citizens/public-verification.ts';
 import type { CitizenLog } from './citizens/citizen-log.ts';
 import type { PortalLogin } from './citizens/portal-login.ts';
+import type { PortalSessions } from './citizens/portal-session.ts';
+import type { TestPersonDirectory } from './citizens/test-persons.ts';
+import type { FailedAuthorizations } from './retention/failed-authorizations.ts';
 import type { RetentionStream } from './retention/retention-stream.ts';
 import type { RetentionPurge } from './retention/retention-purge.ts';
 import type { ActExpirySweep } from './acts/act-expiry-sweep.ts';
@@ -65,6 +68,12 @@ export interface LedgerServices {
   citizenLog: CitizenLog;
   /** Citizen sign-in to the portal through the identity provider. */
   portalLogin: PortalLogin;
+  /** Signed-in citizens' portal sessions, and signing out for good. */
+  portalSessions: PortalSessions;
+  /** The simulator's test persons for its admin API and simulated phones. */
+  testPersons: TestPersonDirectory;
+  /** Failed authorizations kept until the retention erases them, for admins and providers. */
+  failedAuthorizations: FailedAuthorizations;
   /** The retention policy in force and the record of purges (the `retention` stream). */
   retention: RetentionStream;
   /** Erases failed authorizations older than the retention. */

@@ -5,7 +5,8 @@ import type { LedgerConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { AUTHORIZE_CALLBACK_PATH, PORTAL_CALLBACK_PATH, TOKEN_PATH } from '../paths.ts';
 import { OutboxNotifier } from '../adapters/notify/outbox.ts';
-import { buildHttpApp, type RoutePlugin } from '../http/app.ts';
+import { buildHttpApp } from '../http/app.ts';
+import type { RouteGroup } from '../http/route-group.ts';
 import { LedgerKeys } from '../app/ledger-keys.ts';
 import type { LedgerServices } from '../app/services.ts';
 import { AccessTokens } from '../app/providers/access-tokens.ts';
@@ -15,11 +16,13 @@ import { actCodec } from '../app/acts/act-sealing.ts';
 import { ActService } from '../app/acts/act-service.ts';
 import { AuthorizationService } from '../app/acts/authorization-by-authentication.ts';
 import { Pseudonyms } from '../app/citizens/pseudonyms.ts';
-import { seedTestPersons } from '../app/citizens/test-persons.ts';
+import { seedTestPersons, TestPersonDirectory } from '../app/citizens/test-persons.ts';
 import { CaptchaService } from '../app/citizens/captcha.ts';
 import { PublicVerification } from '../app/citizens/public-verification.ts';
 import { CitizenLog } from '../app/citizens/citizen-log.ts';
 import { PortalLogin } from '../app/citizens/portal-login.ts';
+import { PortalSessions } from '../app/citizens/portal-session.ts';
+import { FailedAuthorizations } from '../app/retention/failed-authorizations.ts';
 import { buildStores, type Closers } from './stores.ts';
 import { buildProjections } from './projections.ts';
 import { buildJobScheduler, buildRetention } from './jobs.ts';
@@ -42,7 +45,7 @@ export interface BuildOptions {
   /** false: schedule no job here (CLI tools); the purge and expiry sweep still run when called. */
   runJobs?: boolean;
   /** Route groups added to the HTTP edge after the ledger's own. */
-  extraRoutes?: RoutePlugin[];
+  extraRoutes?: RouteGroup[];
 }
 
 /**
@@ -146,6 +149,9 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
       transactionTtlMs: config.authenticationTimeoutMs,
       clock,
     }),
+    portalSessions: new PortalSessions({ cookieKey: keys.secrets.cookieKey, ttlMs: config.portalSessionTtlMs, clock, replayGuard }),
+    testPersons: new TestPersonDirectory({ citizens, pseudonyms, providers, homeCountry: config.homeCountry, clock }),
+    failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
     ...retention,
     readiness: {
       eventStore: async () => ({ ok: true, headPosition: await eventStore.headPosition() }),

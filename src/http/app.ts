@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -25,12 +25,10 @@ import { openApiInfo } from './openapi-info.ts';
 import { strictBodyValidator } from './validation.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { clientErrorHandler, frameworkErrors, hostHeaderCount, refuseRequest } from './request-framing.ts';
+import { pickServices, type RouteGroup } from './route-group.ts';
 
-/** A group of routes for one audience; each gets the services and nothing else. */
-export type RoutePlugin = FastifyPluginAsync<{ services: LedgerServices }>;
-
-/** Route groups added by later parts of the ledger (acts, authorization, public, citizen, ...). */
-export const routeGroups: RoutePlugin[] = [
+/** The ledger's route groups, in the order they are registered. */
+export const routeGroups: RouteGroup[] = [
   healthRoutes,
   metricsRoutes,
   tokenRoutes,
@@ -53,7 +51,7 @@ export const routeGroups: RoutePlugin[] = [
  * The HTTP edge: external plugins, then problem handling, then every audience's routes.
  * Takes all it needs as arguments; holds no globals.
  */
-export async function buildHttpApp(services: LedgerServices, extraRoutes: RoutePlugin[] = []): Promise<FastifyInstance> {
+export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteGroup[] = []): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     // One line per request, written when it completes (below), instead of fastify's two.
@@ -105,6 +103,6 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteP
   await app.register(rateLimit, { global: false, ...(allowList?.length ? { allowList } : {}) });
   registerProblemHandling(app);
 
-  for (const group of [...routeGroups, ...extraRoutes]) await app.register(group, { services });
+  for (const group of [...routeGroups, ...extraRoutes]) await app.register(group.routes, { services: pickServices(services, group.uses) });
   return app;
 }

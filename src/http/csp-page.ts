@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { escapeHtml } from './html.ts';
+import { memberOf } from './loose-input.ts';
 
 /**
  * Pages that run the ledger's own scripts (verify, portal) load everything from the ledger and
@@ -21,7 +22,7 @@ export type Lang = 'cs' | 'en';
 
 /** `?lang=cs|en`; Czech unless English is asked for. */
 export function langOf(query: unknown): Lang {
-  return (query as { lang?: unknown } | undefined)?.lang === 'en' ? 'en' : 'cs';
+  return memberOf(query, 'lang') === 'en' ? 'en' : 'cs';
 }
 
 export interface ShellOptions {

@@ -78,7 +78,8 @@ export function sendProblem(
     .send({ ...extra, type: problemType(name), title, status, detail, instance: reply.request.url.split('?')[0] });
 }
 
-const domainToProblem: Record<DomainErrorCode, ProblemName> = {
+/** The one mapping of the domain's refusals to problems: the JSON error handler and the browser routes' pages both use it. */
+export const domainProblems: Record<DomainErrorCode, ProblemName> = {
   'invalid-request': 'invalid-request',
   'not-found': 'not-found',
   conflict: 'conflict',
@@ -100,6 +101,22 @@ const domainToProblem: Record<DomainErrorCode, ProblemName> = {
   forbidden: 'forbidden',
 };
 
+/** A domain refusal as the problem it answers, with the members it adds and how long to wait before a retry. */
+export interface DomainProblem {
+  name: ProblemName;
+  status: number;
+  title: string;
+  details: Record<string, unknown>;
+  retryAfterSeconds?: number;
+}
+
+/** The problem a domain refusal answers, by the one mapping above. */
+export function domainProblem(error: DomainError): DomainProblem {
+  const name = domainProblems[error.code];
+  const { retryAfterSeconds, ...details } = error.details;
+  return { name, ...problemCatalog[name], details, ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}) };
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
@@ -118,9 +135,9 @@ export function registerProblemHandling(app: FastifyInstance): void {
       return sendProblem(reply, error.problem, error.detail, error.extra);
     }
     if (error instanceof DomainError) {
-      const { retryAfterSeconds, ...details } = error.details;
-      if (typeof retryAfterSeconds === 'number') reply.header('retry-after', String(retryAfterSeconds));
-      return sendProblem(reply, domainToProblem[error.code], error.message, details);
+      const problem = domainProblem(error);
+      if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds));
+      return sendProblem(reply, problem.name, error.message, problem.details);
     }
     const fe = error as FastifyError & { validation?: Array<{ instancePath?: string; message?: string; params?: unknown }>; validationContext?: string };
     if (fe.validation) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildLedger } from '../../src/composition/ledger.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import type { RoutePlugin } from '../../src/http/app.ts';
+import { routeGroup } from '../../src/http/route-group.ts';
 import { testConfig } from '../support/ledger.ts';
 
 /** Files this process holds open under `dir` (every thread's included: they share the table). */
@@ -23,11 +23,11 @@ describe('the composition root', () => {
   it('closes everything it started when the build fails part-way, projection thread included', async () => {
     const config = testConfig();
     let threadWasRunning = false;
-    const failing: RoutePlugin = async (_app, { services }) => {
+    const failing = routeGroup(['projections'], async (_app, { services }) => {
       // By now the projection thread runs and both SQLite files are open.
       threadWasRunning = (await services.projections.lag()).running && openFilesUnder(config.dataDir).length > 0;
       throw new Error('a route group could not be built');
-    };
+    });
     await expect(buildLedger(config, { logger: createLogger('silent'), extraRoutes: [failing] })).rejects.toThrow('a route group could not be built');
     expect(threadWasRunning).toBe(true);
     // The thread's connections are file descriptors of this process too: none is left, so no thread is.

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
 import { streamNames } from '../../../events/envelope.ts';
-import type { ActEvent, AuthorizationMethod, CodeChannel, Loa } from '../../../events/act.ts';
+import type { ActEvent, ActStatus, AuthorizationMethod, CodeChannel, FailureReason, Loa } from '../../../events/act.ts';
 import { actDecider, verificationResult, type ActCommand, type ActState } from '../../../commands/act.ts';
 import { DomainError, refuse } from '../../../commands/errors.ts';
 import type { EventStore } from '../../ports/event-store.ts';
@@ -35,13 +35,13 @@ export interface LoadedAct {
 /** What a provider sees of its act. */
 export interface ActView {
   actId: string;
-  status: 'pending' | 'authorized' | 'failed';
+  status: ActStatus;
   methods: AuthorizationMethod[];
   expiresAt: string;
   registeredAt: string;
   method?: AuthorizationMethod;
   authorizedAt?: string;
-  failure?: { reason: string; failedAt: string };
+  failure?: { reason: FailureReason; failedAt: string };
 }
 
 export interface ActServiceDeps {

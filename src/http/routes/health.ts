@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import type { LedgerServices } from '../../app/services.ts';
+import { routeGroup } from '../route-group.ts';
 
 /** Liveness, readiness, the ledger's public keys, and the OpenAPI document. */
-export async function healthRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const healthRoutes = routeGroup(['readiness', 'keys'], async (app, { services }) => {
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
 
   app.get(
@@ -51,4 +50,4 @@ export async function healthRoutes(app: FastifyInstance, { services }: { service
   );
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-}
+});

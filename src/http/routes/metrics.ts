@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { LedgerServices } from '../../app/services.ts';
+import { routeGroup } from '../route-group.ts';
 import type { ProjectionLag } from '../../app/projecting/projection-runner.ts';
 
 /** Prometheus text exposition format, version 0.0.4. */
@@ -12,7 +11,7 @@ interface Gauge {
 }
 
 /** `/metrics`: a few gauges, written by hand; the ledger needs no metrics library for them. */
-export async function metricsRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const metricsRoutes = routeGroup(['projections'], async (app, { services }) => {
   app.get(
     '/metrics',
     {
@@ -27,7 +26,7 @@ export async function metricsRoutes(app: FastifyInstance, { services }: { servic
       return exposition(gauges(await services.projections.lag()));
     },
   );
-}
+});
 
 function gauges(lag: ProjectionLag): Gauge[] {
   const per = (value: (p: ProjectionLag['projections'][number]) => number) =>

@@ -1,11 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import type { LedgerServices } from '../../../app/services.ts';
-import { providerSector } from '../../../app/citizens/pseudonyms.ts';
+import { routeGroup } from '../../route-group.ts';
 import { adminGuard } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { problemResponses } from '../../problems.ts';
 
 /** Admin API for the simulator's test persons and the SePP a provider knows them by. */
-export async function adminCitizenRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const adminCitizenRoutes = routeGroup(['config', 'testPersons'], async (app, { services }) => {
   if (services.config.environment !== 'simulator') return;
   app.addHook('onRequest', adminGuard(services.config.adminToken));
   const security = [{ admin: [] }];
@@ -33,18 +31,7 @@ export async function adminCitizenRoutes(app: FastifyInstance, { services }: { s
       },
     },
     async (request, reply) => {
-      const b = (request.body ?? {}) as { displayName?: string; country?: string; phone?: string; phoneVerified?: boolean; phoneAllowed?: boolean; mobileKey?: boolean };
-      const citizen = await services.citizens.add(
-        {
-          displayName: b.displayName ?? 'Test person',
-          country: b.country ?? services.config.homeCountry,
-          ...(b.phone ? { phone: b.phone } : {}),
-          phoneVerified: b.phoneVerified ?? false,
-          phoneAllowed: b.phoneAllowed ?? false,
-          mobileKeys: b.mobileKey ? [{ deviceId: `mk-${Date.now().toString(36)}`, label: 'Mobile Key' }] : [],
-        },
-        services.clock().toISOString(),
-      );
+      const citizen = await services.testPersons.add(request.body);
       reply.code(201);
       return { aifo: citizen.aifo };
     },
@@ -60,7 +47,7 @@ export async function adminCitizenRoutes(app: FastifyInstance, { services }: { s
         response: { 200: { type: 'object', properties: { citizens: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...problemResponses(401, 403) },
       },
     },
-    async () => ({ citizens: await services.citizens.list() }),
+    async () => ({ citizens: await services.testPersons.list() }),
   );
 
   app.get(
@@ -76,12 +63,9 @@ export async function adminCitizenRoutes(app: FastifyInstance, { services }: { s
       },
     },
     async (request) => {
-      const { aifo } = request.params as { aifo: string };
-      const { providerId } = request.query as { providerId: string };
-      const citizen = await services.citizens.get(aifo);
-      if (!citizen) throw new HttpProblem('not-found', 'no such person');
-      if (!(await services.providers.get(providerId)).exists) throw new HttpProblem('not-found', 'no such provider');
-      return { sepp: await services.pseudonyms.seppFor(providerSector(providerId), citizen) };
+      const { aifo } = request.params;
+      const { providerId } = request.query;
+      return { sepp: await services.testPersons.seppFor(aifo, providerId) };
     },
   );
-}
+});

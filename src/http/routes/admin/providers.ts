@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import type { ProviderState } from '../../../../commands/provider.ts';
 import type { ProviderKey } from '../../../../events/provider.ts';
-import type { LedgerServices } from '../../../app/services.ts';
+import type { ProviderDirectory } from '../../../app/providers/provider-directory.ts';
+import { routeGroup } from '../../route-group.ts';
 import { adminGuard } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 
@@ -54,7 +54,7 @@ const providerIdParams = {
 } as const;
 
 /** Admin API for providers: register, read, list, keys, return URLs, suspension. */
-export async function adminProviderRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock'], async (app, { services }) => {
   app.addHook('onRequest', adminGuard(services.config.adminToken));
   const context = (request: { id: string }) => ({ actor: 'admin', correlationId: request.id, now: services.clock().toISOString() });
   const security = [{ admin: [] }];
@@ -85,7 +85,7 @@ export async function adminProviderRoutes(app: FastifyInstance, { services }: { 
       },
     },
     async (request, reply) => {
-      const body = request.body as { name: string; jwks: { keys: JWK[] }; returnUrls?: string[]; providerId?: string };
+      const { body } = request;
       const keys = await Promise.all(body.jwks.keys.map(toProviderKey));
       const state = await services.providers.register(
         { name: body.name.trim(), keys, returnUrls: validReturnUrls(body.returnUrls ?? [], services.config.environment), ...(body.providerId ? { providerId: body.providerId } : {}) },
@@ -112,7 +112,7 @@ export async function adminProviderRoutes(app: FastifyInstance, { services }: { 
   app.get(
     '/api/v1/admin/providers/:providerId',
     { schema: { tags: ['admin'], summary: 'Read one provider', security, params: providerIdParams, response: { 200: providerView, ...problemResponses(401, 403, 404) } } },
-    async (request) => view(await existing(services, (request.params as { providerId: string }).providerId)),
+    async (request) => view(await existing(services.providers, request.params.providerId)),
   );
 
   app.post(
@@ -128,8 +128,8 @@ export async function adminProviderRoutes(app: FastifyInstance, { services }: { 
       },
     },
     async (request, reply) => {
-      const { providerId } = request.params as { providerId: string };
-      const key = await toProviderKey((request.body as { jwk: JWK }).jwk);
+      const { providerId } = request.params;
+      const key = await toProviderKey(request.body.jwk);
       await services.providers.execute(providerId, { type: 'AddProviderKey', key, now: services.clock().toISOString() }, context(request));
       reply.code(201);
       return { kid: key.kid };
@@ -148,7 +148,7 @@ export async function adminProviderRoutes(app: FastifyInstance, { services }: { 
       },
     },
     async (request) => {
-      const { providerId, kid } = request.params as { providerId: string; kid: string };
+      const { providerId, kid } = request.params;
       return view(await services.providers.execute(providerId, { type: 'RevokeProviderKey', kid, now: services.clock().toISOString() }, context(request)));
     },
   );
@@ -166,8 +166,8 @@ export async function adminProviderRoutes(app: FastifyInstance, { services }: { 
       },
     },
     async (request) => {
-      const { providerId } = request.params as { providerId: string };
-      const returnUrls = validReturnUrls((request.body as { returnUrls: string[] }).returnUrls, services.config.environment);
+      const { providerId } = request.params;
+      const returnUrls = validReturnUrls(request.body.returnUrls, services.config.environment);
       return view(await services.providers.execute(providerId, { type: 'ChangeProviderReturnUrls', returnUrls, now: services.clock().toISOString() }, context(request)));
     },
   );
@@ -185,8 +185,8 @@ export async function adminProviderRoutes(app: FastifyInstance, { services }: { 
       },
     },
     async (request) => {
-      const { providerId } = request.params as { providerId: string };
-      const reason = (request.body as { reason?: string } | undefined)?.reason ?? '';
+      const { providerId } = request.params;
+      const reason = request.body.reason ?? '';
       return view(await services.providers.execute(providerId, { type: 'SuspendProvider', reason, now: services.clock().toISOString() }, context(request)));
     },
   );
@@ -195,14 +195,14 @@ export async function adminProviderRoutes(app: FastifyInstance, { services }: { 
     '/api/v1/admin/providers/:providerId/suspension',
     { schema: { tags: ['admin'], summary: 'Reinstate a suspended provider', security, params: providerIdParams, response: { 200: providerView, ...problemResponses(401, 403, 404) } } },
     async (request) => {
-      const { providerId } = request.params as { providerId: string };
+      const { providerId } = request.params;
       return view(await services.providers.execute(providerId, { type: 'ReinstateProvider', now: services.clock().toISOString() }, context(request)));
     },
   );
-}
+});
 
-async function existing(services: LedgerServices, providerId: string): Promise<ProviderState> {
-  const state = await services.providers.get(providerId, 0);
+async function existing(providers: ProviderDirectory, providerId: string): Promise<ProviderState> {
+  const state = await providers.get(providerId, 0);
   if (!state.exists) throw new HttpProblem('not-found', 'provider not found');
   return state;
 }
@@ -224,11 +224,11 @@ async function toProviderKey(jwk: JWK): Promise<ProviderKey> {
   const { kid: givenKid, ...members } = jwk;
   // Importing checks what the schema cannot: the point lies on the curve, the coordinates have their length.
   try {
-    await importJWK(members as JWK, jwk.kty === 'EC' ? 'ES256' : 'EdDSA');
+    await importJWK(members, jwk.kty === 'EC' ? 'ES256' : 'EdDSA');
   } catch {
     throw new HttpProblem('invalid-request', 'the key is not a valid public key of its curve');
   }
-  const kid = givenKid ?? (await calculateJwkThumbprint(members as JWK));
+  const kid = givenKid ?? (await calculateJwkThumbprint(members));
   return { kid, jwk: { ...members, kid } };
 }
 

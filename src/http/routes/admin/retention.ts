@@ -1,14 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import { FAILURE_REASONS } from '../../../../events/act.ts';
 import type { RetentionPolicy } from '../../../../events/retention.ts';
 import { retentionBounds } from '../../../../commands/retention.ts';
-import type { LedgerServices } from '../../../app/services.ts';
 import type { RetentionView } from '../../../app/retention/retention-stream.ts';
-import { listFailedAuthorizations } from '../../../app/retention/failed-authorizations.ts';
 import { formatDuration, parseDuration } from '../../../duration.ts';
+import { routeGroup } from '../../route-group.ts';
 import { adminGuard } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
-
-const FAILURE_REASONS = ['identity-mismatch', 'attempts-exhausted', 'expired', 'cancelled', 'loa-too-low', 'authentication-failed'];
+import { stringEnum } from '../../schema.ts';
 
 const durationField = (what: string, bound: { min: string; max: string }) =>
   ({ type: 'string', minLength: 2, maxLength: 40, description: `${what}, an ISO 8601 duration from ${bound.min} to ${bound.max}`, examples: [bound.min] }) as const;
@@ -43,7 +41,7 @@ export const failedAuthorizationListSchema = {
         properties: {
           actId: { type: 'string' },
           providerId: { type: 'string' },
-          reason: { type: 'string', enum: FAILURE_REASONS },
+          reason: stringEnum(FAILURE_REASONS),
           failedAt: { type: 'string', format: 'date-time' },
           retainedUntil: { type: 'string', format: 'date-time', description: 'After this the purge erases it (at its next run)' },
         },
@@ -53,7 +51,7 @@ export const failedAuthorizationListSchema = {
 } as const;
 
 export const failedAuthorizationQuery = {
-  reason: { type: 'string', enum: FAILURE_REASONS },
+  reason: stringEnum(FAILURE_REASONS),
   limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
 } as const;
 
@@ -75,7 +73,7 @@ function durationOf(field: string, text: string): number {
 }
 
 /** Admin API for retention: the policy in force, changing it, and the failed authorizations kept until then. */
-export async function adminRetentionRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const adminRetentionRoutes = routeGroup(['config', 'retention', 'projections', 'backgroundJobs', 'failedAuthorizations', 'clock'], async (app, { services }) => {
   app.addHook('onRequest', adminGuard(services.config.adminToken));
   const security = [{ admin: [] }];
 
@@ -106,7 +104,7 @@ export async function adminRetentionRoutes(app: FastifyInstance, { services }: {
       },
     },
     async (request, reply) => {
-      const body = request.body as { failedAuthorizationRetention: string; purgeEvery: string };
+      const { body } = request;
       const policy: RetentionPolicy = {
         failedAuthorizationRetentionMs: durationOf('failedAuthorizationRetention', body.failedAuthorizationRetention),
         purgeEveryMs: durationOf('purgeEvery', body.purgeEvery),
@@ -144,8 +142,8 @@ export async function adminRetentionRoutes(app: FastifyInstance, { services }: {
       },
     },
     async (request) => {
-      const { providerId, reason, limit } = request.query as { providerId?: string; reason?: string; limit: number };
-      return listFailedAuthorizations(services.readModels, services.retention, { ...(providerId ? { providerId } : {}), ...(reason ? { reason } : {}) }, limit);
+      const { providerId, reason, limit } = request.query;
+      return services.failedAuthorizations.list({ ...(providerId ? { providerId } : {}), ...(reason ? { reason } : {}) }, limit);
     },
   );
-}
+});

@@ -1,13 +1,13 @@
 import cookie from '@fastify/cookie';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { DomainError, type DomainErrorCode } from '../../../../commands/errors.ts';
-import type { LedgerServices } from '../../../app/services.ts';
+import type { FastifyReply } from 'fastify';
+import { DomainError } from '../../../../commands/errors.ts';
 import { IdentityProviderUnavailable, type CallbackParameters } from '../../../ports/identity-provider.ts';
+import { routeGroup } from '../../route-group.ts';
 import { escapeHtml } from '../../html.ts';
 import { page } from '../../csp-page.ts';
+import { domainProblem, problemCatalog } from '../../problems.ts';
 import { TransactionCookie } from './transaction-cookie.ts';
 import { AUTHORIZE_CALLBACK_PATH } from '../../../paths.ts';
-
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PROVIDER_STATE = /^[\x21-\x7e]{1,512}$/;
@@ -25,30 +25,23 @@ class Refusal extends Error {
   }
 }
 
-const domainStatus: Partial<Record<DomainErrorCode, { status: number; title: string }>> = {
-  'not-found': { status: 404, title: 'No such act' },
-  'redirect-uri-not-registered': { status: 400, title: 'The return address is not allowed' },
-  'act-not-pending': { status: 409, title: 'This act can no longer be authorized' },
-  'provider-suspended': { status: 403, title: 'The e-service is suspended' },
-  conflict: { status: 409, title: 'This sign-in cannot be used' },
-  'invalid-request': { status: 400, title: 'This sign-in cannot be used' },
-};
-
 /**
  * The authorization SeP in the citizen's browser: `GET /authorize/{actId}` sends the citizen to the
  * identity provider, the callback brings them back to the e-service's registered return URL.
  */
-export async function authorizeRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const authorizeRoutes = routeGroup(['authorization', 'keys', 'config', 'clock'], async (app, { services }) => {
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
   const cookies = new TransactionCookie(services.keys.secrets.cookieKey, services.config.publicUrl.startsWith('https:'), services.clock);
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof Refusal) return refusalPage(reply, error.status, error.title, error.message);
-    if ((error as { validation?: unknown }).validation) return refusalPage(reply, 400, 'The request is not valid', (error as Error).message);
-    if ((error as { statusCode?: number }).statusCode === 429) return refusalPage(reply, 429, 'Too many requests', 'Please wait a minute, then start again from the e-service.');
-    if (error instanceof DomainError && domainStatus[error.code]) {
-      const { status, title } = domainStatus[error.code]!;
-      return refusalPage(reply, status, title, error.message);
+    if ((error as { validation?: unknown }).validation) return refusalPage(reply, 400, problemCatalog['invalid-request'].title, (error as Error).message);
+    if ((error as { statusCode?: number }).statusCode === 429) return refusalPage(reply, 429, problemCatalog['rate-limited'].title, 'Please wait a minute, then start again from the e-service.');
+    if (error instanceof DomainError) {
+      // The same problem the API would answer, as a page.
+      const problem = domainProblem(error);
+      if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds));
+      return refusalPage(reply, problem.status, problem.title, error.message);
     }
     if (error instanceof IdentityProviderUnavailable) {
       request.log.warn({ err: error }, 'identity provider unavailable');
@@ -70,7 +63,7 @@ export async function authorizeRoutes(app: FastifyInstance, { services }: { serv
           'then back with a 303 to `redirect_uri?act_id=…&state=…`; ask `GET /api/v1/acts/{actId}` for the result. `redirect_uri` must ' +
           'equal one of the e-service\'s registered return URLs exactly. Refusals are HTML pages, never redirects: 400 (redirect_uri ' +
           'not registered, state missing), 404 (unknown act), 409 (act not pending).',
-        params: { type: 'object', properties: { actId: { type: 'string' } } },
+        params: { type: 'object', required: ['actId'], properties: { actId: { type: 'string' } } },
         querystring: {
           type: 'object',
           properties: {
@@ -82,11 +75,9 @@ export async function authorizeRoutes(app: FastifyInstance, { services }: { serv
       },
     },
     async (request, reply) => {
-      const { actId } = request.params as { actId: string };
-      const query = request.query as Record<string, unknown>;
+      const { actId } = request.params;
       if (!UUID.test(actId)) throw new Refusal(404, 'No such act', 'no such act');
-      const redirectUri = query.redirect_uri;
-      const state = query.state;
+      const { redirect_uri: redirectUri, state } = request.query;
       if (typeof redirectUri !== 'string' || redirectUri.length === 0) throw new Refusal(400, 'The return address is missing', 'redirect_uri is required');
       if (typeof state !== 'string' || !PROVIDER_STATE.test(state)) throw new Refusal(400, 'The request is incomplete', 'state is required: 1-512 visible ASCII characters');
 
@@ -99,7 +90,7 @@ export async function authorizeRoutes(app: FastifyInstance, { services }: { serv
   );
 
   app.get(AUTHORIZE_CALLBACK_PATH, { config: RATE_LIMIT, schema: { hide: true } }, async (request, reply) => {
-    const params = callbackParameters(request.query as Record<string, unknown>);
+    const params = callbackParameters(request.query);
     const name = cookies.nameFor(params.state);
     const transaction = name ? await cookies.open(request.cookies[name], params.state!) : undefined;
     if (!name || !transaction) {
@@ -111,12 +102,12 @@ export async function authorizeRoutes(app: FastifyInstance, { services }: { serv
     request.log.info({ actId: finished.actId, status: finished.status, note: finished.note }, 'authorization by authentication returned');
     return reply.redirect(finished.redirectTo, 303);
   });
-}
+});
 
 /** Query parameters as single strings; a repeated parameter makes the callback invalid. */
-function callbackParameters(query: Record<string, unknown>): CallbackParameters {
+function callbackParameters(query: unknown): CallbackParameters {
   const params: CallbackParameters = {};
-  for (const [name, value] of Object.entries(query)) {
+  for (const [name, value] of Object.entries(query ?? {})) {
     if (typeof value !== 'string') throw new Refusal(400, 'This sign-in cannot be used', `parameter ${name} is repeated`);
     params[name] = value;
   }

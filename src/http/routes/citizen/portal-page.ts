@@ -1,3 +1,4 @@
+import type { AuthorizationMethod } from '../../../../events/act.ts';
 import type { CitizenLogEntry } from '../../../app/citizens/citizen-log.ts';
 import { escapeHtml } from '../../html.ts';
 import { shell, type Lang } from '../../csp-page.ts';
@@ -17,7 +18,7 @@ const words = {
     method: 'Způsob autorizace',
     documentHash: 'Otisk dokumentu (SHA-256)',
     actId: 'Identifikátor úkonu',
-    methods: { authentication: 'opětovné přihlášení', sms: 'kód z SMS', 'mobile-key': 'kód v Mobilním klíči' },
+    methods: { authentication: 'opětovné přihlášení', sms: 'kód z SMS', 'mobile-key': 'kód v Mobilním klíči' } satisfies Record<AuthorizationMethod, string>,
     switchLabel: 'English',
     locale: 'cs-CZ',
     refusedTitle: 'Přihlášení se nezdařilo',
@@ -46,7 +47,7 @@ const words = {
     method: 'Authorized by',
     documentHash: 'Document fingerprint (SHA-256)',
     actId: 'Act identifier',
-    methods: { authentication: 'signing in again', sms: 'a code by SMS', 'mobile-key': 'a code in the Mobile Key' },
+    methods: { authentication: 'signing in again', sms: 'a code by SMS', 'mobile-key': 'a code in the Mobile Key' } satisfies Record<AuthorizationMethod, string>,
     switchLabel: 'Česky',
     locale: 'en-GB',
     refusedTitle: 'Sign-in did not succeed',

@@ -1,16 +1,18 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { LedgerServices } from '../../../app/services.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AUTHORIZATION_METHODS } from '../../../../events/act.ts';
+import { CUL_LOG_TYPE } from '../../../../projections/cul.ts';
 import type { PortalTransaction } from '../../../app/citizens/portal-login.ts';
 import { IdentityProviderUnavailable, type CallbackParameters } from '../../../ports/identity-provider.ts';
+import { routeGroup } from '../../route-group.ts';
 import { langOf, sendPage, type Lang } from '../../csp-page.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
+import { stringEnum } from '../../schema.ts';
 import { logPage, refusedPage, signInPage } from './portal-page.ts';
-import { PortalSession } from './portal-session.ts';
+import { PortalSessionCookie } from './portal-session-cookie.ts';
 import { TransactionCookie } from './transaction-cookie.ts';
 import { PORTAL_PATH, PORTAL_CALLBACK_PATH, CITIZEN_LOG_PATH } from '../../../paths.ts';
-
 
 /** The portal's sign-in transaction, with the language to come back to. */
 type PortalCookieTransaction = PortalTransaction & { lang: Lang };
@@ -22,18 +24,19 @@ const RATE_LIMIT = { rateLimit: { max: 60, timeWindow: '1 minute' } };
  * The citizen portal (SPEC section 2, step 8): sign in through the identity provider, then see
  * one's own CUL entries, newest first, as a page at /portal or as JSON at /api/v1/citizen/log.
  */
-export async function portalRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin', 'portalSessions', 'citizenLog'], async (app, { services }) => {
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
   // Sign-out is an HTML form.
   await app.register(formbody, { bodyLimit: services.config.bodyLimit });
   const secure = services.config.publicUrl.startsWith('https:');
-  const session = new PortalSession(services.keys.secrets.cookieKey, secure, services.config.portalSessionTtlMs, services.clock, services.replayGuard);
+  const sessions = services.portalSessions;
+  const sessionCookie = new PortalSessionCookie(secure);
   const transactions = new TransactionCookie<PortalCookieTransaction>(services.keys.secrets.cookieKey, secure, services.clock, {
     path: PORTAL_PATH,
     prefix: 'ledger_portal_tx_',
     purpose: 'act-ledger/portal-transaction',
   });
-  const citizenOf = (request: FastifyRequest) => session.aifoOf(request.cookies);
+  const citizenOf = (request: FastifyRequest) => sessions.citizenOf(sessionCookie.tokenOf(request.cookies));
 
   app.get(PORTAL_PATH, { schema: { hide: true } }, async (request, reply) => {
     const lang = langOf(request.query);
@@ -56,7 +59,7 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
   });
 
   app.get(PORTAL_CALLBACK_PATH, { config: RATE_LIMIT, schema: { hide: true } }, async (request, reply) => {
-    const params = singleValued(request.query as Record<string, unknown>);
+    const params = singleValued(request.query);
     const name = params ? transactions.nameFor(params.state) : undefined;
     const transaction = name && params ? await transactions.open(request.cookies[name], params.state!) : undefined;
     if (!name || !params || !transaction) return sendPage(reply, 400, refusedPage(langOf(request.query), 'not-started'));
@@ -71,14 +74,14 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
       request.log.info({ outcome: result.outcome, reason: result.reason }, 'portal sign-in refused');
       return sendPage(reply, result.outcome === 'cancelled' ? 200 : 400, refusedPage(transaction.lang, result.outcome));
     }
-    const issued = await session.issue(result.aifo);
-    reply.setCookie(session.name, issued.value, issued.options).header('cache-control', 'no-store');
+    const token = await sessions.issue(result.aifo);
+    reply.setCookie(sessionCookie.name, token, sessionCookie.setting(sessions.ttlMs)).header('cache-control', 'no-store');
     return reply.redirect(`${PORTAL_PATH}?lang=${transaction.lang}`, 303);
   });
 
   app.post(`${PORTAL_PATH}/logout`, { schema: { hide: true } }, async (request, reply) => {
-    await session.signOut(request.cookies);
-    reply.clearCookie(session.name, session.clearing()).header('cache-control', 'no-store');
+    await sessions.signOut(sessionCookie.tokenOf(request.cookies));
+    reply.clearCookie(sessionCookie.name, sessionCookie.clearing()).header('cache-control', 'no-store');
     return reply.redirect(`${PORTAL_PATH}?lang=${langOf(request.query)}`, 303);
   });
 
@@ -103,13 +106,13 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
                   type: 'object',
                   required: ['logType', 'actId', 'providerName', 'actName', 'description', 'documentHash', 'method', 'occurredAt'],
                   properties: {
-                    logType: { type: 'string', enum: ['digital-act-authorization'] },
+                    logType: stringEnum([CUL_LOG_TYPE]),
                     actId: { type: 'string' },
                     providerName: { type: 'string' },
                     actName: { type: 'string' },
                     description: { type: 'string' },
                     documentHash: { type: 'string' },
-                    method: { type: 'string', enum: ['authentication', 'sms', 'mobile-key'] },
+                    method: stringEnum(AUTHORIZATION_METHODS),
                     occurredAt: { type: 'string', format: 'date-time' },
                   },
                 },
@@ -127,7 +130,7 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
       return { entries: await services.citizenLog.entries(aifo) };
     },
   );
-}
+});
 
 function unavailable(request: FastifyRequest, reply: FastifyReply, lang: Lang, error: unknown): FastifyReply {
   if (!(error instanceof IdentityProviderUnavailable)) throw error;
@@ -136,9 +139,9 @@ function unavailable(request: FastifyRequest, reply: FastifyReply, lang: Lang, e
 }
 
 /** Query parameters as single strings; undefined when one is repeated. */
-function singleValued(query: Record<string, unknown>): CallbackParameters | undefined {
+function singleValued(query: unknown): CallbackParameters | undefined {
   const params: CallbackParameters = {};
-  for (const [name, value] of Object.entries(query)) {
+  for (const [name, value] of Object.entries(query ?? {})) {
     if (typeof value !== 'string') return undefined;
     params[name] = value;
   }

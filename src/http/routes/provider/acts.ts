@@ -1,27 +1,27 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Loa } from '../../../../events/act.ts';
-import type { LedgerServices } from '../../../app/services.ts';
+import type { FastifyRequest } from 'fastify';
+import { ACT_STATUSES, AUTHORIZATION_METHODS, CODE_CHANNELS, FAILURE_REASONS, LOAS, VERIFICATION_RESULTS } from '../../../../events/act.ts';
 import { providerGuard } from '../../auth.ts';
 import { ACT_DESCRIPTION_MAX, ACT_NAME_MAX } from '../../../../commands/act-text.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
-
+import { routeGroup } from '../../route-group.ts';
+import { stringEnum } from '../../schema.ts';
 
 const actView = {
   type: 'object',
   required: ['actId', 'status'],
   properties: {
     actId: { type: 'string', format: 'uuid' },
-    status: { type: 'string', enum: ['pending', 'authorized', 'failed'] },
-    method: { type: 'string', enum: ['authentication', 'sms', 'mobile-key'] },
+    status: stringEnum(ACT_STATUSES),
+    method: stringEnum(AUTHORIZATION_METHODS),
     authorizedAt: { type: 'string', format: 'date-time' },
     failure: {
       type: 'object',
       properties: {
-        reason: { type: 'string', enum: ['identity-mismatch', 'attempts-exhausted', 'expired', 'cancelled', 'loa-too-low', 'authentication-failed'] },
+        reason: stringEnum(FAILURE_REASONS),
         failedAt: { type: 'string', format: 'date-time' },
       },
     },
-    methods: { type: 'array', items: { type: 'string', enum: ['authentication', 'sms', 'mobile-key'] } },
+    methods: { type: 'array', items: stringEnum(AUTHORIZATION_METHODS) },
     registeredAt: { type: 'string', format: 'date-time' },
     expiresAt: { type: 'string', format: 'date-time' },
   },
@@ -34,7 +34,7 @@ const actParams = {
 } as const;
 
 /** Provider API for acts: register, read the result, request a code, confirm it. */
-export async function actRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const actRoutes = routeGroup(['acts', 'accessTokens', 'providers', 'config'], async (app, { services }) => {
   app.addHook('onRequest', providerGuard(services.accessTokens, services.providers));
   const security = [{ actAs: [] }];
   const providerOf = (request: FastifyRequest) => request.providerId!;
@@ -71,7 +71,7 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
               default: '',
               description: `Description, at most ${ACT_DESCRIPTION_MAX} characters (trimmed); no control characters, no bidi overrides or isolates`,
             },
-            loa: { type: 'string', enum: ['low', 'substantial', 'high'], description: 'LoA required for authorization by authentication; ignored for foreign persons' },
+            loa: stringEnum(LOAS, { description: 'LoA required for authorization by authentication; ignored for foreign persons' }),
           },
           additionalProperties: false,
         },
@@ -81,7 +81,7 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
             required: ['actId', 'status', 'methods', 'expiresAt', 'authorizationUrl'],
             properties: {
               actId: { type: 'string', format: 'uuid' },
-              status: { type: 'string', enum: ['pending', 'authorized', 'failed'] },
+              status: actView.properties.status,
               methods: actView.properties.methods,
               expiresAt: { type: 'string', format: 'date-time' },
               authorizationUrl: { type: 'string', description: 'Send the citizen here (add redirect_uri and state) to authorize by authentication' },
@@ -92,7 +92,7 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
       },
     },
     async (request, reply) => {
-      const body = request.body as { sepp: string; documentHash: string; name: string; description?: string; loa?: Loa };
+      const { body } = request;
       const key = request.headers['idempotency-key'];
       if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))) {
         throw new HttpProblem('invalid-idempotency-key', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
@@ -120,7 +120,7 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
         response: { 200: actView, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => services.acts.get(providerOf(request), (request.params as { actId: string }).actId),
+    async (request) => services.acts.get(providerOf(request), request.params.actId),
   );
 
   app.post(
@@ -138,7 +138,7 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
         body: {
           type: 'object',
           required: ['channel'],
-          properties: { channel: { type: 'string', enum: ['sms', 'mobile-key'] } },
+          properties: { channel: stringEnum(CODE_CHANNELS) },
           additionalProperties: false,
         },
         response: {
@@ -157,8 +157,8 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
       },
     },
     async (request, reply) => {
-      const { actId } = request.params as { actId: string };
-      const { channel } = request.body as { channel: 'sms' | 'mobile-key' };
+      const { actId } = request.params;
+      const { channel } = request.body;
       const issued = await services.acts.issueCode(providerOf(request), actId, channel, request.id);
       reply.code(201).header('cache-control', 'no-store');
       return issued;
@@ -192,9 +192,9 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
             type: 'object',
             required: ['result', 'attemptsLeft', 'status'],
             properties: {
-              result: { type: 'string', enum: ['authorized', 'mismatch', 'expired', 'superseded', 'locked'] },
+              result: stringEnum(VERIFICATION_RESULTS),
               attemptsLeft: { type: 'integer' },
-              status: { type: 'string', enum: ['pending', 'authorized', 'failed'] },
+              status: actView.properties.status,
             },
           },
           ...problemResponses(400, 401, 403, 404, 409),
@@ -202,9 +202,9 @@ export async function actRoutes(app: FastifyInstance, { services }: { services: 
       },
     },
     async (request) => {
-      const { actId, codeId } = request.params as { actId: string; codeId: string };
-      const { codeSha512 } = request.body as { codeSha512: string };
+      const { actId, codeId } = request.params;
+      const { codeSha512 } = request.body;
       return services.acts.verifyCode(providerOf(request), actId, codeId, codeSha512, request.id);
     },
   );
-}
+});

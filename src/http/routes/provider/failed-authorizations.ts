@@ -1,12 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import type { LedgerServices } from '../../../app/services.ts';
-import { listFailedAuthorizations } from '../../../app/retention/failed-authorizations.ts';
+import { routeGroup } from '../../route-group.ts';
 import { providerGuard } from '../../auth.ts';
 import { problemResponses } from '../../problems.ts';
 import { failedAuthorizationListSchema, failedAuthorizationQuery } from '../admin/retention.ts';
 
 /** GET /api/v1/failed-authorizations: the calling provider's own failed acts, until retention erases them. */
-export async function providerFailedAuthorizationRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const providerFailedAuthorizationRoutes = routeGroup(['accessTokens', 'providers', 'failedAuthorizations'], async (app, { services }) => {
   app.get(
     '/api/v1/failed-authorizations',
     {
@@ -23,8 +21,8 @@ export async function providerFailedAuthorizationRoutes(app: FastifyInstance, { 
       },
     },
     async (request) => {
-      const { reason, limit } = request.query as { reason?: string; limit: number };
-      return listFailedAuthorizations(services.readModels, services.retention, { providerId: request.providerId!, ...(reason ? { reason } : {}) }, limit);
+      const { reason, limit } = request.query;
+      return services.failedAuthorizations.list({ providerId: request.providerId!, ...(reason ? { reason } : {}) }, limit);
     },
   );
-}
+});

@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import type { LedgerServices } from '../../../app/services.ts';
+import { routeGroup } from '../../route-group.ts';
 import { providerGuard } from '../../auth.ts';
 import { problemResponses } from '../../problems.ts';
 
 /** GET /api/v1/provider: the calling provider's own configuration, as the ledger holds it. */
-export async function providerProfileRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const providerProfileRoutes = routeGroup(['accessTokens', 'providers'], async (app, { services }) => {
   app.get(
     '/api/v1/provider',
     {
@@ -37,4 +36,4 @@ export async function providerProfileRoutes(app: FastifyInstance, { services }: 
       };
     },
   );
-}
+});

@@ -1,13 +1,11 @@
 import formbody from '@fastify/formbody';
-import type { FastifyInstance } from 'fastify';
 import { AssertionRefusedError, CLIENT_ASSERTION_TYPE } from '../../../app/providers/client-assertions.ts';
-import type { LedgerServices } from '../../../app/services.ts';
+import { routeGroup } from '../../route-group.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { TOKEN_PATH } from '../../../paths.ts';
 
-
 /** POST /api/v1/token: RFC 7523 client assertion in, ActAs access token out. */
-export async function tokenRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'accessTokens'], async (app, { services }) => {
   // OAuth clients send form-encoded token requests (RFC 6749); the API's other routes take JSON only.
   await app.register(formbody, { bodyLimit: services.config.bodyLimit });
   app.post(
@@ -48,7 +46,7 @@ export async function tokenRoutes(app: FastifyInstance, { services }: { services
       },
     },
     async (request, reply) => {
-      const body = request.body as { client_assertion: string };
+      const { body } = request;
       let providerId: string;
       try {
         providerId = await services.clientAssertions.verify(body.client_assertion);
@@ -60,7 +58,7 @@ export async function tokenRoutes(app: FastifyInstance, { services }: { services
       }
       const { token, expiresIn } = await services.accessTokens.issue(providerId);
       reply.header('cache-control', 'no-store');
-      return { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
+      return { access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn };
     },
   );
-}
+});

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import type { LedgerServices } from '../../../app/services.ts';
+import { routeGroup } from '../../route-group.ts';
 import { sendProblem } from '../../problems.ts';
 
 const OWN = fileURLToPath(new URL('../../assets', import.meta.url));
@@ -20,7 +19,7 @@ interface Asset {
 }
 
 /** `/assets/*`: the pages' scripts and stylesheet, read once at start and served from memory. */
-export async function assetRoutes(app: FastifyInstance, _options: { services: LedgerServices }): Promise<void> {
+export const assetRoutes = routeGroup([], async (app) => {
   const assets = new Map<string, Asset>();
   const add = (path: string, file: string) => assets.set(path, { body: readFileSync(file), type: TYPES[file.split('.').pop()!]! });
   for (const name of OWN_FILES) add(`/assets/${name}`, join(OWN, name));
@@ -32,4 +31,4 @@ export async function assetRoutes(app: FastifyInstance, _options: { services: Le
     // Short: a deploy with new scripts reaches browsers within minutes, without versioned names.
     return reply.header('cache-control', 'public, max-age=300').type(asset.type).send(asset.body);
   });
-}
+});

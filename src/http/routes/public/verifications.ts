@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { LedgerServices } from '../../../app/services.ts';
+import type { FastifyRequest } from 'fastify';
+import { AUTHORIZATION_METHODS } from '../../../../events/act.ts';
+import type { CaptchaService } from '../../../app/citizens/captcha.ts';
+import { routeGroup } from '../../route-group.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
+import { stringEnum, type FromSchema } from '../../schema.ts';
 
 export const CAPTCHA_PATH = '/api/v1/public/captcha';
 export const VERIFICATIONS_PATH = '/api/v1/public/verifications';
@@ -29,11 +32,22 @@ const verdictSchema = {
           description: { type: 'string' },
           providerName: { type: 'string', description: 'The e-service that registered the act' },
           authorizedAt: { type: 'string', format: 'date-time' },
-          method: { type: 'string', enum: ['authentication', 'sms', 'mobile-key'] },
+          method: stringEnum(AUTHORIZATION_METHODS),
         },
       },
     },
   },
+} as const;
+
+/** A lookup by a hash the caller computed. */
+const jsonLookup = {
+  type: 'object',
+  required: ['documentHash'],
+  properties: {
+    documentHash: { type: 'string', pattern: HASH, description: 'SHA-256 of the document, hex' },
+    altcha: { type: 'string', maxLength: 4096, description: 'The solved captcha, base64 JSON as the ALTCHA widget sends it' },
+  },
+  additionalProperties: false,
 } as const;
 
 /**
@@ -41,7 +55,7 @@ const verdictSchema = {
  * document by its SHA-256, sent as JSON or computed here from an uploaded file. The captcha is
  * checked and spent before anything is looked up.
  */
-export async function publicVerificationRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const publicVerificationRoutes = routeGroup(['config', 'captcha', 'verification'], async (app, { services }) => {
   const { uploadLimit } = services.config;
   // Only this group parses multipart: one file, a few small fields.
   await app.register(multipart, { limits: { fileSize: uploadLimit, files: 1, fields: 4, fieldSize: 4096, parts: 6 } });
@@ -94,17 +108,7 @@ export async function publicVerificationRoutes(app: FastifyInstance, { services 
           'missing, wrong, expired or spent one is refused with `captcha-invalid` before anything is looked up.',
         body: {
           content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['documentHash'],
-                properties: {
-                  documentHash: { type: 'string', pattern: HASH, description: 'SHA-256 of the document, hex' },
-                  altcha: { type: 'string', maxLength: 4096, description: 'The solved captcha, base64 JSON as the ALTCHA widget sends it' },
-                },
-                additionalProperties: false,
-              },
-            },
+            'application/json': { schema: jsonLookup },
             'multipart/form-data': {
               schema: {
                 type: 'object',
@@ -125,26 +129,30 @@ export async function publicVerificationRoutes(app: FastifyInstance, { services 
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      const documentHash = request.isMultipart() ? await hashUpload(request, services, uploadLimit) : await fromJson(request, services);
+      const { body } = request;
+      let documentHash: string;
+      if (request.isMultipart()) documentHash = await hashUpload(request, services.captcha, uploadLimit);
+      // Any other body passed the JSON schema (no other parser is registered here).
+      else if ('documentHash' in body) documentHash = await fromJson(body, services.captcha);
+      else throw new HttpProblem('invalid-request', 'send JSON with documentHash, or a multipart upload');
       return services.verification.lookup(documentHash);
     },
   );
-}
+});
 
-async function spendCaptcha(services: LedgerServices, altcha: unknown): Promise<void> {
-  if (!(await services.captcha.redeem(altcha))) {
+async function spendCaptcha(captcha: CaptchaService, altcha: unknown): Promise<void> {
+  if (!(await captcha.redeem(altcha))) {
     throw new HttpProblem('captcha-invalid', 'solve a new captcha (GET /api/v1/public/captcha) and send it as altcha; each solution works once');
   }
 }
 
-async function fromJson(request: FastifyRequest, services: LedgerServices): Promise<string> {
-  const body = request.body as { documentHash: string; altcha?: string };
-  await spendCaptcha(services, body.altcha);
+async function fromJson(body: FromSchema<typeof jsonLookup>, captcha: CaptchaService): Promise<string> {
+  await spendCaptcha(captcha, body.altcha);
   return body.documentHash.toLowerCase();
 }
 
 /** Streams the one file into SHA-256, spending the captcha as soon as its field has arrived. */
-async function hashUpload(request: FastifyRequest, services: LedgerServices, uploadLimit: number): Promise<string> {
+async function hashUpload(request: FastifyRequest, captcha: CaptchaService, uploadLimit: number): Promise<string> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > uploadLimit + MULTIPART_OVERHEAD) {
     throw new HttpProblem('payload-too-large', `the file may be at most ${uploadLimit} bytes`, { limit: uploadLimit });
@@ -159,7 +167,7 @@ async function hashUpload(request: FastifyRequest, services: LedgerServices, upl
     }
     if (part.fieldname !== 'file' || documentHash !== undefined) throw new HttpProblem('invalid-request', 'send exactly one file, in the field file');
     if (altcha !== undefined) {
-      await spendCaptcha(services, altcha);
+      await spendCaptcha(captcha, altcha);
       spent = true;
     }
     const hash = createHash('sha256');
@@ -167,7 +175,7 @@ async function hashUpload(request: FastifyRequest, services: LedgerServices, upl
     if (part.file.truncated) throw new HttpProblem('payload-too-large', `the file may be at most ${uploadLimit} bytes`, { limit: uploadLimit });
     documentHash = hash.digest('hex');
   }
-  if (!spent) await spendCaptcha(services, altcha);
+  if (!spent) await spendCaptcha(captcha, altcha);
   if (documentHash === undefined) throw new HttpProblem('invalid-request', 'the multipart body has no field file');
   return documentHash;
 }

@@ -1,3 +1,4 @@
+import type { AuthorizationMethod } from '../../../../events/act.ts';
 import type { Lang } from '../../csp-page.ts';
 
 /** The verify page's words, in Czech and English. The `client` part goes to the page's script. */
@@ -35,7 +36,7 @@ export const verifyMessages = {
       authorizedAt: 'Autorizováno dne',
       method: 'Způsob autorizace',
       actId: 'Identifikátor úkonu',
-      methods: { authentication: 'opětovné přihlášení', sms: 'kód z SMS', 'mobile-key': 'kód v Mobilním klíči' },
+      methods: { authentication: 'opětovné přihlášení', sms: 'kód z SMS', 'mobile-key': 'kód v Mobilním klíči' } satisfies Record<AuthorizationMethod, string>,
       failed: 'Ověření se nepodařilo',
       failedText: 'Národní bod teď neodpověděl. Zkuste to prosím za chvíli znovu.',
       tooLarge: 'Soubor je příliš velký na odeslání.',
@@ -75,7 +76,7 @@ export const verifyMessages = {
       authorizedAt: 'Authorized on',
       method: 'Authorized by',
       actId: 'Act identifier',
-      methods: { authentication: 'signing in again', sms: 'a code by SMS', 'mobile-key': 'a code in the Mobile Key' },
+      methods: { authentication: 'signing in again', sms: 'a code by SMS', 'mobile-key': 'a code in the Mobile Key' } satisfies Record<AuthorizationMethod, string>,
       failed: 'The check could not be completed',
       failedText: 'The national point did not answer just now. Please try again in a moment.',
       tooLarge: 'The file is too large to send.',

@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { LedgerServices } from '../../../app/services.ts';
+import { routeGroup } from '../../route-group.ts';
 import { escapeHtml } from '../../html.ts';
 import { langOf, sendPage, shell } from '../../csp-page.ts';
 import { verifyMessages } from './verify-messages.ts';
@@ -11,7 +10,7 @@ export const VERIFY_PAGE_PATH = '/verify';
  * `/verify`: the public verification page. The form works through /assets/verify.js, which hashes
  * the file in the browser and sends only the hash; the page itself is plain HTML, in Czech or English.
  */
-export async function verifyPageRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const verifyPageRoutes = routeGroup(['config'], async (app, { services }) => {
   app.get(VERIFY_PAGE_PATH, { schema: { hide: true } }, async (request, reply) => {
     const lang = langOf(request.query);
     const m = verifyMessages[lang];
@@ -36,4 +35,4 @@ export async function verifyPageRoutes(app: FastifyInstance, { services }: { ser
     const data = { messages: m.client, captchaUrl: CAPTCHA_PATH, verificationsUrl: VERIFICATIONS_PATH, uploadLimit: services.config.uploadLimit };
     return sendPage(reply, 200, shell({ lang, title: m.title, body, scripts: ['/assets/verify.js'], data }));
   });
-}
+});

@@ -1,36 +1,35 @@
 import formbody from '@fastify/formbody';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { LedgerServices } from '../../../app/services.ts';
+import type { FastifyReply } from 'fastify';
 import type { AuthenticationRequest } from '../../../ports/identity-provider.ts';
 import type { SimulatedIdentityPages, SimulatorChoice } from '../../../ports/identity-provider.ts';
 import { SIMULATOR_IDENTITY_PATH } from '../../../paths.ts';
+import { routeGroup } from '../../route-group.ts';
 import { escapeHtml } from '../../html.ts';
+import { memberOf } from '../../loose-input.ts';
 import { page } from '../../csp-page.ts';
-
-const LOA_LABEL = { low: 'low', substantial: 'substantial', high: 'high' } as const;
 
 /**
  * The simulated identity node's page: the tester picks a test person and an identity means (or
  * cancels, or makes it fail), and the browser goes back to the ledger with a sealed answer.
  */
-export async function simulatorIdentityRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const simulatorIdentityRoutes = routeGroup(['config', 'identitySimulator'], async (app, { services }) => {
   const node = services.identitySimulator;
   if (!node) return;
   // The choice page posts an HTML form.
   await app.register(formbody, { bodyLimit: services.config.bodyLimit });
 
   app.get(SIMULATOR_IDENTITY_PATH, { schema: { hide: true } }, async (request, reply) => {
-    const token = (request.query as { request?: unknown }).request;
+    const token = memberOf(request.query, 'request');
     const authRequest = typeof token === 'string' ? await node.readRequest(token) : undefined;
-    if (!authRequest) return invalidRequest(reply);
-    return html(reply, 200, await choicePage(node, token as string, authRequest));
+    if (typeof token !== 'string' || !authRequest) return invalidRequest(reply);
+    return html(reply, 200, await choicePage(node, token, authRequest));
   });
 
   app.post(SIMULATOR_IDENTITY_PATH, { schema: { hide: true } }, async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const authRequest = typeof body.request === 'string' ? await node.readRequest(body.request) : undefined;
+    const token = memberOf(request.body, 'request');
+    const authRequest = typeof token === 'string' ? await node.readRequest(token) : undefined;
     if (!authRequest) return invalidRequest(reply);
-    const choice = choiceOf(body);
+    const choice = choiceOf(request.body);
     if (!choice) return html(reply, 400, page('Choose a person', '<h1>Choose a test person and an identity means</h1><p>Go back and pick both, or cancel.</p>'));
     try {
       return reply.redirect(await node.answer(authRequest, choice), 303);
@@ -38,12 +37,13 @@ export async function simulatorIdentityRoutes(app: FastifyInstance, { services }
       return html(reply, 400, page('Not offered', '<h1>This person or identity means is not offered at this gateway</h1>'));
     }
   });
-}
+});
 
-function choiceOf(body: Record<string, unknown>): SimulatorChoice | undefined {
-  if (body.action === 'cancel' || body.action === 'fail') return { action: body.action };
-  if (body.action !== 'authenticate' || typeof body.person !== 'string' || typeof body.means !== 'string') return undefined;
-  return { action: 'authenticate', aifo: body.person, meansId: body.means };
+function choiceOf(body: unknown): SimulatorChoice | undefined {
+  const [action, person, means] = [memberOf(body, 'action'), memberOf(body, 'person'), memberOf(body, 'means')];
+  if (action === 'cancel' || action === 'fail') return { action };
+  if (action !== 'authenticate' || typeof person !== 'string' || typeof means !== 'string') return undefined;
+  return { action: 'authenticate', aifo: person, meansId: means };
 }
 
 async function choicePage(node: SimulatedIdentityPages, token: string, request: AuthenticationRequest): Promise<string> {
@@ -59,11 +59,11 @@ async function choicePage(node: SimulatedIdentityPages, token: string, request: 
     .means(request.gateway)
     .map(
       (m) =>
-        `<li><label><input type="radio" name="means" value="${escapeHtml(m.id)}" required> ${escapeHtml(m.label)} <small>(LoA ${LOA_LABEL[m.loa]})</small></label></li>`,
+        `<li><label><input type="radio" name="means" value="${escapeHtml(m.id)}" required> ${escapeHtml(m.label)} <small>(LoA ${m.loa})</small></label></li>`,
     )
     .join('');
   const title = international ? 'International gateway (eIDAS node), simulated' : 'National identity node, simulated';
-  const asks = request.loa ? `The e-service asks for LoA <strong>${LOA_LABEL[request.loa]}</strong> or higher.` : 'No LoA is required.';
+  const asks = request.loa ? `The e-service asks for LoA <strong>${request.loa}</strong> or higher.` : 'No LoA is required.';
   return page(
     title,
     `<h1>${escapeHtml(title)}</h1>

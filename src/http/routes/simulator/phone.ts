@@ -1,12 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import type { LedgerServices } from '../../../app/services.ts';
+import { routeGroup } from '../../route-group.ts';
 import { adminGuard } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { escapeHtml } from '../../html.ts';
 import { page } from '../../csp-page.ts';
 
 /** The simulated phones: the outbox as JSON for test clients, and one page per test person. */
-export async function simulatorPhoneRoutes(app: FastifyInstance, { services }: { services: LedgerServices }): Promise<void> {
+export const simulatorPhoneRoutes = routeGroup(['config', 'outbox', 'testPersons'], async (app, { services }) => {
   const outbox = services.outbox;
   if (services.config.environment !== 'simulator' || !outbox) return;
 
@@ -38,12 +37,12 @@ export async function simulatorPhoneRoutes(app: FastifyInstance, { services }: {
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      return { messages: outbox.messagesFor((request.query as { aifo: string }).aifo) };
+      return { messages: outbox.messagesFor(request.query.aifo) };
     },
   );
 
   app.get('/simulator', { schema: { hide: true } }, async (_request, reply) => {
-    const persons = await services.citizens.list();
+    const persons = await services.testPersons.list();
     const rows = persons
       .map((p) => `<li><a href="/simulator/phone/${encodeURIComponent(p.aifo)}">${escapeHtml(p.displayName)}</a> <code>${escapeHtml(p.aifo)}</code></li>`)
       .join('');
@@ -51,9 +50,10 @@ export async function simulatorPhoneRoutes(app: FastifyInstance, { services }: {
     return page('Simulator', `<h1>Simulator environment</h1><p>Test persons and their simulated phones:</p><ul>${rows}</ul>`);
   });
 
-  app.get('/simulator/phone/:aifo', { schema: { hide: true } }, async (request, reply) => {
-    const { aifo } = request.params as { aifo: string };
-    const person = await services.citizens.get(aifo);
+  const phoneParams = { type: 'object', required: ['aifo'], properties: { aifo: { type: 'string' } } } as const;
+  app.get('/simulator/phone/:aifo', { schema: { hide: true, params: phoneParams } }, async (request, reply) => {
+    const { aifo } = request.params;
+    const person = await services.testPersons.get(aifo);
     if (!person) throw new HttpProblem('not-found', 'no such test person');
     const messages = outbox.messagesFor(aifo).reverse();
     const items = messages.length
@@ -67,4 +67,4 @@ export async function simulatorPhoneRoutes(app: FastifyInstance, { services }: {
       `<h1>Simulated phone</h1><p>${escapeHtml(person.displayName)}</p><p><a href="">Refresh</a> · <a href="/simulator">All test persons</a></p><ul class="messages">${items}</ul>`,
     );
   });
-}
+});
