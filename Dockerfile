@@ -1,4 +1,5 @@
-# The ledger's image: the same sources as `npm start`, run through tsx.
+# The ledger's image: the same sources as `npm start`, run through tsx (a dependency), with the dependencies alone:
+# test/e2e/production-install.test.ts makes the same `npm ci --omit=dev` install and starts `ledger serve` from it.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production

@@ -13,13 +13,34 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
       process.stdout.write(`new signing key ${key.kid}; restart every ledger process to sign with it\n`);
     },
   },
-  bench: { summary: 'run the benchmarks (ratios against a bare fastify route)', run: async (args) => (await import('../../bench/run.ts')).runBenchmarks(args) },
+  bench: { summary: 'run the benchmarks (ratios against a bare fastify route)', run: async (args) => (await loadBench()).runBenchmarks(args) },
   worker: { summary: 'run projections and jobs (retention purge, expiry sweep) without HTTP', run: async () => (await import('./worker.ts')).worker(loadConfig()) },
   purge: {
     summary: 'purge [--dry-run]: erase now the failed authorizations past the retention (--dry-run: only list them)',
     run: async (args) => (await import('./purge.ts')).purge(loadConfig(), args),
   },
 };
+
+/** A failure the CLI reports as one line on stderr and exit code 1, without a stack trace. */
+export class CliError extends Error {}
+
+/**
+ * bench/ and its load generator (autocannon) belong to the development install: an
+ * `npm ci --omit=dev` install (the image) lacks autocannon, and the image has no bench/ at all.
+ * Loaded only here, so that no other command needs them.
+ */
+async function loadBench(): Promise<typeof import('../../bench/run.ts')> {
+  try {
+    return await import('../../bench/run.ts');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    const missing = String((error as Error).message).split('\n')[0];
+    throw new CliError(
+      `ledger bench needs the development install (bench/ and the devDependencies, autocannon among them), ` +
+        `which this one lacks (${missing}): run it from a clone of the repository after a plain \`npm ci\`.`,
+    );
+  }
+}
 
 /** `ledger <command>`: the one entry point of the CLI. */
 export async function main(argv: string[]): Promise<void> {
@@ -30,7 +51,13 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = name ? 2 : 0;
     return;
   }
-  await command.run(args);
+  try {
+    await command.run(args);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  }
 }
 
 export function registerCommand(name: string, summary: string, run: (args: string[]) => Promise<void>): void {
