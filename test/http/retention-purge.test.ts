@@ -177,5 +177,5 @@ describe('retention purge on the embedded default', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ count: 0, actIds: [] });
     const reopened = await ledger({ LEDGER_DATA_DIR: dataDir }, () => new Date());
     expect((await purgeRecords(reopened)).flatMap((r) => r.purgedActIds).sort()).toEqual([...old].sort());
-  }, 60_000);
+  }, 120_000);
 });
