@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ProviderIdentity } from '../support/ledger.ts';
+import { seeded } from '../support/shelving.ts';
 
 /**
  * What the crash suite was told by the ledger: every acknowledged (2xx) answer and what it implies,
@@ -148,17 +149,8 @@ export class Tally {
   }
 }
 
-/** mulberry32: a small seeded PRNG, so a failing seed replays the same choices. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The suite's seeded generator (the tests' mulberry32): a failing seed replays the same choices. */
+export const prng: (seed: number) => () => number = seeded;
 
 /** A seed for one part of the run (a cycle, a worker), derived from the run's seed. */
 export function derivedSeed(seed: number, ...parts: Array<string | number>): number {
