@@ -73,7 +73,7 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteG
     http: { headersTimeout: services.config.httpTimeouts.headersMs, connectionsCheckingInterval: 1000 },
     // Ids are 36 characters, provider ids at most 100: longer segments still reach the routes (to be
     // refused there, after authentication); past this the router refuses them itself.
-    maxParamLength: 500,
+    routerOptions: { maxParamLength: 500 },
     frameworkErrors,
     clientErrorHandler,
   });
