@@ -104,5 +104,5 @@ describe('durability of acknowledged writes (real server process, SIGKILL)', () 
     const captchaReplay = await publicLookup(second, altcha);
     expect(captchaReplay.status).toBe(400);
     expect(((await captchaReplay.json()) as { type: string }).type).toBe('urn:problem:act-ledger:captcha-invalid');
-  });
+  }, 120_000);
 });
