@@ -22,11 +22,16 @@ export function isBrowserPath(url: string): boolean {
 export function refuseRequest(request: FastifyRequest, reply: FastifyReply, name: ProblemName, detail: string): FastifyReply {
   if (!isBrowserPath(request.url)) return sendProblem(reply, name, detail);
   const { status, title } = problemCatalog[name];
+  return refusalPage(reply, status, title, detail);
+}
+
+/** A browser route's refusal: an HTML page with this status, never a redirect. */
+export function refusalPage(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
   return reply
     .code(status)
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
-    .send(page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p><p>You can close this page and return to the e-service.</p>`));
+    .send(page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p>You can close this page and return to the e-service.</p>`));
 }
 
 /** fastify's `frameworkErrors`: a URL it cannot route (bad encoding, a parameter past its length). */

@@ -1,13 +1,11 @@
 import cookie from '@fastify/cookie';
-import type { FastifyReply } from 'fastify';
 import { DomainError } from '../../../../commands/errors.ts';
 import { IdentityProviderUnavailable, type CallbackParameters } from '../../../ports/identity-provider.ts';
 import { routeGroup } from '../../route-group.ts';
-import { escapeHtml } from '../../html.ts';
-import { page } from '../../csp-page.ts';
 import { domainProblem, problemCatalog } from '../../problems.ts';
 import { TransactionCookie } from './transaction-cookie.ts';
 import { AUTHORIZE_CALLBACK_PATH } from '../../../paths.ts';
+import { refusalPage } from '../../request-framing.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PROVIDER_STATE = /^[\x21-\x7e]{1,512}$/;
@@ -112,12 +110,4 @@ function callbackParameters(query: unknown): CallbackParameters {
     params[name] = value;
   }
   return params;
-}
-
-function refusalPage(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
-  return reply
-    .code(status)
-    .header('cache-control', 'no-store')
-    .type('text/html; charset=utf-8')
-    .send(page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p>You can close this page and return to the e-service.</p>`));
 }
