@@ -42,8 +42,22 @@ export interface LedgerConfig {
       };
   /** How long a citizen has to authenticate once sent to the identity provider. */
   authenticationTimeoutMs: number;
-  /** Only the simulator's outbox so far; the sms-http and fcm adapters of DESIGN.md are not built yet. */
-  notifier: 'outbox';
+  /**
+   * How codes reach citizens, per channel: the simulator's in-memory outbox (simulator environment
+   * only), an HTTPS SMS gateway (LEDGER_SMS=http, contract in the README), FCM HTTP v1 (LEDGER_MOBILE_KEY=fcm).
+   * `attemptTimeoutMs`: how long one delivery attempt may take before it counts as a network error.
+   */
+  delivery: {
+    sms: { kind: 'outbox' } | { kind: 'http'; url: string; token: string };
+    mobileKey: { kind: 'outbox' } | { kind: 'fcm'; serviceAccountFile: string; apiUrl: string };
+    attemptTimeoutMs: number;
+  };
+  /** LEDGER_PROJECTIONS: this process keeps the projections and runs the jobs (default on; `ledger worker` always on). */
+  projections: boolean;
+  /** Provider API requests one provider may make per minute (LEDGER_PROVIDER_RATE_LIMIT). */
+  providerRateLimitPerMinute: number;
+  /** Overload: answer 503 with Retry-After past this event-loop delay (ms) or heap use (bytes; 0 = 90 % of the heap limit). */
+  overload: { maxEventLoopDelayMs: number; maxHeapUsedBytes: number };
   /** Defaults until an admin changes them (the `retention` stream then rules); acts erased per batch. */
   retention: { failedAuthorizationRetentionMs: number; purgeEveryMs: number; purgeBatchSize: number };
   /** How often pending acts past their lifetime are failed as expired. */
@@ -80,9 +94,13 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
   } catch {
     throw new Error(`LEDGER_PUBLIC_URL is not a URL: ${publicUrl}`);
   }
-  // Outside the simulator nothing simulated may run: the only notifier built so far is the simulator's outbox.
+  // Outside the simulator nothing simulated runs, and nothing is left open: each refusal names the variable to set.
   if (environment !== 'simulator') {
-    throw new Error(`the ${environment} environment needs a real notifier (sms-http or fcm), which this build does not have yet`);
+    if (!env.LEDGER_ADMIN_TOKEN) throw new Error(`the ${environment} environment needs LEDGER_ADMIN_TOKEN (a random secret of at least 32 characters)`);
+    if (env.LEDGER_ADMIN_TOKEN.length < 32) throw new Error('LEDGER_ADMIN_TOKEN must be at least 32 characters');
+    if (environment === 'production' && new URL(publicUrl).protocol !== 'https:') {
+      throw new Error(`the production environment needs LEDGER_PUBLIC_URL to be the https URL citizens and providers reach, got ${publicUrl}`);
+    }
   }
   const defaultLoa = env.LEDGER_DEFAULT_LOA
     ? oneOf(env, 'LEDGER_DEFAULT_LOA', ['low', 'substantial', 'high'] as const, 'low')
@@ -117,7 +135,13 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     },
     identityProvider: identityProvider(env, environment),
     authenticationTimeoutMs: duration(env, 'LEDGER_AUTHENTICATION_TIMEOUT', 'PT15M'),
-    notifier: oneOf(env, 'LEDGER_NOTIFIER', ['outbox'] as const, 'outbox'),
+    delivery: delivery(env, environment),
+    projections: oneOf(env, 'LEDGER_PROJECTIONS', ['on', 'off'] as const, 'on') === 'on',
+    providerRateLimitPerMinute: int(env, 'LEDGER_PROVIDER_RATE_LIMIT', 1200, 1, 1_000_000),
+    overload: {
+      maxEventLoopDelayMs: int(env, 'LEDGER_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
+      maxHeapUsedBytes: int(env, 'LEDGER_MAX_HEAP_USED_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
+    },
     retention: {
       failedAuthorizationRetentionMs: bounded(env, 'LEDGER_FAILED_RETENTION', 'PT24H', retentionBounds.failedAuthorizationRetention),
       purgeEveryMs: bounded(env, 'LEDGER_PURGE_EVERY', 'PT5M', retentionBounds.purgeEvery),
@@ -155,6 +179,54 @@ function identityProvider(env: Env, environment: LedgerConfig['environment']): L
     throw new Error('LEDGER_IDENTITY_PROVIDER=oidc needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
   }
   return { kind, issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, acrValues: acrValues(env) };
+}
+
+/**
+ * LEDGER_SMS and LEDGER_MOBILE_KEY: the outbox is the simulator's phones, so outside the simulator each
+ * channel must be real. Gateways are reached over https, except on loopback (an adapter beside the ledger).
+ */
+function delivery(env: Env, environment: LedgerConfig['environment']): LedgerConfig['delivery'] {
+  const sms = oneOf(env, 'LEDGER_SMS', ['outbox', 'http'] as const, 'outbox');
+  const mobileKey = oneOf(env, 'LEDGER_MOBILE_KEY', ['outbox', 'fcm'] as const, 'outbox');
+  if (environment !== 'simulator') {
+    if (sms === 'outbox') throw new Error(`the ${environment} environment sends real codes: set LEDGER_SMS=http (with SMS_HTTP_URL and SMS_HTTP_TOKEN)`);
+    if (mobileKey === 'outbox') throw new Error(`the ${environment} environment sends real codes: set LEDGER_MOBILE_KEY=fcm (with FCM_SERVICE_ACCOUNT_FILE)`);
+  }
+  return {
+    sms:
+      sms === 'outbox'
+        ? { kind: 'outbox' }
+        : {
+            kind: 'http',
+            url: gatewayUrl('SMS_HTTP_URL', required(env, 'SMS_HTTP_URL', 'LEDGER_SMS=http', 'https://sms.example/v1/messages')),
+            token: required(env, 'SMS_HTTP_TOKEN', 'LEDGER_SMS=http', 'the bearer token the gateway issued'),
+          },
+    mobileKey:
+      mobileKey === 'outbox'
+        ? { kind: 'outbox' }
+        : {
+            kind: 'fcm',
+            serviceAccountFile: resolve(required(env, 'FCM_SERVICE_ACCOUNT_FILE', 'LEDGER_MOBILE_KEY=fcm', '/run/secrets/fcm-service-account.json')),
+            apiUrl: gatewayUrl('FCM_API_URL', env.FCM_API_URL ?? 'https://fcm.googleapis.com').replace(/\/+$/, ''),
+          },
+    attemptTimeoutMs: bounded(env, 'LEDGER_DELIVERY_ATTEMPT_TIMEOUT', 'PT10S', { minMs: 100, maxMs: 120_000, min: 'PT0.1S', max: 'PT2M' }),
+  };
+}
+
+/** An https URL, or http on a loopback host (an adapter running beside the ledger). */
+export function gatewayUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name} is not a URL: ${value}`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) throw new Error(`${name} must be an https URL (http only on loopback), got ${value}`);
+  return value;
+}
+
+export function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {

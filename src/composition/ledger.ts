@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { LedgerConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { AUTHORIZE_CALLBACK_PATH, PORTAL_CALLBACK_PATH, TOKEN_PATH } from '../paths.ts';
-import { OutboxNotifier } from '../adapters/notify/outbox.ts';
 import { buildHttpApp } from '../http/app.ts';
 import type { RouteGroup } from '../http/route-group.ts';
 import { LedgerKeys } from '../app/ledger-keys.ts';
@@ -27,6 +26,7 @@ import { buildStores, type Closers } from './stores.ts';
 import { buildProjections } from './projections.ts';
 import { buildJobScheduler, buildRetention } from './jobs.ts';
 import { buildIdentityProvider } from './identity.ts';
+import { buildNotifiers } from './notifiers.ts';
 
 export interface Ledger {
   services: LedgerServices;
@@ -86,14 +86,13 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
   const { readModels, projectionRunner } = await buildProjections(config, { stores, inMemory, codec, logger }, closers);
   const pseudonyms = new Pseudonyms(keys.secrets.pseudonymKey, citizens, config.homeCountry);
   if (config.environment === 'simulator') await seedTestPersons(citizens, clock().toISOString());
-  // The simulator's phones (the only notifier built so far: config.ts refuses other environments).
-  const outbox = new OutboxNotifier(clock);
+  const notifiers = await buildNotifiers(config, clock);
   const acts = new ActService({
     store: eventStore,
     codec,
     providers,
     pseudonyms,
-    notifier: outbox,
+    notifiers: notifiers.byChannel,
     sendLimiter: stores.sendLimiter,
     verifierKey: keys.secrets.codeVerifierKey,
     policy: { actLifetimeMs: config.actLifetimeMs, code: config.code, ...(config.defaultLoa ? { defaultLoa: config.defaultLoa } : {}) },
@@ -130,7 +129,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     citizens,
     pseudonyms,
     acts,
-    outbox,
+    ...(notifiers.outbox ? { outbox: notifiers.outbox } : {}),
     identityProvider,
     ...(identitySimulator ? { identitySimulator } : {}),
     authorization,

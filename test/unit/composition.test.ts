@@ -48,11 +48,58 @@ describe('configuration is validated in one place, before anything is built', ()
     [{ LEDGER_EVENT_STORE: 'eventstoredb' }, /LEDGER_EVENT_STORE=eventstoredb needs EVENTSTORE_URL/],
     [{ LEDGER_READ_MODELS: 'mongodb' }, /LEDGER_READ_MODELS=mongodb needs MONGODB_URL/],
     [{ LEDGER_IDENTITY_PROVIDER: 'oidc' }, /needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET/],
-    [{ LEDGER_ENVIRONMENT: 'production' }, /the production environment needs a real notifier/],
     [{ LEDGER_JOBS: 'cron' }, /LEDGER_JOBS must be one of inprocess, bullmq/],
     [{ LEDGER_HTTP_IDLE_TIMEOUT: 'PT0S' }, /LEDGER_HTTP_IDLE_TIMEOUT must be from PT1S/],
   ])('%o is refused with what to set', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  // A production environment with everything real; each case below takes one thing away or makes it simulated.
+  const production = {
+    LEDGER_ENVIRONMENT: 'production',
+    LEDGER_PUBLIC_URL: 'https://ledger.example',
+    LEDGER_ADMIN_TOKEN: 'a'.repeat(32),
+    LEDGER_SMS: 'http',
+    SMS_HTTP_URL: 'https://sms.example/v1/messages',
+    SMS_HTTP_TOKEN: 'gateway-token',
+    LEDGER_MOBILE_KEY: 'fcm',
+    FCM_SERVICE_ACCOUNT_FILE: '/run/secrets/fcm.json',
+    OIDC_ISSUER: 'https://op.example',
+    OIDC_CLIENT_ID: 'ledger',
+    OIDC_CLIENT_SECRET: 'secret',
+  };
+
+  it('starts a production environment in which everything is real', () => {
+    const config = loadConfig(production);
+    expect(config.delivery).toMatchObject({ sms: { kind: 'http', url: 'https://sms.example/v1/messages' }, mobileKey: { kind: 'fcm', apiUrl: 'https://fcm.googleapis.com' } });
+    expect(config.identityProvider.kind).toBe('oidc');
+  });
+
+  it.each([
+    [{ LEDGER_SMS: 'outbox' }, /set LEDGER_SMS=http/],
+    [{ LEDGER_SMS: undefined }, /set LEDGER_SMS=http/],
+    [{ LEDGER_MOBILE_KEY: 'outbox' }, /set LEDGER_MOBILE_KEY=fcm/],
+    [{ LEDGER_IDENTITY_PROVIDER: 'simulator' }, /LEDGER_IDENTITY_PROVIDER=simulator works only in the simulator environment/],
+    [{ LEDGER_ADMIN_TOKEN: undefined }, /needs LEDGER_ADMIN_TOKEN/],
+    [{ LEDGER_ADMIN_TOKEN: 'short' }, /LEDGER_ADMIN_TOKEN must be at least 32 characters/],
+    [{ LEDGER_PUBLIC_URL: 'http://ledger.example' }, /needs LEDGER_PUBLIC_URL to be the https URL/],
+    [{ SMS_HTTP_URL: undefined }, /LEDGER_SMS=http needs SMS_HTTP_URL/],
+    [{ SMS_HTTP_TOKEN: undefined }, /LEDGER_SMS=http needs SMS_HTTP_TOKEN/],
+    [{ SMS_HTTP_URL: 'http://sms.example/v1' }, /SMS_HTTP_URL must be an https URL/],
+    [{ FCM_SERVICE_ACCOUNT_FILE: undefined }, /LEDGER_MOBILE_KEY=fcm needs FCM_SERVICE_ACCOUNT_FILE/],
+    [{ FCM_API_URL: 'http://fcm.example' }, /FCM_API_URL must be an https URL/],
+    [{ OIDC_ISSUER: undefined }, /needs OIDC_ISSUER/],
+  ])('production with %o is refused, naming what to set', (change, message) => {
+    expect(() => loadConfig({ ...production, ...change })).toThrow(message);
+  });
+
+  it('integration is held to the same, except that its public URL may be plain http', () => {
+    expect(() => loadConfig({ ...production, LEDGER_ENVIRONMENT: 'integration', LEDGER_MOBILE_KEY: 'outbox' })).toThrow(/the integration environment sends real codes: set LEDGER_MOBILE_KEY=fcm/);
+    expect(loadConfig({ ...production, LEDGER_ENVIRONMENT: 'integration', LEDGER_PUBLIC_URL: 'http://integration.internal' }).environment).toBe('integration');
+  });
+
+  it('lets a gateway beside the ledger be reached over plain http on loopback', () => {
+    expect(loadConfig({ ...production, SMS_HTTP_URL: 'http://127.0.0.1:9000/sms', FCM_API_URL: 'http://localhost:9001' }).delivery).toMatchObject({ sms: { url: 'http://127.0.0.1:9000/sms' }, mobileKey: { apiUrl: 'http://localhost:9001' } });
   });
 
   it('names the adapters it chose, with what they need', () => {

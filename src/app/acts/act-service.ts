@@ -49,7 +49,8 @@ export interface ActServiceDeps {
   codec: EventCodec<ActEvent>;
   providers: ProviderDirectory;
   pseudonyms: Pseudonyms;
-  notifier: Notifier;
+  /** One notifier per channel. */
+  notifiers: Record<CodeChannel, Notifier>;
   sendLimiter: SendLimiter;
   /** Keys the verifiers and request digests; never leaves the ledger. */
   verifierKey: Buffer;
@@ -143,7 +144,7 @@ export class ActService {
 
   /** Creates a code, records its verifier, delivers it, and answers its SHA-256 of the defined way. */
   async issueCode(providerId: string, actId: string, channel: CodeChannel, correlationId?: string) {
-    const { policy, clock, pseudonyms, sendLimiter, notifier } = this.deps;
+    const { policy, clock, pseudonyms, sendLimiter, notifiers } = this.deps;
     const known = await this.current(providerId, actId);
     const { state } = known;
     const citizen = state.aifo ? await pseudonyms.citizen(state.aifo) : undefined;
@@ -170,7 +171,18 @@ export class ActService {
 
     const issued = await this.run(actId, command, this.context(providerId, correlationId), known);
     try {
-      await notifier.send({ channel, aifo: citizen!.aifo, to: to!, code, text: codeText(state, code, policy.code.ttlMs) });
+      await notifiers[channel].send({
+        messageId: command.codeId,
+        channel,
+        aifo: citizen!.aifo,
+        actId,
+        codeId: command.codeId,
+        to: to!,
+        ...(channel === 'mobile-key' ? { device: citizen!.mobileKeys[0]! } : {}),
+        code,
+        text: codeText(state, code, policy.code.ttlMs),
+        expiresAt: command.expiresAt,
+      });
     } catch (error) {
       await this.run(actId, { type: 'RecordCodeDeliveryFailure', codeId: command.codeId, reason: error instanceof Error ? error.message.slice(0, 200) : 'delivery failed', now: clock().toISOString() }, this.context('system:notifier', correlationId));
       throw new DomainError('channel-unavailable', 'the code could not be delivered; try again or use another method', { deliveryFailed: true });
