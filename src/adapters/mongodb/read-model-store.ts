@@ -213,8 +213,8 @@ export class MongoReadModelStore implements ReadModelStore {
   async finishRebuild(projection: string, generation: number): Promise<void> {
     const replaced = await this.transaction(async (session) => {
       const fresh = await this.generations.findOne({ _id: generationId(projection, generation) }, { session });
-      if (!fresh || fresh.retired) throw new ReadModelSchemaError(`projection ${projection} has no generation ${generation}`);
-      if (fresh.live) return null;
+      if (fresh?.live) return null;
+      if (!fresh || fresh.retired || (await this.superseded(fresh, session))) throw new ReadModelSchemaError(`projection ${projection} has no generation ${generation}`);
       const old = await this.generations.findOne({ projection, live: true }, { session });
       if (old) await this.generations.updateOne({ _id: old._id }, { $set: { live: false, retired: true, retiredAt: new Date() } }, { session });
       await this.generations.updateOne({ _id: fresh._id }, { $set: { live: true } }, { session });
@@ -236,7 +236,7 @@ export class MongoReadModelStore implements ReadModelStore {
       write.generation === undefined ? { projection: write.projection, live: true } : { _id: generationId(write.projection, write.generation) },
       { session },
     );
-    if (!gen || gen.retired) {
+    if (!gen || gen.retired || (write.generation !== undefined && (await this.superseded(gen, session)))) {
       throw new ReadModelSchemaError(`projection ${write.projection} is not registered${write.generation ? ` at generation ${write.generation}` : ''}`);
     }
     // Read in this transaction: a checkpoint another process moved meanwhile conflicts with ours and retries.
@@ -341,6 +341,15 @@ export class MongoReadModelStore implements ReadModelStore {
       for (const f of c.indexes) await this.db.collection(name).createIndex({ [`doc.${f}`]: 1, _id: 1 });
     }
     return generation;
+  }
+
+  /**
+   * True when a rebuild started after this generation's (a higher number, not retired): the newest
+   * start wins even when it has not yet retired this one, so this one is neither written nor swapped in.
+   */
+  private async superseded(gen: GenerationDoc, session: ClientSession): Promise<boolean> {
+    const newer = await this.generations.findOne({ projection: gen.projection, generation: { $gt: gen.generation }, retired: { $ne: true } }, { session, projection: { _id: 1 } });
+    return newer !== null;
   }
 
   /** Retires a generation that is not live (writes to it are refused from then on), then drops it. */
