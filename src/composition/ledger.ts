@@ -78,7 +78,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     config = { ...config, adminToken: generatedAdminToken };
   }
 
-  const stores = buildStores(config, { inMemory }, closers);
+  const stores = await buildStores(config, { inMemory }, closers);
   const { eventStore, keyVault, replayGuard, citizens } = stores;
   const keys = inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
   const providers = new ProviderDirectory(eventStore);

@@ -44,7 +44,7 @@ export async function buildProjections(
     await thread.start();
     return { readModels, projectionRunner: thread };
   }
-  const readModels = await buildReadModels(config, stores.db);
+  const readModels = await buildReadModels(config, stores);
   closers.push(() => readModels.close());
   const runner = new ProjectionRunner({ eventStore: stores.eventStore, readModels, projections, decode: (recorded) => codec.decodeRecorded(recorded), logger });
   closers.push(() => runner.close());

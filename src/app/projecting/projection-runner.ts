@@ -266,7 +266,8 @@ export class ProjectionRunner implements Projector {
     this.batch = emptyBatch();
     const writes: ProjectionWrite[] = [];
     for (const [projection, pending] of batch.pending) {
-      if (pending.position > 0) writes.push({ projection, position: pending.position, changes: pending.changes });
+      // `after`: the handlers' reads saw the read model at this checkpoint; another writer's moving it refuses the write.
+      if (pending.position > 0) writes.push({ projection, position: pending.position, changes: pending.changes, after: this.checkpoints.get(projection) ?? 0 });
     }
     let applied: boolean[];
     try {
@@ -278,6 +279,12 @@ export class ProjectionRunner implements Projector {
     for (const [i, write] of writes.entries()) {
       // Not applied: another process got there first; continue from where it left the checkpoint.
       this.checkpoints.set(write.projection, applied[i] ? write.position : await this.options.readModels.checkpoints.get(write.projection));
+    }
+    // Refused short of its end: the events between the stored checkpoint and it were taken here and
+    // written by no one yet. Follow the log again from the stored checkpoints rather than skip them.
+    if (writes.some((w, i) => !applied[i] && (this.checkpoints.get(w.projection) ?? 0) < w.position)) {
+      this.fail(new Error('another writer moved a projection checkpoint; following the log again from the stored checkpoints'), this.epoch);
+      return;
     }
     const now = this.now();
     for (const at of batch.occurredAt) this.lagWindow.record(now - at, now);
