@@ -60,6 +60,7 @@ export class PrometheusMetrics implements OperatorMetrics {
     for (const method of AUTHORIZATION_METHODS) actsAuthorized.inc({ method }, 0);
     for (const reason of FAILURE_REASONS) actsFailed.inc({ reason }, 0);
     for (const channel of CODE_CHANNELS) for (const c of [codesIssued, codesSent, codesFailed, this.deliveryRetries]) c.inc({ channel }, 0);
+    for (const reason of ['missing', 'invalid', 'expired', 'reused']) this.captchaRefusals.inc({ reason }, 0);
 
     this.counting = {
       ActRegistered: () => actsRegistered.inc(),
