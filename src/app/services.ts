@@ -29,6 +29,7 @@ import type { RetentionStream } from './retention/retention-stream.ts';
 import type { RetentionPurge } from './retention/retention-purge.ts';
 import type { ActExpirySweep } from './acts/act-expiry-sweep.ts';
 import type { BackgroundJobs } from './retention/background-jobs.ts';
+import type { LedgerMeter, OperatorMetrics } from '../ports/metrics.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -84,6 +85,10 @@ export interface LedgerServices {
   backgroundJobs: BackgroundJobs;
   /** The clock every command reads its time from. */
   clock: () => Date;
+  /** Figures for operators that are not events (delivery retries, captcha refusals). */
+  meter: LedgerMeter;
+  /** The same figures with the event counts and request durations, as /metrics exposes them. */
+  metrics: OperatorMetrics;
   /** Readiness checks by name; each resolves `ok: true` when that part answers, with figures beside it. */
   readiness: Record<string, () => Promise<ReadinessCheck>>;
 }

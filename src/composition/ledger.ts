@@ -27,6 +27,8 @@ import { buildProjections } from './projections.ts';
 import { buildJobScheduler, buildRetention } from './jobs.ts';
 import { buildIdentityProvider } from './identity.ts';
 import { buildNotifiers } from './notifiers.ts';
+import { PrometheusMetrics } from '../adapters/prometheus/ledger-metrics.ts';
+import { CountingEventStore } from '../adapters/prometheus/counting-event-store.ts';
 
 export interface Ledger {
   services: LedgerServices;
@@ -79,7 +81,11 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
   }
 
   const stores = await buildStores(config, { inMemory }, closers);
-  const { eventStore, keyVault, replayGuard, citizens } = stores;
+  const { keyVault, replayGuard, citizens } = stores;
+  // Every write goes through the counting store: the operator's figures come from what was appended.
+  const metrics = new PrometheusMetrics();
+  closers.push(() => metrics.close());
+  const eventStore = new CountingEventStore(stores.eventStore, metrics);
   const keys = inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
   const providers = new ProviderDirectory(eventStore);
   const codec = actCodec(keyVault);
@@ -137,7 +143,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     jobs,
     readModels,
     projections: projectionRunner,
-    captcha: new CaptchaService({ key: keys.secrets.captchaKey, replayGuard, clock, ...config.captcha }),
+    captcha: new CaptchaService({ key: keys.secrets.captchaKey, replayGuard, clock, meter: metrics, ...config.captcha }),
     verification: new PublicVerification(readModels),
     citizenLog: new CitizenLog(readModels),
     portalLogin: new PortalLogin({
@@ -152,6 +158,8 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     testPersons: new TestPersonDirectory({ citizens, pseudonyms, providers, homeCountry: config.homeCountry, clock }),
     failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
     ...retention,
+    meter: metrics,
+    metrics,
     readiness: {
       eventStore: async () => ({ ok: true, headPosition: await eventStore.headPosition() }),
       projections: async () => {
