@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/composition/ledger.ts';
 import { EXPIRY_JOB, PURGE_JOB } from '../../src/app/retention/background-jobs.ts';
+import { EventSequence } from '../../src/app/projecting/event-sequence.ts';
 import { appendFailedActs } from '../../bench/failed-acts.ts';
 import { tempDir } from '../support/ledger.ts';
 import { HOUR, admin, caughtUp, eventually, ledgerWithClock, movableClock, providerClient, purgeRecords, rowsAbout, timesRecorded } from '../support/retention-ledger.ts';
@@ -57,8 +58,11 @@ describe('retention purge on the embedded default', () => {
     // A run died after recording the first ten (its rows still there), another after destroying the next five keys.
     const recorded = rows.slice(0, 10);
     await l.services.keyVault.destroy(recorded.map((r) => r.actId));
+    // A purge record names the failures by their sequence, as the purge itself looks them up.
+    const sequence = new EventSequence(l.services.readModels);
+    const acts = await Promise.all(recorded.map(async (r) => ({ actId: r.actId, reason: r.reason, sequence: (await sequence.sequenceOf(r.logPosition))! })));
     await l.services.retention.decide(
-      { type: 'RecordPurge', runId: 'died', acts: recorded, retentionMs: 24 * HOUR, cutoff: time.clock().toISOString(), now: time.clock().toISOString() },
+      { type: 'RecordPurge', runId: 'died', acts, retentionMs: 24 * HOUR, cutoff: time.clock().toISOString(), now: time.clock().toISOString() },
       { actor: 'system:retention' },
     );
     await l.services.keyVault.destroy(rows.slice(10, 15).map((r) => r.actId));

@@ -60,7 +60,7 @@ describe('read models of retention', () => {
     });
     expect(before.failed_authorizations_staging).toEqual({});
 
-    const purged = recorded('retention', 'RetentionPurgeExecuted', { runId: 'r', purgedActIds: ['a'], throughPosition: events[3]!.position });
+    const purged = recorded('retention', 'RetentionPurgeExecuted', { runId: 'r', purgedActIds: ['a'], throughSequence: 4 });
     const after = await project(failedAuthorizationsProjection, [...events, purged]);
     expect(Object.keys(after.failed_authorizations!)).toEqual(['c']);
   });
@@ -98,7 +98,7 @@ describe('read models of retention', () => {
     const stream = [
       recorded('retention', 'RetentionPolicyChanged', { by: 'admin', old: { failedAuthorizationRetentionMs: 86_400_000, purgeEveryMs: 300_000 }, new: policy, changedAt: 't1' }),
       recorded('act-z', 'ActAuthorizationFailed', { reason: 'expired', failedAt: 'x' }),
-      recorded('retention', 'RetentionPurgeExecuted', { runId: 'r', purgedActIds: ['z', 'y'], throughPosition: 40, executedAt: 't2' }),
+      recorded('retention', 'RetentionPurgeExecuted', { runId: 'r', purgedActIds: ['z', 'y'], throughSequence: 40, executedAt: 't2' }),
     ];
     const retentionEvents = stream.filter((e) => e.streamName === 'retention');
     const folded = retentionEvents.map((e) => ({ type: e.type, data: e.data }) as RetentionEvent).reduce(retentionDecider.evolve, retentionDecider.initialState());
