@@ -40,6 +40,11 @@ export interface BuildOptions {
   logger?: Logger;
   /** Keep everything in memory (tests, OpenAPI generation): no data dir is written. */
   inMemory?: boolean;
+  /**
+   * Tests only, never configurable: events in memory with sparse positions, whatever
+   * LEDGER_EVENT_STORE says, so a test that counts with positions fails without EventStoreDB.
+   */
+  sparseEvents?: boolean;
   /** The clock every command reads (tests move it); the system clock when left out. */
   clock?: () => Date;
   /** false: schedule no job here (CLI tools); the purge and expiry sweep still run when called. */
@@ -78,7 +83,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     config = { ...config, adminToken: generatedAdminToken };
   }
 
-  const stores = buildStores(config, { inMemory }, closers);
+  const stores = buildStores(config, { inMemory, sparseEvents: options.sparseEvents === true }, closers);
   const { eventStore, keyVault, replayGuard, citizens } = stores;
   const keys = inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
   const providers = new ProviderDirectory(eventStore);

@@ -9,6 +9,7 @@ import { SqliteSendLimiter } from '../adapters/sqlite/send-limiter.ts';
 import { SqliteReadModelStore } from '../adapters/sqlite/read-model-store.ts';
 import { EventStoreDbEventStore } from '../adapters/eventstoredb/event-store.ts';
 import { MongoReadModelStore } from '../adapters/mongodb/read-model-store.ts';
+import { MemoryEventStore } from '../adapters/memory/event-store.ts';
 import type { EventStore } from '../ports/event-store.ts';
 import type { KeyVault } from '../ports/key-vault.ts';
 import type { ReplayGuard } from '../ports/replay-guard.ts';
@@ -49,14 +50,21 @@ export interface Stores {
   sendLimiter: SendLimiter;
 }
 
-/** LEDGER_EVENT_STORE: events and keys in the ledger's SQLite file, or events in EventStoreDB (keys stay in the file). */
-export function buildStores(config: LedgerConfig, options: { inMemory: boolean }, closers: Closers): Stores {
+/**
+ * LEDGER_EVENT_STORE: events and keys in the ledger's SQLite file, or events in EventStoreDB (keys
+ * stay in the file). `sparseEvents` (tests only): events in memory at sparse positions, keys in the file.
+ */
+export function buildStores(config: LedgerConfig, options: { inMemory: boolean; sparseEvents?: boolean }, closers: Closers): Stores {
   const file = options.inMemory ? ':memory:' : ledgerFiles(config.dataDir).events;
   let db: SqliteDatabase;
   let eventStore: EventStore;
   let embeddedEvents: SqliteEventStore | undefined;
   let keyVault: KeyVault;
-  if (config.eventStore.kind === 'sqlite') {
+  if (options.sparseEvents) {
+    db = openSqlite(file);
+    keyVault = new SqliteKeyVault(db);
+    eventStore = new MemoryEventStore();
+  } else if (config.eventStore.kind === 'sqlite') {
     const opened = openEventFile(file);
     ({ db, keyVault } = opened);
     eventStore = embeddedEvents = opened.eventStore;
