@@ -6,7 +6,7 @@ import type { NewEvent, RecordedEvent } from '../../events/envelope.ts';
  * with them, and never store one in an event. EventStoreDB's are sparse byte offsets; another store
  * may number densely, but nothing may rely on it. A count in log order is the event's sequence
  * (src/app/projecting/event-sequence.ts). A plain number rather than a branded one: a brand would
- * still allow `position + 1`, which only a run on sparse positions catches (test/vitest.sparse.config.ts).
+ * still allow `position + 1`, which only a run on sparse positions catches (vitest.sparse.config.ts).
  */
 export type LogPosition = number;
 
