@@ -76,6 +76,15 @@ describe('retention purge on the embedded default', () => {
     expect(report).toMatchObject({ erasedActs: 20, recordedActs: 20, keysDestroyed: 15 });
     const times = await timesRecorded(l);
     for (const id of ids) expect(times.get(id), id).toBe(1);
+    // Each record names the stretch of log its acts' failures lie in by sequence, never by position.
+    const sequenceOfAct = new Map(acts.map((a) => [a.actId, a.sequence]));
+    for (const row of rows.slice(10)) sequenceOfAct.set(row.actId, (await sequence.sequenceOf(row.logPosition))!);
+    const records = await purgeRecords(l);
+    expect(records.length).toBeGreaterThan(1);
+    for (const record of records) {
+      expect(record.fromSequence).toBe(sequenceOfAct.get(record.purgedActIds[0]!));
+      expect(record.throughSequence).toBe(sequenceOfAct.get(record.purgedActIds.at(-1)!));
+    }
     await caughtUp(l);
     for (const id of ids) expect(await rowsAbout(l, id)).toEqual({});
   });

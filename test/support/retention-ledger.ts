@@ -68,9 +68,9 @@ export async function providerClient(ledger: Ledger, name = 'Tax office e-servic
 }
 
 /** The acts each RetentionPurgeExecuted in the `retention` stream names. */
-export async function purgeRecords(ledger: Ledger): Promise<Array<{ runId: string; purgedActIds: string[] }>> {
+export async function purgeRecords(ledger: Ledger): Promise<Array<{ runId: string; purgedActIds: string[]; fromSequence: number; throughSequence: number }>> {
   const events = await ledger.services.eventStore.readStream(streamNames.retention);
-  return events.filter((e) => e.type === 'RetentionPurgeExecuted').map((e) => e.data as { runId: string; purgedActIds: string[] });
+  return events.filter((e) => e.type === 'RetentionPurgeExecuted').map((e) => e.data as { runId: string; purgedActIds: string[]; fromSequence: number; throughSequence: number });
 }
 
 /** How many RetentionPurgeExecuted events name each act id. */

@@ -115,11 +115,12 @@ describe('event sequence', () => {
     // Both behind by the 37 events the sequence has not reached either: counted by reading the log.
     const behind = runner({ projections: [eventSequenceProjection, held(base)] });
     await behind.start();
-    expect((await behind.lag()).projections.map((p) => [p.name, p.lagEvents])).toEqual([
+    const heldLag = await behind.lag();
+    open();
+    expect(heldLag.projections.map((p) => [p.name, p.lagEvents])).toEqual([
       ['event-sequence', 37],
       ['shelving', 37],
     ]);
-    open();
     await behind.waitFor(await events.headPosition());
     await behind.close();
 
@@ -130,13 +131,13 @@ describe('event sequence', () => {
     const newcomer = runner({ projections: [eventSequenceProjection, shelvingProjection(), heldLate] });
     await newcomer.start();
     const lag = await newcomer.lag();
+    openLate();
     expect(lag.projections.map((p) => [p.name, p.lagEvents])).toEqual([
       ['event-sequence', 0],
       ['shelving', 0],
       ['late-shelving', 287],
     ]);
     expect(lag.lagEvents).toBe(287);
-    openLate();
     await newcomer.waitFor(await events.headPosition());
     expect((await newcomer.lag()).projections.every((p) => p.lagEvents === 0)).toBe(true);
   });
