@@ -42,6 +42,11 @@ export interface BuildOptions {
   logger?: Logger;
   /** Keep everything in memory (tests, OpenAPI generation): no data dir is written. */
   inMemory?: boolean;
+  /**
+   * Tests only, never configurable: events in memory with sparse positions, whatever
+   * LEDGER_EVENT_STORE says, so a test that counts with positions fails without EventStoreDB.
+   */
+  sparseEvents?: boolean;
   /** The clock every command reads (tests move it); the system clock when left out. */
   clock?: () => Date;
   /** false: schedule no job here (CLI tools); the purge and expiry sweep still run when called. */
@@ -80,7 +85,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     config = { ...config, adminToken: generatedAdminToken };
   }
 
-  const stores = await buildStores(config, { inMemory }, closers);
+  const stores = await buildStores(config, { inMemory, sparseEvents: options.sparseEvents === true }, closers);
   const { keyVault, replayGuard, citizens } = stores;
   // Every write goes through the counting store: the operator's figures come from what was appended.
   const metrics = new PrometheusMetrics();

@@ -12,6 +12,7 @@ import { connectMongo, type MongoConnection } from '../adapters/mongodb/connecti
 import { MongoReadModelStore } from '../adapters/mongodb/read-model-store.ts';
 import { MongoKeyVault } from '../adapters/mongodb/key-vault.ts';
 import { MongoCitizenRegistry } from '../adapters/mongodb/citizen-registry.ts';
+import { MemoryEventStore } from '../adapters/memory/event-store.ts';
 import type { EventStore } from '../ports/event-store.ts';
 import type { KeyVault } from '../ports/key-vault.ts';
 import type { ReplayGuard } from '../ports/replay-guard.ts';
@@ -60,14 +61,18 @@ export interface Stores {
  * they stay in the ledger's SQLite file. Keys never go to the event store: with events in the file,
  * the embedded vault writes them in the same transaction as the act's first event; any other vault
  * answers a key only once it is durable, and the event that needs it is appended after that.
+ * `sparseEvents` (tests only): events in memory at sparse positions, keys in the file.
  */
-export async function buildStores(config: LedgerConfig, options: { inMemory: boolean }, closers: Closers): Promise<Stores> {
+export async function buildStores(config: LedgerConfig, options: { inMemory: boolean; sparseEvents?: boolean }, closers: Closers): Promise<Stores> {
   const file = options.inMemory ? ':memory:' : ledgerFiles(config.dataDir).events;
   let db: SqliteDatabase;
   let eventStore: EventStore;
   let embeddedEvents: SqliteEventStore | undefined;
   let keyVault: KeyVault | undefined;
-  if (config.eventStore.kind === 'sqlite') {
+  if (options.sparseEvents) {
+    db = openSqlite(file);
+    eventStore = new MemoryEventStore();
+  } else if (config.eventStore.kind === 'sqlite') {
     const opened = openEventFile(file);
     db = opened.db;
     eventStore = embeddedEvents = opened.eventStore;

@@ -3,8 +3,7 @@ import { expect } from 'vitest';
 import { streamNames } from '../../events/envelope.ts';
 import { projections } from '../../projections/index.ts';
 import { buildLedger, type Ledger } from '../../src/composition/ledger.ts';
-import { createLogger } from '../../src/logger.ts';
-import { ADMIN_TOKEN, actAsToken, registerProvider, seppOf, testConfig, type ProviderIdentity } from './ledger.ts';
+import { ADMIN_TOKEN, actAsToken, registerProvider, seppOf, testBuildOptions, testConfig, type ProviderIdentity } from './ledger.ts';
 
 export const HOUR = 3_600_000;
 export const JANA = 'test-person-jana';
@@ -22,7 +21,7 @@ export function movableClock(start = new Date('2026-11-20T08:00:00.000Z')) {
 
 /** A ledger on `env` (a fresh data dir unless LEDGER_DATA_DIR is given) whose clock the test holds. */
 export async function ledgerWithClock(env: Record<string, string>, clock: () => Date): Promise<Ledger> {
-  const ledger = await buildLedger(testConfig(env), { logger: createLogger('silent'), clock });
+  const ledger = await buildLedger(testConfig(env), testBuildOptions({ clock }));
   await ledger.app.ready();
   return ledger;
 }
@@ -69,9 +68,9 @@ export async function providerClient(ledger: Ledger, name = 'Tax office e-servic
 }
 
 /** The acts each RetentionPurgeExecuted in the `retention` stream names. */
-export async function purgeRecords(ledger: Ledger): Promise<Array<{ runId: string; purgedActIds: string[] }>> {
+export async function purgeRecords(ledger: Ledger): Promise<Array<{ runId: string; purgedActIds: string[]; fromSequence: number; throughSequence: number }>> {
   const events = await ledger.services.eventStore.readStream(streamNames.retention);
-  return events.filter((e) => e.type === 'RetentionPurgeExecuted').map((e) => e.data as { runId: string; purgedActIds: string[] });
+  return events.filter((e) => e.type === 'RetentionPurgeExecuted').map((e) => e.data as { runId: string; purgedActIds: string[]; fromSequence: number; throughSequence: number });
 }
 
 /** How many RetentionPurgeExecuted events name each act id. */
