@@ -15,6 +15,11 @@ const upcasters: Readonly<Record<string, readonly Upcaster[]>> = {
     // writes the list, since the provider's state folds it as the list of allowed return URLs.
     (data) => (data.returnUrls === undefined ? { ...data, returnUrls: [] } : data),
   ],
+  CodeDeliveryFailed: [
+    // 1 -> 2: delivery became a job with retries, and the event says how many tries were made. Version 1
+    // was written by the request itself after its one and only try.
+    (data) => (data.attempts === undefined ? { ...data, attempts: 1 } : data),
+  ],
 };
 
 /** The schema version new events of `type` are written with. */

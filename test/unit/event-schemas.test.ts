@@ -180,3 +180,14 @@ describe('upcasting: ProviderRegistered version 1 left out returnUrls when none 
     expect(await refusal(loadState(store, 'provider-p1', providerDecider))).toMatchObject({ path: '/returnUrls', problem: 'is missing' });
   });
 });
+
+describe('upcasting: CodeDeliveryFailed version 1 was written after the request\'s one try', () => {
+  it('reads as version 2 with one attempt; version 2 is what new events are written at', () => {
+    const v1 = { codeId: 'c1', channel: 'sms', reason: 'gateway down', failedAt: NOW };
+    expect(currentSchemaVersion('CodeDeliveryFailed')).toBe(2);
+    expect(currentSchemaVersion('CodeDelivered')).toBe(1);
+    expect(upcast('CodeDeliveryFailed', 1, v1)).toEqual({ ...v1, attempts: 1 });
+    const v2 = { ...v1, attempts: 0 };
+    expect(upcast('CodeDeliveryFailed', 2, v2)).toBe(v2);
+  });
+});

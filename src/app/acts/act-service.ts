@@ -184,7 +184,7 @@ export class ActService {
         expiresAt: command.expiresAt,
       });
     } catch (error) {
-      await this.run(actId, { type: 'RecordCodeDeliveryFailure', codeId: command.codeId, reason: error instanceof Error ? error.message.slice(0, 200) : 'delivery failed', now: clock().toISOString() }, this.context('system:notifier', correlationId));
+      await this.run(actId, { type: 'RecordCodeDeliveryFailure', codeId: command.codeId, reason: error instanceof Error ? error.message.slice(0, 200) : 'delivery failed', attempts: 1, now: clock().toISOString() }, this.context('system:notifier', correlationId));
       throw new DomainError('channel-unavailable', 'the code could not be delivered; try again or use another method', { deliveryFailed: true });
     }
     return { codeId: command.codeId, codeSha256, expiresAt: command.expiresAt, attemptsLeft: issued.state.attemptsLeft };
