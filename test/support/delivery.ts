@@ -57,3 +57,23 @@ export function settledDelivery(readAct: () => Promise<{ codes?: DeliveredCodeVi
     50,
   );
 }
+
+/**
+ * Waits until code `issued` of `actId` is recorded as sent (its CodeDelivered appended), then answers
+ * the code from the simulated phone of `aifo` (a ledger built in this process). Throws when the
+ * delivery failed.
+ */
+export async function sentCode(ledger: Ledger, aifo: string, actId: string, issued: { codeId: string; codeSha256: string }, timeoutMs = 10_000): Promise<string> {
+  await eventually(
+    `code ${issued.codeId} of act ${actId} to be sent`,
+    async () => {
+      const code = (await ledger.services.acts.load(actId)).state.codes[issued.codeId];
+      if (code?.delivery === 'failed') throw new Error(`the delivery of code ${issued.codeId} failed: ${code.failure?.reason}`);
+      return code?.delivery === 'sent' ? true : undefined;
+    },
+    timeoutMs,
+  );
+  const message = messageWithCode(ledger.services.outbox!.messagesFor(aifo), actId, issued.codeSha256);
+  if (!message) throw new Error(`code ${issued.codeId} was recorded as sent but is not on the simulated phone of ${aifo}`);
+  return message.code;
+}
