@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BullmqTaskQueue } from '../../src/adapters/bullmq/task-queue.ts';
@@ -70,6 +73,35 @@ if (redis) {
         await dropKeys(url, prefix);
       }
     });
+
+    it('a task whose worker process was killed mid-run is taken over by another worker, as run 2', async () => {
+      const prefix = `ledger-test-${randomUUID().slice(0, 8)}`;
+      const script = fileURLToPath(new URL('../support/task-worker-process.mjs', import.meta.url));
+      const child = spawn(process.execPath, [script, url, prefix, 'deliveries'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const lines = createInterface({ input: child.stdout! });
+      const nextLine = () => new Promise<string>((resolve) => lines.once('line', resolve));
+      const tasks = new BullmqTaskQueue({ redisUrl: url, prefix, lockDurationMs: 1_000, stalledIntervalMs: 500 });
+      try {
+        expect(await nextLine()).toBe('ready');
+        const started = nextLine();
+        await tasks.enqueue('deliveries', 'orphaned', { actId: 'a-1' });
+        expect(await started).toBe('started orphaned 1');
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+        const runs: number[] = [];
+        tasks.process('deliveries', async (task) => {
+          runs.push(task.run);
+        });
+        const deadline = Date.now() + 15_000;
+        while (runs.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(runs).toEqual([2]);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await tasks.close();
+        await dropKeys(url, prefix);
+      }
+    }, 30_000);
 
     it('refuses an enqueue at once when Redis does not answer', async () => {
       const tasks = new BullmqTaskQueue({ redisUrl: 'redis://127.0.0.1:1', operationTimeoutMs: 500, closeTimeoutMs: 500 });

@@ -15,6 +15,9 @@ import { DEFAULT_DELIVERY_RETRY, nextDeliveryAttempt, type DeliveryRetryPolicy }
 /** The task queue codes travel through; one task per code, its id the code's id. */
 export const CODE_DELIVERY_QUEUE = 'code-delivery';
 
+/** Runs a task for a code the store does not know gets before it is dropped. */
+const UNKNOWN_CODE_RUNS = 5;
+
 /** Who records what became of a delivery. */
 export const NOTIFIER_ACTOR = 'system:notifier';
 
@@ -105,8 +108,15 @@ export class CodeDelivery {
     const where = { actId, codeId, channel, run: task.run };
     const { state } = await loadState(this.deps.store, streamNames.act(actId), actDecider, this.deps.codec);
     const code = state.codes[codeId];
-    // Gone, or already recorded (a run again after a crash): nothing to do.
-    if (state.status === 'none' || !code || code.delivery !== 'pending') return 'done';
+    if (state.status === 'none' || !code) {
+      // The task is queued after its CodeIssued is stored, so this store should know it: a worker on
+      // another store sharing the queue may have taken it. Let it go round a few times, then drop it.
+      if (task.run < UNKNOWN_CODE_RUNS) return { retryInMs: 1_000 };
+      this.deps.logger?.error(where, 'code delivery task for a code this store does not know; dropped');
+      return 'done';
+    }
+    // Already recorded (a run again after a crash): nothing to do.
+    if (code.delivery !== 'pending') return 'done';
 
     // Earlier runs each made an attempt (at least one); this run's come on top.
     const before = task.run - 1;
