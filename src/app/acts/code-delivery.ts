@@ -100,7 +100,7 @@ export class CodeDelivery {
     this.deps.tasks.process(CODE_DELIVERY_QUEUE, (task) => this.run(task));
   }
 
-  /** One run of one task; exported for the worker's tests through `start`. */
+  /** One run of one delivery task: what the queue calls for each run. */
   async run(task: Task): Promise<TaskOutcome> {
     const actId = String(task.payload.actId);
     const codeId = String(task.payload.codeId);
