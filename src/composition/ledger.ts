@@ -29,6 +29,7 @@ import { buildIdentityProvider } from './identity.ts';
 import { buildNotifiers } from './notifiers.ts';
 import { PrometheusMetrics } from '../adapters/prometheus/ledger-metrics.ts';
 import { CountingEventStore } from '../adapters/prometheus/counting-event-store.ts';
+import { buildDelivery } from './delivery.ts';
 
 export interface Ledger {
   services: LedgerServices;
@@ -98,12 +99,15 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
   const pseudonyms = new Pseudonyms(keys.secrets.pseudonymKey, citizens, config.homeCountry);
   if (config.environment === 'simulator') await seedTestPersons(citizens, clock().toISOString());
   const notifiers = await buildNotifiers(config, clock);
+  const deliveryKey = keys.secrets.deliveryKey;
+  const delivery = buildDelivery(config, { eventStore, codec, citizens, notifiers: notifiers.byChannel, deliveryKey, clock, logger, meter: metrics, runJobs: options.runJobs !== false }, closers);
   const acts = new ActService({
     store: eventStore,
     codec,
     providers,
     pseudonyms,
-    notifiers: notifiers.byChannel,
+    tasks: delivery.tasks,
+    deliveryKey,
     sendLimiter: stores.sendLimiter,
     verifierKey: keys.secrets.codeVerifierKey,
     policy: { actLifetimeMs: config.actLifetimeMs, code: config.code, ...(config.defaultLoa ? { defaultLoa: config.defaultLoa } : {}) },

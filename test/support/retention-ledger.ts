@@ -3,7 +3,9 @@ import { expect } from 'vitest';
 import { streamNames } from '../../events/envelope.ts';
 import { projections } from '../../projections/index.ts';
 import { buildLedger, type Ledger } from '../../src/composition/ledger.ts';
+import { createLogger } from '../../src/logger.ts';
 import { ADMIN_TOKEN, actAsToken, registerProvider, seppOf, testBuildOptions, testConfig, type ProviderIdentity } from './ledger.ts';
+import { sentCode } from './delivery.ts';
 
 export const HOUR = 3_600_000;
 export const JANA = 'test-person-jana';
@@ -36,10 +38,6 @@ export async function providerClient(ledger: Ledger, name = 'Tax office e-servic
   const sepp = await seppOf(ledger, JANA, identity.providerId);
   const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
     ledger.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
-  const lastCode = async () => {
-    const res = await admin(ledger, 'GET', `/api/v1/simulator/outbox?aifo=${JANA}`);
-    return (res.json() as { messages: Array<{ code: string }> }).messages.at(-1)!.code;
-  };
   return {
     providerId: identity.providerId,
     call,
@@ -59,8 +57,8 @@ export async function providerClient(ledger: Ledger, name = 'Tax office e-servic
     },
     async authorizeByCode(actId: string): Promise<void> {
       const issued = await call('POST', `/api/v1/acts/${actId}/codes`, { channel: 'sms' });
-      const { codeId } = issued.json() as { codeId: string };
-      const codeSha512 = createHash('sha512').update(`${actId}:${await lastCode()}`).digest('hex');
+      const { codeId, codeSha256 } = issued.json() as { codeId: string; codeSha256: string };
+      const codeSha512 = createHash('sha512').update(`${actId}:${await sentCode(ledger, JANA, actId, { codeId, codeSha256 })}`).digest('hex');
       const res = await call('POST', `/api/v1/acts/${actId}/codes/${codeId}/verifications`, { codeSha512 });
       expect(res.json()).toMatchObject({ result: 'authorized' });
     },

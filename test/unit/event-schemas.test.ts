@@ -202,3 +202,14 @@ describe('upcasting: RetentionPurgeExecuted version 1 named positions, version 2
     expect(await refusal(loadState(store, streamNames.retention, retentionDecider))).toMatchObject({ path: '/fromSequence', problem: 'is missing' });
   });
 });
+
+describe('upcasting: CodeDeliveryFailed version 1 was written after the request\'s one try', () => {
+  it('reads as version 2 with one attempt; version 2 is what new events are written at', () => {
+    const v1 = { codeId: 'c1', channel: 'sms', reason: 'gateway down', failedAt: NOW };
+    expect(currentSchemaVersion('CodeDeliveryFailed')).toBe(2);
+    expect(currentSchemaVersion('CodeDelivered')).toBe(1);
+    expect(upcast('CodeDeliveryFailed', 1, v1)).toEqual({ ...v1, attempts: 1 });
+    const v2 = { ...v1, attempts: 0 };
+    expect(upcast('CodeDeliveryFailed', 2, v2)).toBe(v2);
+  });
+});
