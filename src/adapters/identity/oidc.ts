@@ -198,10 +198,11 @@ function unreachable(error: unknown): boolean {
   return error instanceof TypeError || (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'));
 }
 
-/** The reason a discovery failed, with the network error's code when fetch hides it in `cause`. */
+/** The reason a discovery failed, with the network error's code or the HTTP status openid-client keeps in `cause`. */
 function reasonOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const cause = (error as { cause?: { code?: unknown; status?: unknown } }).cause;
+  if (cause && typeof cause.status === 'number') return `${error.message} (HTTP ${cause.status})`;
   const code = cause && typeof cause.code === 'string' ? cause.code : undefined;
   return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
 }
