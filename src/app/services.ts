@@ -24,6 +24,7 @@ import type { CitizenLog } from './citizens/citizen-log.ts';
 import type { PortalLogin } from './citizens/portal-login.ts';
 import type { PortalSessions } from './citizens/portal-session.ts';
 import type { TestPersonDirectory } from './citizens/test-persons.ts';
+import type { CitizenAdmin } from './citizens/citizen-admin.ts';
 import type { FailedAuthorizations } from './retention/failed-authorizations.ts';
 import type { RetentionStream } from './retention/retention-stream.ts';
 import type { RetentionPurge } from './retention/retention-purge.ts';
@@ -73,6 +74,8 @@ export interface LedgerServices {
   portalSessions: PortalSessions;
   /** The simulator's test persons for its admin API and simulated phones. */
   testPersons: TestPersonDirectory;
+  /** The operator's citizen registry (every environment): persons, their devices, the SePP for support, bulk import lines. */
+  citizenAdmin: CitizenAdmin;
   /** Failed authorizations kept until the retention erases them, for admins and providers. */
   failedAuthorizations: FailedAuthorizations;
   /** The retention policy in force and the record of purges (the `retention` stream). */

@@ -16,6 +16,7 @@ import { ActService } from '../app/acts/act-service.ts';
 import { AuthorizationService } from '../app/acts/authorization-by-authentication.ts';
 import { Pseudonyms } from '../app/citizens/pseudonyms.ts';
 import { seedTestPersons, TestPersonDirectory } from '../app/citizens/test-persons.ts';
+import { CitizenAdmin } from '../app/citizens/citizen-admin.ts';
 import { CaptchaService } from '../app/citizens/captcha.ts';
 import { PublicVerification } from '../app/citizens/public-verification.ts';
 import { CitizenLog } from '../app/citizens/citizen-log.ts';
@@ -113,7 +114,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     policy: { actLifetimeMs: config.actLifetimeMs, code: config.code, ...(config.defaultLoa ? { defaultLoa: config.defaultLoa } : {}) },
     clock,
   });
-  const { identityProvider, identitySimulator } = buildIdentityProvider(config, { secret: keys.secrets.cookieKey, pseudonyms, citizens, clock });
+  const { identityProvider, identitySimulator, identityReadiness } = buildIdentityProvider(config, { secret: keys.secrets.cookieKey, pseudonyms, citizens, clock });
   const authorization = new AuthorizationService({
     store: eventStore,
     codec,
@@ -165,6 +166,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     }),
     portalSessions: new PortalSessions({ cookieKey: keys.secrets.cookieKey, ttlMs: config.portalSessionTtlMs, clock, replayGuard }),
     testPersons: new TestPersonDirectory({ citizens, pseudonyms, providers, homeCountry: config.homeCountry, clock }),
+    citizenAdmin: new CitizenAdmin({ citizens, pseudonyms, providers, clock }),
     failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
     ...retention,
     meter: metrics,
@@ -176,6 +178,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
         return { ok: lag.running && lag.error === undefined, ...lag };
       },
       ...jobsReadiness,
+      ...identityReadiness,
     },
   };
 
