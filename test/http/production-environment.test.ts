@@ -1,3 +1,4 @@
+import { newRsaKeyPair, serviceAccountJson, writeServiceAccount } from '../support/standins.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type LedgerConfig } from '../../src/config.ts';
@@ -38,13 +39,11 @@ const simulatorOperations = (app: FastifyInstance) =>
   );
 
 /**
- * A ledger built in the production environment. Its configuration comes from loadConfig with
- * everything real; only the delivery channels are then set to the outbox, in this process, since the
- * test needs no SMS gateway or FCM to show that nothing simulated is reachable. (The ledger itself
- * never takes that path: loadConfig refuses the outbox in production.)
+ * A ledger built in the production environment, configured by loadConfig with everything real. No
+ * message is sent here, so the gateways named need not answer (test/e2e/production.test.ts sends).
  */
 async function productionLedger(): Promise<Ledger> {
-  const base: LedgerConfig = loadConfig({
+  const config: LedgerConfig = loadConfig({
     LEDGER_ENVIRONMENT: 'production',
     LEDGER_DATA_DIR: tempDir(),
     LEDGER_PUBLIC_URL: 'https://ledger.example',
@@ -54,13 +53,14 @@ async function productionLedger(): Promise<Ledger> {
     SMS_HTTP_URL: 'https://sms.example/v1/messages',
     SMS_HTTP_TOKEN: 'gateway-token',
     LEDGER_MOBILE_KEY: 'fcm',
-    FCM_SERVICE_ACCOUNT_FILE: '/run/secrets/fcm.json',
+    FCM_SERVICE_ACCOUNT_FILE: writeServiceAccount(
+      serviceAccountJson({ projectId: 'ledger-prod', clientEmail: 'ledger@ledger-prod.iam.gserviceaccount.com', privateKeyId: 'k1', privateKeyPem: newRsaKeyPair().privateKeyPem, tokenUri: 'https://oauth2.example/token' }),
+    ),
     // Nothing listens there: the ledger starts all the same.
     OIDC_ISSUER: `http://127.0.0.1:${await freePort()}`,
     OIDC_CLIENT_ID: 'ledger',
     OIDC_CLIENT_SECRET: 'secret',
   });
-  const config: LedgerConfig = { ...base, delivery: { ...base.delivery, sms: { kind: 'outbox' }, mobileKey: { kind: 'outbox' } } };
   const ledger = await buildLedger(config, { logger: createLogger('silent') });
   await ledger.app.ready();
   return ledger;
