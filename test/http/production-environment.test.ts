@@ -1,4 +1,3 @@
-import { newRsaKeyPair, serviceAccountJson, writeServiceAccount } from '../support/standins.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type LedgerConfig } from '../../src/config.ts';
@@ -7,6 +6,7 @@ import { createLogger } from '../../src/logger.ts';
 import { testPersons } from '../../src/app/citizens/test-persons.ts';
 import { freePort } from '../support/server.ts';
 import { tempDir, testLedger } from '../support/ledger.ts';
+import { newRsaKeyPair, serviceAccountJson, writeServiceAccount } from '../support/standins.ts';
 
 const ADMIN = 'p'.repeat(40);
 const admin = { authorization: `Bearer ${ADMIN}` };
