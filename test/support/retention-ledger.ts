@@ -5,7 +5,7 @@ import { projections } from '../../projections/index.ts';
 import { buildLedger, type Ledger } from '../../src/composition/ledger.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ADMIN_TOKEN, actAsToken, registerProvider, seppOf, testBuildOptions, testConfig, type ProviderIdentity } from './ledger.ts';
-import { sentCode } from './delivery.ts';
+import { sentCode, settledDelivery } from './delivery.ts';
 
 export const HOUR = 3_600_000;
 export const JANA = 'test-person-jana';
@@ -54,6 +54,8 @@ export async function providerClient(ledger: Ledger, name = 'Tax office e-servic
       const wrong = createHash('sha512').update('not the code').digest('hex');
       for (let i = 0; i < ledger.services.config.code.attempts; i++) await call('POST', `/api/v1/acts/${actId}/codes/${codeId}/verifications`, { codeSha512: wrong });
       expect((await ledger.services.acts.load(actId)).state.status).toBe('failed');
+      // The delivery job records how the code's delivery ended too: wait for it, so the log is settled.
+      await settledDelivery(async () => (await call('GET', `/api/v1/acts/${actId}`)).json(), codeId);
     },
     async authorizeByCode(actId: string): Promise<void> {
       const issued = await call('POST', `/api/v1/acts/${actId}/codes`, { channel: 'sms' });
