@@ -11,7 +11,7 @@ interface Gauge {
 }
 
 /** `/metrics`: a few gauges, written by hand; the ledger needs no metrics library for them. */
-export const metricsRoutes = routeGroup(['projections'], async (app, { services }) => {
+export const metricsRoutes = routeGroup(['projections', 'projectionRole'], async (app, { services }) => {
   app.get(
     '/metrics',
     {
@@ -23,7 +23,7 @@ export const metricsRoutes = routeGroup(['projections'], async (app, { services 
     },
     async (_request, reply) => {
       reply.type(CONTENT_TYPE).header('cache-control', 'no-store');
-      return exposition(gauges(await services.projections.lag()));
+      return exposition([...gauges(await services.projections.lag()), ...leaseGauges(services.projectionRole())]);
     },
   );
 });
@@ -42,6 +42,18 @@ function gauges(lag: ProjectionLag): Gauge[] {
       samples: [{ value: lag.lagMsP99 === null ? null : lag.lagMsP99 / 1000 }],
     },
     { name: 'ledger_projections_running', help: '1 while the projection runner follows the log without error.', samples: [{ value: lag.running && !lag.error ? 1 : 0 }] },
+  ];
+}
+
+/** Which process keeps the projections: exactly one of those sharing a store shows 1. */
+function leaseGauges(status: { role: string; fencingToken?: number }): Gauge[] {
+  return [
+    { name: 'ledger_projection_lease_held', help: '1 while this process holds the projection lease and keeps the projections.', samples: [{ value: status.role === 'holder' ? 1 : 0 }] },
+    {
+      name: 'ledger_projection_fencing_token',
+      help: 'Fencing token of the projection lease this process holds (NaN when it holds none).',
+      samples: [{ value: status.fencingToken ?? null }],
+    },
   ];
 }
 
