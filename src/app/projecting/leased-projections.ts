@@ -72,6 +72,11 @@ export class LeasedProjections implements Projector {
     if (this.role === 'holder') await duty.start();
   }
 
+  /** The projector of the current holding, or undefined when this process does not hold the lease. */
+  current(): Projector | undefined {
+    return this.projector;
+  }
+
   /** This process's role and, while it holds the lease, the fencing token of the holding. */
   status(): { role: ProjectionRole; fencingToken?: number; error?: string } {
     return {
