@@ -12,9 +12,11 @@
 export interface ProjectionLease {
   /**
    * Takes lease `name` for `holder` for `ttlMs` when nobody holds it or its holder's time ran out;
-   * answers the grant with a new, higher fencing token, or undefined when another holds it.
+   * answers the grant with a new, higher fencing token, or undefined when another holds it. The token
+   * is also above `above` when given: a holder fenced off by a token its backend no longer counts
+   * from (a Redis restarted without persistence) gets past it on its next acquisition.
    */
-  acquire(name: string, holder: string, ttlMs: number): Promise<LeaseGrant | undefined>;
+  acquire(name: string, holder: string, ttlMs: number, options?: { above?: number }): Promise<LeaseGrant | undefined>;
   /**
    * Extends the lease by `ttlMs` from now when `holder` still holds it under `token` and it has not
    * expired; undefined otherwise (expired, taken over, released): the holder stops at once.

@@ -92,6 +92,17 @@ export function projectionLeaseContract(adapter: string, makeFixture: () => Prom
       expect(again.token).toBeGreaterThan(b.token);
     });
 
+    it('grants a token above the one asked to be passed, and counts on from there', async () => {
+      const { first, second } = await open();
+      const name = leaseName();
+      const a = (await first.acquire(name, 'holder-a', LONG_TTL))!;
+      await first.release(name, 'holder-a', a.token);
+      const b = (await second.acquire(name, 'holder-b', LONG_TTL, { above: a.token + 50 }))!;
+      expect(b.token).toBeGreaterThan(a.token + 50);
+      await second.release(name, 'holder-b', b.token);
+      expect((await first.acquire(name, 'holder-a', LONG_TTL))!.token).toBeGreaterThan(b.token);
+    });
+
     it('has the read-model store refuse a write under a stale token once the next holder wrote', async () => {
       const { first, second, readModels } = await open();
       const name = leaseName();

@@ -37,13 +37,13 @@ export class MongoProjectionLease implements ProjectionLease {
     return this.db.collection<LeaseDoc>(LEASES);
   }
 
-  async acquire(name: string, holder: string, ttlMs: number): Promise<LeaseGrant | undefined> {
+  async acquire(name: string, holder: string, ttlMs: number, options: { above?: number } = {}): Promise<LeaseGrant | undefined> {
     assertLease(name, ttlMs);
     const started = Date.now();
     try {
       const taken = await this.leases.findOneAndUpdate(
         { _id: name, $expr: { $or: [{ $eq: [{ $ifNull: ['$holder', null] }, null] }, { $lte: ['$expiresAt', '$$NOW'] }] } },
-        [{ $set: { holder: { $literal: holder }, token: { $add: [{ $ifNull: ['$token', 0] }, 1] }, expiresAt: { $add: ['$$NOW', ttlMs] } } }],
+        [{ $set: { holder: { $literal: holder }, token: { $add: [{ $max: [{ $ifNull: ['$token', 0] }, options.above ?? 0] }, 1] }, expiresAt: { $add: ['$$NOW', ttlMs] } } }],
         { upsert: true, returnDocument: 'after' },
       );
       return taken ? { token: taken.token, expiresAt: new Date(started + ttlMs) } : undefined;

@@ -15,6 +15,10 @@ export interface RedisProjectionLeaseOptions {
 const ACQUIRE = `
 if redis.call('SET', KEYS[1], 'taking', 'NX', 'PX', ARGV[2]) then
   local token = redis.call('INCR', KEYS[2])
+  if token <= tonumber(ARGV[3]) then
+    token = tonumber(ARGV[3]) + 1
+    redis.call('SET', KEYS[2], token)
+  end
   redis.call('SET', KEYS[1], token .. ' ' .. ARGV[1], 'PX', ARGV[2])
   return token
 end
@@ -49,10 +53,10 @@ export class RedisProjectionLease implements ProjectionLease {
     this.redis.on('error', () => undefined);
   }
 
-  async acquire(name: string, holder: string, ttlMs: number): Promise<LeaseGrant | undefined> {
+  async acquire(name: string, holder: string, ttlMs: number, options: { above?: number } = {}): Promise<LeaseGrant | undefined> {
     assertLease(name, ttlMs);
     const started = Date.now();
-    const token = (await this.redis.eval(ACQUIRE, 2, this.key(name), this.counter(name), holder, String(ttlMs))) as number | null;
+    const token = (await this.redis.eval(ACQUIRE, 2, this.key(name), this.counter(name), holder, String(ttlMs), String(options.above ?? 0))) as number | null;
     return token === null ? undefined : { token: Number(token), expiresAt: new Date(started + ttlMs) };
   }
 

@@ -19,6 +19,7 @@ interface AcquireParams {
   host: string;
   pid: number;
   deadHolder: string | null;
+  above: number;
 }
 
 interface RenewParams {
@@ -71,8 +72,8 @@ export class SqliteProjectionLease implements ProjectionLease {
     this.stmts = {
       // Free, expired, or held by the holder seen dead (null: none).
       acquire: db.prepare(`
-        INSERT INTO projection_leases (name, holder, token, expires_at, host, pid) VALUES (@name, @holder, 1, @now + @ttl, @host, @pid)
-        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, token = token + 1, expires_at = excluded.expires_at,
+        INSERT INTO projection_leases (name, holder, token, expires_at, host, pid) VALUES (@name, @holder, @above + 1, @now + @ttl, @host, @pid)
+        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, token = MAX(token, @above) + 1, expires_at = excluded.expires_at,
           host = excluded.host, pid = excluded.pid
         WHERE holder IS NULL OR expires_at <= @now OR holder = @deadHolder
         RETURNING token, expires_at`),
@@ -87,13 +88,13 @@ export class SqliteProjectionLease implements ProjectionLease {
     };
   }
 
-  async acquire(name: string, holder: string, ttlMs: number): Promise<LeaseGrant | undefined> {
+  async acquire(name: string, holder: string, ttlMs: number, options: { above?: number } = {}): Promise<LeaseGrant | undefined> {
     assertLease(name, ttlMs);
     const current = this.stmts.row.get(name);
     // Only a process of this machine can be seen dead; the statement takes the lease from that holder only.
     const dead = current?.holder && current.host === this.host && current.pid !== null && current.pid !== process.pid && !this.processAlive(current.pid);
     const deadHolder = dead ? current.holder : null;
-    const row = this.stmts.acquire.get({ name, holder, now: this.now(), ttl: ttlMs, host: this.host, pid: process.pid, deadHolder });
+    const row = this.stmts.acquire.get({ name, holder, now: this.now(), ttl: ttlMs, host: this.host, pid: process.pid, deadHolder, above: options.above ?? 0 });
     return row ? { token: row.token, expiresAt: new Date(row.expires_at) } : undefined;
   }
 

@@ -54,6 +54,8 @@ export class LeasedProjections implements Projector {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private lastError: string | undefined;
+  /** The highest token a store refused this process for: the next acquisition asks for one above it. */
+  private fencedBelow = 0;
 
   constructor(private readonly options: LeasedProjectionsOptions) {
     this.role = options.lease ? 'standby' : 'off';
@@ -150,7 +152,7 @@ export class LeasedProjections implements Projector {
     if (!lease || this.closed || this.role === 'holder') return;
     let grant: LeaseGrant | undefined;
     try {
-      grant = await lease.acquire(leaseName, holder, ttlMs);
+      grant = await lease.acquire(leaseName, holder, ttlMs, this.fencedBelow > 0 ? { above: this.fencedBelow } : {});
     } catch (error) {
       this.lastError = `projection lease unavailable: ${error instanceof Error ? error.message : String(error)}`;
       logger.warn({ err: error }, 'projection lease unavailable; trying again');
@@ -214,7 +216,9 @@ export class LeasedProjections implements Projector {
   private fencedOff(projector: Projector, error: FencedOffError): void {
     void this.exclusive(async () => {
       if (this.projector !== projector) return;
-      await this.stepDown(`fenced off: token ${error.highest} took the lease over`, { release: false });
+      this.fencedBelow = Math.max(this.fencedBelow, error.highest);
+      // Released: when no one else holds it (the backend lost its count), this process takes it again above the fence.
+      await this.stepDown(`fenced off: token ${error.highest} took the lease over`, { release: true });
     });
   }
 
