@@ -92,10 +92,14 @@ export async function startLedgerUnderLoad(): Promise<LedgerUnderLoad> {
     seppOf: async (aifo, providerId) =>
       (await call<{ sepp: string }>(`${url}/api/v1/admin/citizens/${encodeURIComponent(aifo)}/sepp?providerId=${encodeURIComponent(providerId)}`, 200, { headers: adminHeaders })).sepp,
     lastCodeSentTo: async (aifo) => {
-      const { messages } = await call<{ messages: Array<{ code: string }> }>(`${url}/api/v1/simulator/outbox?aifo=${encodeURIComponent(aifo)}`, 200, { headers: adminHeaders });
-      const last = messages.at(-1);
-      if (!last) throw new Error(`no message on the phone of ${aifo}`);
-      return last.code;
+      // Codes are delivered by a task after the code request answers: wait a little for the first one.
+      for (let poll = 0; poll < 100; poll++) {
+        const { messages } = await call<{ messages: Array<{ code: string }> }>(`${url}/api/v1/simulator/outbox?aifo=${encodeURIComponent(aifo)}`, 200, { headers: adminHeaders });
+        const last = messages.at(-1);
+        if (last) return last.code;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`no message on the phone of ${aifo}`);
     },
     projections: async () => {
       // 503 while a part is not ready still carries the figures.

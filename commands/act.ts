@@ -3,6 +3,7 @@ import type {
   AuthenticationOutcome,
   AuthorizationMethod,
   CodeChannel,
+  CodeDeliveryState,
   FailureReason,
   Gateway,
   Loa,
@@ -17,9 +18,14 @@ export type ActStatus = 'none' | 'pending' | 'authorized' | 'failed';
 export interface CodeState {
   channel: CodeChannel;
   verifier: string;
+  issuedAt: string;
   expiresAt: string;
   superseded: boolean;
   used: boolean;
+  /** pending until CodeDelivered (sent) or CodeDeliveryFailed (failed); either is final. */
+  delivery: CodeDeliveryState;
+  deliveredAt?: string;
+  failure?: { reason: string; failedAt: string };
 }
 
 export interface ActState {
@@ -78,7 +84,10 @@ export type ActCommand =
       now: string;
       expiresAt: string;
     }
-  | { type: 'RecordCodeDeliveryFailure'; codeId: string; reason: string; now: string }
+  /** The gateway accepted the code; `attempts`: tries it took. Nothing more is recorded once the code's delivery is final. */
+  | { type: 'RecordCodeDelivery'; codeId: string; attempts: number; now: string }
+  /** The code will not reach the citizen. Nothing more is recorded once the code's delivery is final. */
+  | { type: 'RecordCodeDeliveryFailure'; codeId: string; reason: string; attempts: number; now: string }
   | { type: 'VerifyCode'; providerId: string; codeId: string; verifier: string; now: string }
   | { type: 'RequestAuthentication'; providerId: string; authenticationId: string; redirectUri: string; loa: Loa | null; now: string }
   | {
@@ -149,12 +158,26 @@ export const actDecider: Decider<ActState, ActCommand, ActEvent> = {
       }
       case 'CodeIssued': {
         const codes = Object.fromEntries(Object.entries(state.codes).map(([id, c]) => [id, { ...c, superseded: true }]));
-        codes[event.data.codeId] = { channel: event.data.channel, verifier: event.data.verifier, expiresAt: event.data.expiresAt, superseded: false, used: false };
+        codes[event.data.codeId] = {
+          channel: event.data.channel,
+          verifier: event.data.verifier,
+          issuedAt: event.data.issuedAt,
+          expiresAt: event.data.expiresAt,
+          superseded: false,
+          used: false,
+          delivery: 'pending',
+        };
         return { ...state, codes, currentCodeId: event.data.codeId };
       }
-      case 'CodeDeliveryFailed': {
+      case 'CodeDelivered': {
         const code = state.codes[event.data.codeId];
-        return code ? { ...state, codes: { ...state.codes, [event.data.codeId]: { ...code, superseded: true } } } : state;
+        return code ? { ...state, codes: { ...state.codes, [event.data.codeId]: { ...code, delivery: 'sent', deliveredAt: event.data.deliveredAt } } } : state;
+      }
+      case 'CodeDeliveryFailed': {
+        // A code that never arrived cannot be confirmed: it is superseded.
+        const code = state.codes[event.data.codeId];
+        const failed: CodeState | undefined = code && { ...code, superseded: true, delivery: 'failed', failure: { reason: event.data.reason, failedAt: event.data.failedAt } };
+        return failed ? { ...state, codes: { ...state.codes, [event.data.codeId]: failed } } : state;
       }
       case 'CodeAttempted': {
         const code = state.codes[event.data.codeId];
@@ -190,11 +213,21 @@ export const actDecider: Decider<ActState, ActCommand, ActEvent> = {
         return state.status === 'pending' && isPast(command.now, state.expiresAt)
           ? [{ type: 'ActAuthorizationFailed', data: { reason: 'expired', failedAt: command.now } }]
           : [];
+      // Delivery facts are recorded whatever became of the act meanwhile; a repeated report (a task run
+      // again after a crash) records nothing more.
+      case 'RecordCodeDelivery': {
+        assertActOf(state);
+        const code = state.codes[command.codeId];
+        if (!code) refuse('code-unknown', 'no such code for this act');
+        if (code.delivery !== 'pending') return [];
+        return [{ type: 'CodeDelivered', data: { codeId: command.codeId, channel: code.channel, deliveredAt: command.now, attempts: command.attempts } }];
+      }
       case 'RecordCodeDeliveryFailure': {
         assertActOf(state);
         const code = state.codes[command.codeId];
         if (!code) refuse('code-unknown', 'no such code for this act');
-        return [{ type: 'CodeDeliveryFailed', data: { codeId: command.codeId, channel: code.channel, reason: command.reason, failedAt: command.now } }];
+        if (code.delivery !== 'pending') return [];
+        return [{ type: 'CodeDeliveryFailed', data: { codeId: command.codeId, channel: code.channel, reason: command.reason, failedAt: command.now, attempts: command.attempts } }];
       }
       case 'VerifyCode':
         assertActOf(state, command.providerId);

@@ -7,16 +7,16 @@ export interface RetentionState {
   policy?: RetentionPolicy;
   changedAt?: string;
   changedBy?: string;
-  /** Every failed act whose failure event lies at or below this global position is recorded as purged. */
+  /** Every failed act whose failure event's sequence is at or below this is recorded as purged. */
   purgedThrough: number;
   purgedActs: number;
   lastPurgeAt?: string;
 }
 
-/** A failed act the purge found due: its failure event's global position orders the purge. */
+/** A failed act the purge found due: its failure event's sequence (dense, in log order) orders the purge. */
 export interface PurgeCandidate {
   actId: string;
-  logPosition: number;
+  sequence: number;
   reason: string;
 }
 
@@ -43,7 +43,7 @@ export const retentionDecider: Decider<RetentionState, RetentionCommand, Retenti
       case 'RetentionPurgeExecuted':
         return {
           ...state,
-          purgedThrough: Math.max(state.purgedThrough, event.data.throughPosition),
+          purgedThrough: Math.max(state.purgedThrough, event.data.throughSequence),
           purgedActs: state.purgedActs + event.data.purgedActIds.length,
           lastPurgeAt: event.data.executedAt,
         };
@@ -65,11 +65,11 @@ export const retentionDecider: Decider<RetentionState, RetentionCommand, Retenti
       }
       case 'RecordPurge': {
         if (!command.runId) refuse('invalid-request', 'a purge record needs the run id');
-        // Acts at or below the recorded position were recorded by an earlier run (or by a worker that
+        // Acts at or below the recorded sequence were recorded by an earlier run (or by a worker that
         // got there first): recording them again would count an erasure twice.
         const unrecorded = new Map<string, PurgeCandidate>();
-        for (const a of command.acts) if (a.logPosition > state.purgedThrough && !unrecorded.has(a.actId)) unrecorded.set(a.actId, a);
-        const fresh = [...unrecorded.values()].sort((a, b) => a.logPosition - b.logPosition);
+        for (const a of command.acts) if (a.sequence > state.purgedThrough && !unrecorded.has(a.actId)) unrecorded.set(a.actId, a);
+        const fresh = [...unrecorded.values()].sort((a, b) => a.sequence - b.sequence);
         if (fresh.length === 0) return [];
         const byReason: Record<string, number> = {};
         for (const a of fresh) byReason[a.reason] = (byReason[a.reason] ?? 0) + 1;
@@ -80,8 +80,8 @@ export const retentionDecider: Decider<RetentionState, RetentionCommand, Retenti
               runId: command.runId,
               purgedActIds: fresh.map((a) => a.actId),
               counts: { acts: fresh.length, byReason },
-              fromPosition: fresh[0]!.logPosition,
-              throughPosition: fresh.at(-1)!.logPosition,
+              fromSequence: fresh[0]!.sequence,
+              throughSequence: fresh.at(-1)!.sequence,
               retentionMs: command.retentionMs,
               cutoff: command.cutoff,
               executedAt: command.now,

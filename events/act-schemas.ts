@@ -54,7 +54,8 @@ export const actEventSchemas = {
     { codeId: text, channel: oneOf(CODE_CHANNELS), verifier: hex256, issuedAt: instant, expiresAt: instant },
     { destinationHint: text, ...erased },
   ),
-  CodeDeliveryFailed: exactly({ codeId: text, channel: oneOf(CODE_CHANNELS), reason: text, failedAt: instant }),
+  CodeDelivered: exactly({ codeId: text, channel: oneOf(CODE_CHANNELS), deliveredAt: instant, attempts: { type: 'integer', minimum: 1 } }),
+  CodeDeliveryFailed: exactly({ codeId: text, channel: oneOf(CODE_CHANNELS), reason: text, failedAt: instant, attempts: count }),
   // attemptsLeft is not bounded below: a policy of zero attempts records -1 on the first mismatch.
   CodeAttempted: exactly({ codeId: text, outcome: oneOf(CODE_ATTEMPT_OUTCOMES), attemptsLeft: { type: 'integer' }, attemptedAt: instant }),
   ActAuthorized: exactly({ method: oneOf(AUTHORIZATION_METHODS), loa: oneOfOrNull(LOAS), authorizedAt: instant }),

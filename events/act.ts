@@ -11,6 +11,8 @@ export const AUTHENTICATION_OUTCOMES = ['authenticated', 'cancelled', 'failed'] 
 export const CODE_ATTEMPT_OUTCOMES = ['matched', 'mismatch', 'expired', 'superseded'] as const;
 /** What a provider reads of an act: pending until it is authorized or failed, both final. */
 export const ACT_STATUSES = ['pending', 'authorized', 'failed'] as const;
+/** Where a code's delivery stands: `pending` until the notifier accepted it (`sent`) or gave up (`failed`). */
+export const CODE_DELIVERY_STATES = ['pending', 'sent', 'failed'] as const;
 /** What a confirmation of a code answers. */
 export const VERIFICATION_RESULTS = ['authorized', 'mismatch', 'expired', 'superseded', 'locked'] as const;
 
@@ -23,6 +25,7 @@ export type AuthenticationOutcome = (typeof AUTHENTICATION_OUTCOMES)[number];
 export type CodeAttemptOutcome = (typeof CODE_ATTEMPT_OUTCOMES)[number];
 export type ActStatus = (typeof ACT_STATUSES)[number];
 export type VerificationResult = (typeof VERIFICATION_RESULTS)[number];
+export type CodeDeliveryState = (typeof CODE_DELIVERY_STATES)[number];
 
 /** Fields that identify a person or a document. They travel sealed (encrypted with the act's data key). */
 export interface ActRegisteredSealed {
@@ -81,7 +84,10 @@ export type ActEvent =
         destinationHint?: string;
       }
     >
-  | DomainEvent<'CodeDeliveryFailed', { codeId: string; channel: CodeChannel; reason: string; failedAt: string }>
+  /** The channel's gateway accepted the code after `attempts` tries. */
+  | DomainEvent<'CodeDelivered', { codeId: string; channel: CodeChannel; deliveredAt: string; attempts: number }>
+  /** The code will not reach the citizen; `attempts`: tries made (0 when none was worth making). Version 1 had no `attempts`. */
+  | DomainEvent<'CodeDeliveryFailed', { codeId: string; channel: CodeChannel; reason: string; failedAt: string; attempts: number }>
   | DomainEvent<
       'CodeAttempted',
       { codeId: string; outcome: CodeAttemptOutcome; attemptsLeft: number; attemptedAt: string }
@@ -103,6 +109,7 @@ export const actEventTypes: readonly ActEventType[] = [
   'AuthenticationRequested',
   'AuthenticationCompleted',
   'CodeIssued',
+  'CodeDelivered',
   'CodeDeliveryFailed',
   'CodeAttempted',
   'ActAuthorized',

@@ -33,7 +33,11 @@ export interface RecordedEvent {
   streamName: string;
   /** 0-based position inside its stream. */
   revision: number;
-  /** 1-based position in the global log; strictly increasing in append order. */
+  /**
+   * Where the event sits in the global log: above 0 and strictly increasing in append order, but a
+   * cursor, not a count (EventStoreDB's are sparse byte offsets). Compare positions; never do
+   * arithmetic on one or store one in an event. The dense number of an event is its sequence.
+   */
   position: number;
   type: string;
   data: Record<string, unknown>;

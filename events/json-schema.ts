@@ -8,7 +8,8 @@ export type JsonSchema = { readonly [keyword: string]: unknown };
 
 export const text = { type: 'string' } as const;
 export const count = { type: 'integer', minimum: 0 } as const;
-export const position = { type: 'integer', minimum: 1 } as const;
+/** An event's number in log order (the event sequence), from 1. Events never hold log positions. */
+export const sequence = { type: 'integer', minimum: 1 } as const;
 /** An ISO 8601 instant with its offset, as `Date.prototype.toISOString` writes it (or with `+hh:mm`). */
 export const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' } as const;
 /** 32 bytes in lowercase hex: a SHA-256 or an HMAC-SHA-256. */

@@ -1,5 +1,5 @@
 import type { RetentionEventType } from './retention.ts';
-import { count, exactly, instant, listOf, position, text, type JsonSchema } from './json-schema.ts';
+import { count, exactly, instant, listOf, sequence, text, type JsonSchema } from './json-schema.ts';
 
 const policy = exactly({ failedAuthorizationRetentionMs: count, purgeEveryMs: count });
 
@@ -10,8 +10,8 @@ export const retentionEventSchemas = {
     runId: text,
     purgedActIds: listOf(text),
     counts: exactly({ acts: count, byReason: { type: 'object', additionalProperties: count } }),
-    fromPosition: position,
-    throughPosition: position,
+    fromSequence: sequence,
+    throughSequence: sequence,
     retentionMs: count,
     cutoff: instant,
     executedAt: instant,

@@ -15,6 +15,18 @@ const upcasters: Readonly<Record<string, readonly Upcaster[]>> = {
     // writes the list, since the provider's state folds it as the list of allowed return URLs.
     (data) => (data.returnUrls === undefined ? { ...data, returnUrls: [] } : data),
   ],
+  RetentionPurgeExecuted: [
+    // 1 -> 2: the stretch of log a record covers is named by sequences, not positions (positions
+    // are a store's cursors and may be sparse). Version 1 was written while the event store port
+    // promised a 1-based, gap-free position, which the SQLite store (the one such records were
+    // written on) kept: there its positions are the sequences, so the numbers carry over as they are.
+    ({ fromPosition, throughPosition, ...rest }) => ({ ...rest, fromSequence: fromPosition, throughSequence: throughPosition }),
+  ],
+  CodeDeliveryFailed: [
+    // 1 -> 2: delivery became a job with retries, and the event says how many tries were made. Version 1
+    // was written by the request itself after its one and only try.
+    (data) => (data.attempts === undefined ? { ...data, attempts: 1 } : data),
+  ],
 };
 
 /** The schema version new events of `type` are written with. */

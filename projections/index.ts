@@ -4,9 +4,18 @@ import { pendingActsProjection } from './pending-acts.ts';
 import { retentionProjection } from './retention-snapshot.ts';
 import { verificationIndexProjection } from './verification-index.ts';
 import { culProjection } from './cul.ts';
+import { eventSequenceProjection } from './event-sequence.ts';
 
 /**
  * Every read model the ledger keeps. The projection runner feeds each of them every event; add a
- * projection here and it is built from the whole history at the next start.
+ * projection here and it is built from the whole history at the next start. The event sequence
+ * numbers the log densely (lag counts, retention records, the audit tree).
  */
-export const projections: Projection[] = [failedAuthorizationsProjection, pendingActsProjection, retentionProjection, verificationIndexProjection, culProjection];
+export const projections: Projection[] = [
+  eventSequenceProjection,
+  failedAuthorizationsProjection,
+  pendingActsProjection,
+  retentionProjection,
+  verificationIndexProjection,
+  culProjection,
+];

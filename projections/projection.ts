@@ -49,10 +49,19 @@ export interface Projection {
   /** Bump it when `project` or `collections` change: the runner rebuilds the read model from zero. */
   version: number;
   collections: readonly CollectionSpec[];
-  /** Event types `project` is called for; every other event only moves the checkpoint. */
-  handles: readonly string[];
+  /**
+   * Event types `project` is called for; every other event only moves the checkpoint. `every-event`:
+   * called for each event as stored, not decoded (for a projection of the log itself, which reads
+   * only the envelope: the event sequence).
+   */
+  handles: readonly string[] | 'every-event';
   /** The changes one event makes. `event.data` is decoded: sealed fields are open, or absent once erased. */
   project(event: RecordedEvent, read: ReadView): Change[] | Promise<Change[]>;
+}
+
+/** True when the projection is called for events of `type`. */
+export function handlesType(projection: Pick<Projection, 'handles'>, type: string): boolean {
+  return projection.handles === 'every-event' || projection.handles.includes(type);
 }
 
 /** True when `doc` matches every field of `where` (`null` matches a missing field too). */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
@@ -16,14 +16,26 @@ export interface LedgerSecrets {
   pseudonymKey: Buffer;
   cookieKey: Buffer;
   captchaKey: Buffer;
+  /** Seals a code while its delivery task waits in the task queue (Redis, in production). */
+  deliveryKey: Buffer;
 }
 
 interface KeyFile {
   signing: SigningKey[];
-  secrets: Record<keyof LedgerSecrets, string>;
+  /** Key files written before a secret existed lack it: see `derivedSecrets`. */
+  secrets: Partial<Record<keyof LedgerSecrets, string>>;
 }
 
-const SECRET_NAMES: Array<keyof LedgerSecrets> = ['codeVerifierKey', 'pseudonymKey', 'cookieKey', 'captchaKey'];
+const SECRET_NAMES: Array<keyof LedgerSecrets> = ['codeVerifierKey', 'pseudonymKey', 'cookieKey', 'captchaKey', 'deliveryKey'];
+
+/**
+ * Secrets added after the first key files were written: a file without one derives it from a secret
+ * it has (HKDF-SHA-256, its own label), so every process reading the same file agrees on it without
+ * the file being rewritten. New files get a random one.
+ */
+const derivedSecrets: Partial<Record<keyof LedgerSecrets, { from: keyof LedgerSecrets; label: string }>> = {
+  deliveryKey: { from: 'codeVerifierKey', label: 'act-ledger delivery key v1' },
+};
 
 /**
  * The ledger's key material, kept in `<dataDir>/ledger-keys.json` (mode 0600), made on first start.
@@ -49,7 +61,15 @@ export class LedgerKeys {
   }
 
   get secrets(): LedgerSecrets {
-    return Object.fromEntries(SECRET_NAMES.map((n) => [n, Buffer.from(this.data.secrets[n], 'base64')])) as unknown as LedgerSecrets;
+    return Object.fromEntries(SECRET_NAMES.map((n) => [n, this.secret(n)])) as unknown as LedgerSecrets;
+  }
+
+  private secret(name: keyof LedgerSecrets): Buffer {
+    const stored = this.data.secrets[name];
+    if (stored !== undefined) return Buffer.from(stored, 'base64');
+    const derivation = derivedSecrets[name];
+    if (!derivation) throw new Error(`the key file has no ${name}`);
+    return Buffer.from(hkdfSync('sha256', this.secret(derivation.from), Buffer.alloc(0), derivation.label, 32));
   }
 
   /** The key that signs new tokens. */
@@ -96,6 +116,6 @@ async function newSigningKey(): Promise<SigningKey> {
   return { kid, createdAt: new Date().toISOString(), privateJwk: jwk };
 }
 
-function freshSecrets(): KeyFile['secrets'] {
-  return Object.fromEntries(SECRET_NAMES.map((n) => [n, randomBytes(32).toString('base64')])) as KeyFile['secrets'];
+function freshSecrets(): Record<keyof LedgerSecrets, string> {
+  return Object.fromEntries(SECRET_NAMES.map((n) => [n, randomBytes(32).toString('base64')])) as Record<keyof LedgerSecrets, string>;
 }

@@ -25,11 +25,13 @@ import type { CitizenLog } from './citizens/citizen-log.ts';
 import type { PortalLogin } from './citizens/portal-login.ts';
 import type { PortalSessions } from './citizens/portal-session.ts';
 import type { TestPersonDirectory } from './citizens/test-persons.ts';
+import type { CitizenAdmin } from './citizens/citizen-admin.ts';
 import type { FailedAuthorizations } from './retention/failed-authorizations.ts';
 import type { RetentionStream } from './retention/retention-stream.ts';
 import type { RetentionPurge } from './retention/retention-purge.ts';
 import type { ActExpirySweep } from './acts/act-expiry-sweep.ts';
 import type { BackgroundJobs } from './retention/background-jobs.ts';
+import type { LedgerMeter, OperatorMetrics } from '../ports/metrics.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -75,6 +77,8 @@ export interface LedgerServices {
   portalSessions: PortalSessions;
   /** The simulator's test persons for its admin API and simulated phones. */
   testPersons: TestPersonDirectory;
+  /** The operator's citizen registry (every environment): persons, their devices, the SePP for support, bulk import lines. */
+  citizenAdmin: CitizenAdmin;
   /** Failed authorizations kept until the retention erases them, for admins and providers. */
   failedAuthorizations: FailedAuthorizations;
   /** The retention policy in force and the record of purges (the `retention` stream). */
@@ -87,6 +91,10 @@ export interface LedgerServices {
   backgroundJobs: BackgroundJobs;
   /** The clock every command reads its time from. */
   clock: () => Date;
+  /** Figures for operators that are not events (delivery retries, captcha refusals). */
+  meter: LedgerMeter;
+  /** The same figures with the event counts and request durations, as /metrics exposes them. */
+  metrics: OperatorMetrics;
   /** Readiness checks by name; each resolves `ok: true` when that part answers, with figures beside it. */
   readiness: Record<string, () => Promise<ReadinessCheck>>;
 }

@@ -19,6 +19,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     summary: 'purge [--dry-run]: erase now the failed authorizations past the retention (--dry-run: only list them)',
     run: async (args) => (await import('./purge.ts')).purge(loadConfig(), args),
   },
+  citizens: {
+    summary: 'citizens import <file.ndjson>: load persons and their devices into the registry, one JSON object a line (idempotent)',
+    run: async (args) => (await import('./citizens.ts')).citizens(loadConfig(), args),
+  },
 };
 
 /** A failure the CLI reports as one line on stderr and exit code 1, without a stack trace. */

@@ -4,15 +4,27 @@ import { OidcIdentityProvider } from '../adapters/identity/oidc.ts';
 import type { CitizenRegistry } from '../ports/citizen-registry.ts';
 import type { IdentityProvider, SimulatedIdentityPages } from '../ports/identity-provider.ts';
 import type { Pseudonyms } from '../app/citizens/pseudonyms.ts';
+import type { ReadinessCheck } from '../app/services.ts';
 
-/** LEDGER_IDENTITY_PROVIDER: the simulated identity node (with its page), or an OpenID Provider. */
+export interface BuiltIdentityProvider {
+  identityProvider: IdentityProvider;
+  identitySimulator?: SimulatedIdentityPages;
+  /** The `identityProvider` check of /readyz: an OpenID Provider is ready once its discovery succeeded. */
+  identityReadiness: Record<'identityProvider', () => Promise<ReadinessCheck>>;
+}
+
+/**
+ * LEDGER_IDENTITY_PROVIDER: the simulated identity node (with its page), or an OpenID Provider.
+ * The OpenID Provider is not contacted here: the ledger starts while it is down and discovers it on first use.
+ */
 export function buildIdentityProvider(
   config: LedgerConfig,
   deps: { secret: Buffer; pseudonyms: Pseudonyms; citizens: CitizenRegistry; clock: () => Date },
-): { identityProvider: IdentityProvider; identitySimulator?: SimulatedIdentityPages } {
+): BuiltIdentityProvider {
   const idp = config.identityProvider;
   if (idp.kind === 'oidc') {
-    return { identityProvider: new OidcIdentityProvider({ issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, acrValues: idp.acrValues }) };
+    const oidc = new OidcIdentityProvider({ issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, acrValues: idp.acrValues });
+    return { identityProvider: oidc, identityReadiness: { identityProvider: () => oidc.discoveryStatus() } };
   }
   const node = new SimulatedIdentityNode({
     publicUrl: config.publicUrl,
@@ -22,5 +34,5 @@ export function buildIdentityProvider(
     homeCountry: config.homeCountry,
     clock: deps.clock,
   });
-  return { identityProvider: node, identitySimulator: node };
+  return { identityProvider: node, identitySimulator: node, identityReadiness: { identityProvider: async () => ({ ok: true, kind: 'simulator' }) } };
 }

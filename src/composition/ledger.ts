@@ -16,6 +16,7 @@ import { ActService } from '../app/acts/act-service.ts';
 import { AuthorizationService } from '../app/acts/authorization-by-authentication.ts';
 import { Pseudonyms } from '../app/citizens/pseudonyms.ts';
 import { seedTestPersons, TestPersonDirectory } from '../app/citizens/test-persons.ts';
+import { CitizenAdmin } from '../app/citizens/citizen-admin.ts';
 import { CaptchaService } from '../app/citizens/captcha.ts';
 import { PublicVerification } from '../app/citizens/public-verification.ts';
 import { CitizenLog } from '../app/citizens/citizen-log.ts';
@@ -27,6 +28,9 @@ import { buildProjections } from './projections.ts';
 import { buildJobScheduler, buildRetention } from './jobs.ts';
 import { buildIdentityProvider } from './identity.ts';
 import { buildNotifiers } from './notifiers.ts';
+import { PrometheusMetrics } from '../adapters/prometheus/ledger-metrics.ts';
+import { CountingEventStore } from '../adapters/prometheus/counting-event-store.ts';
+import { buildDelivery } from './delivery.ts';
 
 export interface Ledger {
   services: LedgerServices;
@@ -40,6 +44,11 @@ export interface BuildOptions {
   logger?: Logger;
   /** Keep everything in memory (tests, OpenAPI generation): no data dir is written. */
   inMemory?: boolean;
+  /**
+   * Tests only, never configurable: events in memory with sparse positions, whatever
+   * LEDGER_EVENT_STORE says, so a test that counts with positions fails without EventStoreDB.
+   */
+  sparseEvents?: boolean;
   /** The clock every command reads (tests move it); the system clock when left out. */
   clock?: () => Date;
   /** false: schedule no job here (CLI tools); the purge and expiry sweep still run when called. */
@@ -78,8 +87,12 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     config = { ...config, adminToken: generatedAdminToken };
   }
 
-  const stores = buildStores(config, { inMemory }, closers);
-  const { eventStore, keyVault, replayGuard, citizens } = stores;
+  const stores = await buildStores(config, { inMemory, sparseEvents: options.sparseEvents === true }, closers);
+  const { keyVault, replayGuard, citizens } = stores;
+  // Every write goes through the counting store: the operator's figures come from what was appended.
+  const metrics = new PrometheusMetrics();
+  closers.push(() => metrics.close());
+  const eventStore = new CountingEventStore(stores.eventStore, metrics);
   const keys = inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
   const providers = new ProviderDirectory(eventStore);
   const codec = actCodec(keyVault);
@@ -87,18 +100,21 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
   const pseudonyms = new Pseudonyms(keys.secrets.pseudonymKey, citizens, config.homeCountry);
   if (config.environment === 'simulator') await seedTestPersons(citizens, clock().toISOString());
   const notifiers = await buildNotifiers(config, clock);
+  const deliveryKey = keys.secrets.deliveryKey;
+  const delivery = buildDelivery(config, { eventStore, codec, citizens, notifiers: notifiers.byChannel, deliveryKey, clock, logger, meter: metrics, runJobs: options.runJobs !== false }, closers);
   const acts = new ActService({
     store: eventStore,
     codec,
     providers,
     pseudonyms,
-    notifiers: notifiers.byChannel,
+    tasks: delivery.tasks,
+    deliveryKey,
     sendLimiter: stores.sendLimiter,
     verifierKey: keys.secrets.codeVerifierKey,
     policy: { actLifetimeMs: config.actLifetimeMs, code: config.code, ...(config.defaultLoa ? { defaultLoa: config.defaultLoa } : {}) },
     clock,
   });
-  const { identityProvider, identitySimulator } = buildIdentityProvider(config, { secret: keys.secrets.cookieKey, pseudonyms, citizens, clock });
+  const { identityProvider, identitySimulator, identityReadiness } = buildIdentityProvider(config, { secret: keys.secrets.cookieKey, pseudonyms, citizens, clock });
   const authorization = new AuthorizationService({
     store: eventStore,
     codec,
@@ -140,7 +156,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     readModels,
     projections: projectionRunner,
     projectionRole,
-    captcha: new CaptchaService({ key: keys.secrets.captchaKey, replayGuard, clock, ...config.captcha }),
+    captcha: new CaptchaService({ key: keys.secrets.captchaKey, replayGuard, clock, meter: metrics, ...config.captcha }),
     verification: new PublicVerification(readModels),
     citizenLog: new CitizenLog(readModels),
     portalLogin: new PortalLogin({
@@ -153,12 +169,16 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     }),
     portalSessions: new PortalSessions({ cookieKey: keys.secrets.cookieKey, ttlMs: config.portalSessionTtlMs, clock, replayGuard }),
     testPersons: new TestPersonDirectory({ citizens, pseudonyms, providers, homeCountry: config.homeCountry, clock }),
+    citizenAdmin: new CitizenAdmin({ citizens, pseudonyms, providers, clock }),
     failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
     ...retention,
+    meter: metrics,
+    metrics,
     readiness: {
       eventStore: async () => ({ ok: true, headPosition: await eventStore.headPosition() }),
       projections: projectionsReadiness,
       ...jobsReadiness,
+      ...identityReadiness,
     },
   };
 

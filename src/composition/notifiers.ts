@@ -2,6 +2,8 @@ import type { LedgerConfig } from '../config.ts';
 import type { CodeChannel } from '../../events/act.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import { OutboxNotifier } from '../adapters/notify/outbox.ts';
+import { SmsHttpNotifier } from '../adapters/notify/sms-http.ts';
+import { FcmNotifier, loadServiceAccount } from '../adapters/notify/fcm.ts';
 
 export interface Notifiers {
   /** One notifier per channel (LEDGER_SMS, LEDGER_MOBILE_KEY). */
@@ -10,13 +12,17 @@ export interface Notifiers {
   outbox?: OutboxNotifier;
 }
 
-/** LEDGER_SMS and LEDGER_MOBILE_KEY: the outbox, the HTTPS SMS gateway, FCM HTTP v1. */
+/**
+ * LEDGER_SMS and LEDGER_MOBILE_KEY: the outbox, the HTTPS SMS gateway, FCM HTTP v1. The service
+ * account file is read here, so a missing or broken one stops the start, naming FCM_SERVICE_ACCOUNT_FILE.
+ */
 export async function buildNotifiers(config: LedgerConfig, clock: () => Date): Promise<Notifiers> {
-  const outbox = config.delivery.sms.kind === 'outbox' || config.delivery.mobileKey.kind === 'outbox' ? new OutboxNotifier(clock) : undefined;
-  const pick = (kind: string): Notifier => {
-    if (kind === 'outbox') return outbox!;
-    // Filled in by the sms-http and fcm adapters.
-    throw new Error(`the ${kind} notifier is not built yet`);
-  };
-  return { byChannel: { sms: pick(config.delivery.sms.kind), 'mobile-key': pick(config.delivery.mobileKey.kind) }, ...(outbox ? { outbox } : {}) };
+  const { sms, mobileKey, attemptTimeoutMs } = config.delivery;
+  const outbox = sms.kind === 'outbox' || mobileKey.kind === 'outbox' ? new OutboxNotifier(clock) : undefined;
+  const smsNotifier: Notifier = sms.kind === 'http' ? new SmsHttpNotifier({ url: sms.url, token: sms.token, attemptTimeoutMs, clock }) : outbox!;
+  const mobileKeyNotifier: Notifier =
+    mobileKey.kind === 'fcm'
+      ? new FcmNotifier({ serviceAccount: await loadServiceAccount(mobileKey.serviceAccountFile), apiUrl: mobileKey.apiUrl, attemptTimeoutMs, clock })
+      : outbox!;
+  return { byChannel: { sms: smsNotifier, 'mobile-key': mobileKeyNotifier }, ...(outbox ? { outbox } : {}) };
 }

@@ -80,7 +80,7 @@ export async function buildProjections(
         onFencedOff: fencedOff,
       });
   } else {
-    const store = await buildReadModels(config, stores.db);
+    const store = await buildReadModels(config, stores);
     readModels = store;
     closers.push(() => store.close());
     projector = (fence, fencedOff) =>
@@ -100,7 +100,7 @@ export async function buildProjections(
     holder: `${hostname()}:${process.pid}:${randomUUID()}`,
     ...LEASE_TIMING,
     projector,
-    shared: { projections, checkpoints: readModels.checkpoints, eventStore: stores.eventStore },
+    shared: { projections, checkpoints: readModels.checkpoints, eventStore: stores.eventStore, readModels },
     logger,
   });
   closers.push(() => leased.close());
@@ -135,7 +135,8 @@ async function buildProjectionLease(config: LedgerConfig, deps: { stores: Stores
   if (config.jobs === 'bullmq') {
     lease = new RedisProjectionLease({ redisUrl: config.redisUrl });
   } else if (config.readModels.kind === 'mongodb') {
-    lease = await MongoProjectionLease.connect(config.readModels.url);
+    // On the client the stores share (connected and checked for a replica set there).
+    lease = deps.stores.mongo ? new MongoProjectionLease(deps.stores.mongo.client, deps.stores.mongo.db) : await MongoProjectionLease.connect(config.readModels.url);
   } else if (deps.inMemory) {
     lease = new SqliteProjectionLease(deps.stores.db);
   } else {

@@ -8,7 +8,11 @@ import { SqliteCitizenRegistry } from '../adapters/sqlite/citizen-registry.ts';
 import { SqliteSendLimiter } from '../adapters/sqlite/send-limiter.ts';
 import { SqliteReadModelStore } from '../adapters/sqlite/read-model-store.ts';
 import { EventStoreDbEventStore } from '../adapters/eventstoredb/event-store.ts';
+import { connectMongo, type MongoConnection } from '../adapters/mongodb/connection.ts';
 import { MongoReadModelStore } from '../adapters/mongodb/read-model-store.ts';
+import { MongoKeyVault } from '../adapters/mongodb/key-vault.ts';
+import { MongoCitizenRegistry } from '../adapters/mongodb/citizen-registry.ts';
+import { MemoryEventStore } from '../adapters/memory/event-store.ts';
 import type { EventStore } from '../ports/event-store.ts';
 import type { KeyVault } from '../ports/key-vault.ts';
 import type { ReplayGuard } from '../ports/replay-guard.ts';
@@ -47,42 +51,72 @@ export interface Stores {
   replayGuard: ReplayGuard;
   citizens: CitizenRegistry;
   sendLimiter: SendLimiter;
+  /** LEDGER_READ_MODELS=mongodb: the one client the read models, the key vault and the registry share. */
+  mongo?: MongoConnection;
 }
 
-/** LEDGER_EVENT_STORE: events and keys in the ledger's SQLite file, or events in EventStoreDB (keys stay in the file). */
-export function buildStores(config: LedgerConfig, options: { inMemory: boolean }, closers: Closers): Stores {
+/**
+ * LEDGER_EVENT_STORE: events in the ledger's SQLite file or in EventStoreDB. LEDGER_READ_MODELS=mongodb
+ * puts the data keys and the citizen registry in MongoDB too (one client for all of it); otherwise
+ * they stay in the ledger's SQLite file. Keys never go to the event store: with events in the file,
+ * the embedded vault writes them in the same transaction as the act's first event; any other vault
+ * answers a key only once it is durable, and the event that needs it is appended after that.
+ * `sparseEvents` (tests only): events in memory at sparse positions, keys in the file.
+ */
+export async function buildStores(config: LedgerConfig, options: { inMemory: boolean; sparseEvents?: boolean }, closers: Closers): Promise<Stores> {
   const file = options.inMemory ? ':memory:' : ledgerFiles(config.dataDir).events;
   let db: SqliteDatabase;
   let eventStore: EventStore;
   let embeddedEvents: SqliteEventStore | undefined;
-  let keyVault: KeyVault;
-  if (config.eventStore.kind === 'sqlite') {
+  let keyVault: KeyVault | undefined;
+  if (options.sparseEvents) {
+    db = openSqlite(file);
+    eventStore = new MemoryEventStore();
+  } else if (config.eventStore.kind === 'sqlite') {
     const opened = openEventFile(file);
-    ({ db, keyVault } = opened);
+    db = opened.db;
     eventStore = embeddedEvents = opened.eventStore;
+    if (config.readModels.kind === 'sqlite') keyVault = opened.keyVault;
   } else {
     db = openSqlite(file);
-    keyVault = new SqliteKeyVault(db);
     eventStore = new EventStoreDbEventStore(config.eventStore.url);
   }
   closers.push(() => {
     db.close();
   });
   closers.push(() => eventStore.close());
+  let mongo: MongoConnection | undefined;
+  let citizens: CitizenRegistry;
+  if (config.readModels.kind === 'mongodb') {
+    // Refuses a standalone server here, at start, naming what to fix.
+    mongo = await connectMongo(config.readModels.url);
+    const connection = mongo;
+    closers.push(() => connection.close());
+    keyVault = new MongoKeyVault(mongo.db);
+    citizens = await MongoCitizenRegistry.open(mongo.db);
+  } else {
+    keyVault ??= new SqliteKeyVault(db);
+    citizens = new SqliteCitizenRegistry(db);
+  }
   return {
     db,
     eventStore,
     ...(embeddedEvents ? { embeddedEvents } : {}),
     keyVault,
     replayGuard: new SqliteReplayGuard(db),
-    citizens: new SqliteCitizenRegistry(db),
+    citizens,
     sendLimiter: new SqliteSendLimiter(db),
+    ...(mongo ? { mongo } : {}),
   };
 }
 
-/** LEDGER_READ_MODELS: tables in a SQLite file (embedded), or MongoDB. */
-export async function buildReadModels(config: LedgerConfig, db: SqliteDatabase): Promise<ReadModelStore> {
-  return config.readModels.kind === 'mongodb' ? MongoReadModelStore.connect(config.readModels.url) : new SqliteReadModelStore(db);
+/** LEDGER_READ_MODELS: tables in a SQLite file (embedded), or MongoDB on the stores' client. */
+export async function buildReadModels(config: LedgerConfig, stores: Pick<Stores, 'db' | 'mongo'>): Promise<ReadModelStore> {
+  if (config.readModels.kind === 'mongodb') {
+    if (!stores.mongo) throw new Error('LEDGER_READ_MODELS=mongodb: the stores were built without a MongoDB connection');
+    return MongoReadModelStore.open(stores.mongo);
+  }
+  return new SqliteReadModelStore(stores.db);
 }
 
 /** What a build has opened so far, closed in reverse order on shutdown or when the build fails part-way. */

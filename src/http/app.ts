@@ -26,6 +26,8 @@ import { strictBodyValidator } from './validation.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { clientErrorHandler, frameworkErrors, hostHeaderCount, refuseRequest } from './request-framing.ts';
 import { pickServices, type RouteGroup } from './route-group.ts';
+import { refuseWhenOverloaded } from './overload.ts';
+import { limitEachProvider } from './provider-rate-limit.ts';
 
 /** The ledger's route groups, in the order they are registered. */
 export const routeGroups: RouteGroup[] = [
@@ -85,6 +87,8 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteG
   app.addHook('onResponse', (request, reply, done) => {
     // The path only: query strings carry state, redirect URIs and other values that are not the log's business.
     request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    // The route's pattern, never the URL: one series per route, whatever ids and queries arrive.
+    services.metrics.requestAnswered({ route: request.routeOptions.url ?? 'unmatched', method: request.method, statusCode: reply.statusCode, seconds: reply.elapsedTime / 1000 });
     done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -100,7 +104,9 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteG
   await app.register(swagger, { openapi: openApiInfo(), refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });
   const allowList = services.config.rateLimitAllowList;
+  await refuseWhenOverloaded(app, services.config.overload);
   await app.register(rateLimit, { global: false, ...(allowList?.length ? { allowList } : {}) });
+  limitEachProvider(app, { perMinute: services.config.providerRateLimitPerMinute, ...(allowList ? { allowList } : {}) });
   registerProblemHandling(app);
 
   for (const group of [...routeGroups, ...extraRoutes]) await app.register(group.routes, { services: pickServices(services, group.uses) });

@@ -44,6 +44,7 @@ export const problemCatalog = {
   'code-rate-limited': { status: 429, title: 'Too many codes sent to this citizen; try later' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'service-unavailable': { status: 503, title: 'A part the ledger depends on is not available' },
+  overloaded: { status: 503, title: 'The ledger is overloaded; retry after the Retry-After delay' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

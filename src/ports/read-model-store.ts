@@ -31,6 +31,12 @@ export interface ProjectionWrite {
   changes: readonly Change[];
   /** The generation a rebuild is filling; the live one when left out. */
   generation?: number;
+  /**
+   * The checkpoint the changes were computed on (what the projection's reads saw). When given, the
+   * write applies only while the stored checkpoint is still exactly this; otherwise another writer
+   * moved it (or reset it) since, and the write answers false and changes nothing.
+   */
+  after?: number;
 }
 
 export interface RegisteredProjection {

@@ -128,6 +128,34 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
         expect(read.map((e) => e.metadata.eventId)).toEqual([...first, ...next].map((e) => e.metadata.eventId));
       });
 
+      it('the same event ids sent again at the current revision are a conflict, whole or in part, and stored once', async () => {
+        // A writer that read the stream after the first write and sends its ids again: EventStoreDB's
+        // own idempotence does not cover this (it would store them twice); every adapter refuses it.
+        const [a, b] = [newEvent(), newEvent()];
+        await store.append(stream('a'), [a, b], 'no-stream');
+        for (const again of [[b], [a, b], [newEvent(), b]]) {
+          const error = await store.append(stream('a'), again, 1).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+          expect(error).toMatchObject({ streamName: stream('a'), expected: 1, actual: 1 });
+        }
+        const c = newEvent();
+        await store.append(stream('a'), [c], 1);
+        await expect(store.append(stream('a'), [c], 2)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        const read = await store.readStream(stream('a'));
+        expect(read.map((e) => e.metadata.eventId)).toEqual([a, b, c].map((e) => e.metadata.eventId));
+      });
+
+      it('with any or exists, the stream\'s last events sent again are acknowledged as repeated and stored once', async () => {
+        const [a, b] = [newEvent(), newEvent()];
+        const created = await store.append(stream('a'), [a, b], 'no-stream');
+        expect(await store.append(stream('a'), [a, b], 'any')).toEqual({ ...created, repeated: true });
+        expect(await store.append(stream('a'), [b], 'exists')).toEqual({ ...created, repeated: true });
+        // Part of it again with a fresh event is not a repeat, and writes nothing.
+        await expect(store.append(stream('a'), [b, newEvent()], 'any')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        const read = await store.readStream(stream('a'));
+        expect(read.map((e) => e.metadata.eventId)).toEqual([a, b].map((e) => e.metadata.eventId));
+      });
+
       it('the same event ids carrying another event type are a conflict, not a repeat', async () => {
         const original = newEvent('Original');
         await store.append(stream('a'), [original], 'no-stream');

@@ -6,6 +6,8 @@ export interface ReadModelStoreUnderTest {
   store: ReadModelStore;
   /** Closes `store` and opens the same storage again (a restart). Adapters that cannot: leave it out. */
   reopen?: () => Promise<ReadModelStore>;
+  /** Another store on the same storage, as a second process would open it (closed by `cleanup`). */
+  another?: () => Promise<ReadModelStore>;
   /** Closes whatever is open and removes what the adapter created. */
   cleanup: () => Promise<void>;
 }
@@ -174,6 +176,15 @@ export function readModelStoreContract(name: string, makeStore: () => Promise<Re
         expect(await store.checkpoints.get(other.name)).toBe(3);
       });
 
+      it('refuses a write computed on another checkpoint than the stored one, changing nothing', async () => {
+        await store.apply(projection, 3, [put({ actId: 'a1', status: 'pending' })]);
+        expect(await store.applyBatch([{ projection, position: 5, after: 1, changes: [put({ actId: 'a1', status: 'stale' })] }])).toEqual([false]);
+        expect(await store.get(acts, 'a1')).toEqual({ actId: 'a1', status: 'pending' });
+        expect(await store.checkpoints.get(projection)).toBe(3);
+        expect(await store.applyBatch([{ projection, position: 5, after: 3, changes: [put({ actId: 'a1', status: 'authorized' })] }])).toEqual([true]);
+        expect(await store.get(acts, 'a1')).toEqual({ actId: 'a1', status: 'authorized' });
+      });
+
       it('refuses a position that is not a whole number from 1', async () => {
         await expect(store.apply(projection, 0, [put({ actId: 'a0' })])).rejects.toBeInstanceOf(ReadModelSchemaError);
         await expect(store.apply(projection, 1.5, [put({ actId: 'a0' })])).rejects.toBeInstanceOf(ReadModelSchemaError);
@@ -304,6 +315,78 @@ export function readModelStoreContract(name: string, makeStore: () => Promise<Re
         await expect(store.applyBatch([{ projection, generation: first, position: 2, changes: [] }])).rejects.toBeInstanceOf(ReadModelSchemaError);
         await store.finishRebuild(projection, second);
         expect(await store.find(acts)).toEqual([]);
+      });
+    });
+
+    describe('two processes on one store', () => {
+      let other: ReadModelStore;
+      beforeEach(async (context) => {
+        if (!subject.another) return context.skip();
+        other = await subject.another();
+        await store.register(layout());
+        await other.register(layout());
+      });
+
+      it('refuses a batch begun below the checkpoint another process has written since', async () => {
+        // This process read the read model at checkpoint 0 and took events 1..7; the other wrote 1..5 meanwhile.
+        expect(await other.apply(projection, 5, [{ collection: tally, op: 'put', id: 'n', doc: { count: 1 } }])).toBe(true);
+        const stale = { projection, position: 7, after: 0, changes: [{ collection: tally, op: 'put' as const, id: 'n', doc: { count: 2 } }] };
+        expect(await store.applyBatch([stale])).toEqual([false]);
+        expect(await store.get(tally, 'n'), 'the event counted once, not twice').toEqual({ count: 1 });
+        expect(await store.checkpoints.get(projection)).toBe(5);
+        // Computed again on the checkpoint it found, the batch applies.
+        expect(await store.applyBatch([{ ...stale, after: 5 }])).toEqual([true]);
+        expect(await other.checkpoints.get(projection)).toBe(7);
+        // A reset by the other process refuses writes computed before it.
+        await other.checkpoints.reset(projection);
+        expect(await store.applyBatch([{ projection, position: 9, after: 7, changes: [put({ actId: 'late' })] }])).toEqual([false]);
+        expect(await store.find(acts)).toEqual([]);
+      });
+
+      it('gives two rebuilds started at once their own numbers; the newer wins and the older can neither write nor swap in', async () => {
+        const [mine, theirs] = await Promise.all([store.startRebuild(layout(2)), other.startRebuild(layout(2))]);
+        expect(mine).not.toBe(theirs);
+        const [older, newer] = mine < theirs ? [mine, theirs] : [theirs, mine];
+        const olderStore = older === mine ? store : other;
+        const newerStore = newer === mine ? store : other;
+        await expect(
+          olderStore.applyBatch([{ projection, generation: older, position: 1, changes: [put({ actId: 'from-older' })] }]),
+        ).rejects.toBeInstanceOf(ReadModelSchemaError);
+        await expect(olderStore.finishRebuild(projection, older)).rejects.toBeInstanceOf(ReadModelSchemaError);
+        expect(await newerStore.applyBatch([{ projection, generation: newer, position: 2, changes: [put({ actId: 'from-newer' })] }])).toEqual([true]);
+        await newerStore.finishRebuild(projection, newer);
+        expect(ids(await newerStore.find(acts))).toEqual(['from-newer']);
+        expect(await newerStore.register(layout(2))).toMatchObject({ generation: newer, position: 2, upToDate: true });
+      });
+
+      it('never hands out a generation number twice, across processes and restarts', async () => {
+        const seen = [(await store.register(layout())).generation];
+        const abandoned = await store.startRebuild(layout(2));
+        await store.applyBatch([{ projection, generation: abandoned, position: 1, changes: [put({ actId: 'leftover' })] }]);
+        seen.push(abandoned);
+        seen.push(await other.startRebuild(layout(2)));
+        await other.finishRebuild(projection, seen.at(-1)!);
+        if (subject.reopen) store = await subject.reopen();
+        const next = await store.startRebuild(layout(3));
+        seen.push(next);
+        expect([...seen].sort((a, b) => a - b), 'each number greater than every earlier one').toEqual(seen);
+        expect(new Set(seen).size).toBe(seen.length);
+        await store.finishRebuild(projection, next);
+        expect(await store.find(acts), 'no row of an abandoned generation comes back').toEqual([]);
+        expect(await store.get(acts, 'leftover', { generation: next })).toBeUndefined();
+      });
+
+      it('keeps answering a reader of another process through a swap: the old documents or the new, never "not found"', async () => {
+        await store.apply(projection, 1, [put({ actId: 'a1', status: 'old' })]);
+        expect(await other.get(acts, 'a1')).toEqual({ actId: 'a1', status: 'old' });
+        expect(ids(await other.find(acts))).toEqual(['a1']);
+        const generation = await store.startRebuild(layout(2));
+        await store.applyBatch([{ projection, generation, position: 1, changes: [put({ actId: 'a1', status: 'new' })] }]);
+        await store.finishRebuild(projection, generation);
+        const seen = await other.get<ActDoc>(acts, 'a1');
+        expect(['old', 'new']).toContain(seen?.status);
+        expect(ids(await other.find(acts))).toEqual(['a1']);
+        expect(await store.get(acts, 'a1'), 'the swapping process sees its swap at once').toEqual({ actId: 'a1', status: 'new' });
       });
     });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { MongoClient } from 'mongodb';
 import { describe, it } from 'vitest';
+import { connectMongo } from '../../src/adapters/mongodb/connection.ts';
 import { MongoReadModelStore } from '../../src/adapters/mongodb/read-model-store.ts';
 import { readModelStoreContract } from './read-model-store.contract.ts';
 
@@ -11,6 +11,7 @@ if (url) {
   readModelStoreContract('MongoDB', async () => {
     const database = `ledger_contract_${randomBytes(6).toString('hex')}`;
     let store = await MongoReadModelStore.connect(url, { database });
+    const others: MongoReadModelStore[] = [];
     return {
       store,
       reopen: async () => {
@@ -18,13 +19,20 @@ if (url) {
         store = await MongoReadModelStore.connect(url, { database });
         return store;
       },
+      // A client of its own, as another process would have.
+      another: async () => {
+        const other = await MongoReadModelStore.connect(url, { database });
+        others.push(other);
+        return other;
+      },
       cleanup: async () => {
+        for (const other of others.splice(0)) await other.close();
         await store.close();
-        const client = await MongoClient.connect(url);
+        const connection = await connectMongo(url, { database });
         try {
-          await client.db(database).dropDatabase();
+          await connection.db.dropDatabase();
         } finally {
-          await client.close();
+          await connection.close();
         }
       },
     };

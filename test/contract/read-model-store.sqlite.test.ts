@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openSqlite } from '../../src/adapters/sqlite/database.ts';
+import { openSqlite, type SqliteDatabase } from '../../src/adapters/sqlite/database.ts';
 import { SqliteReadModelStore } from '../../src/adapters/sqlite/read-model-store.ts';
 import { tempDir } from '../support/ledger.ts';
 import { readModelStoreContract } from './read-model-store.contract.ts';
@@ -12,6 +12,7 @@ async function sqliteStore() {
   const file = join(dir, 'ledger.sqlite');
   let db = openSqlite(file);
   let store = new SqliteReadModelStore(db);
+  const others: SqliteDatabase[] = [];
   const closeAll = async () => {
     await store.close();
     db.close();
@@ -25,8 +26,15 @@ async function sqliteStore() {
       store = new SqliteReadModelStore(db);
       return store;
     },
+    // A connection of its own to the same file, as another process (or the projection thread) has.
+    another: async () => {
+      const otherDb = openSqlite(file);
+      others.push(otherDb);
+      return new SqliteReadModelStore(otherDb);
+    },
     cleanup: async () => {
       await closeAll();
+      for (const other of others.splice(0)) other.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

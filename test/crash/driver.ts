@@ -420,9 +420,15 @@ class Suite {
     const code = { codeId, cycle: live.cycle } as { codeId: string; cycle: number; code?: string };
     rec.codes.set(codeId, code);
     rec.touched = live.cycle;
-    const outbox = await live.call('GET', `/api/v1/simulator/outbox?aifo=${JANA}`, { bearer: this.adminToken });
-    const messages = (outbox.status === 200 ? outbox.body.messages : []) as Array<{ code?: string }>;
-    const found = messages.find((m) => m.code !== undefined && sha256(`${rec.actId}:${m.code}`) === issued.body.codeSha256);
+    // Delivery runs as a task after the answer: the code reaches the phone a moment later. A kill in
+    // between loses an in-process task (embedded mode), so only a live server that never delivers is a defect.
+    let found: { code?: string } | undefined;
+    for (let poll = 0; poll < 50 && !found; poll++) {
+      if (poll > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      const outbox = await live.call('GET', `/api/v1/simulator/outbox?aifo=${JANA}`, { bearer: this.adminToken });
+      const messages = (outbox.status === 200 ? outbox.body.messages : []) as Array<{ code?: string }>;
+      found = messages.find((m) => m.code !== undefined && sha256(`${rec.actId}:${m.code}`) === issued.body.codeSha256);
+    }
     if (!found) {
       this.tally.report('server-error', `outbox:${codeId}`, `cycle ${live.cycle}: code ${codeId} of act ${rec.actId} was acknowledged but is not on the simulated phone`);
       return;

@@ -49,7 +49,7 @@ export interface OfflineFigures {
 }
 
 const JANA = 'test-person-jana';
-const PROJECTIONS = ['failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul'] as const;
+const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul'] as const;
 
 export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = Date.now()): OfflineFigures {
   const eventFile = join(dataDir, 'ledger.sqlite');
@@ -208,7 +208,8 @@ export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = 
     }
   }
 
-  const readModelPosition = checkReadModels(dataDir, { acts, head, retentionPositions }, model, tally);
+  const positions = rows.map((e) => e.position).sort((a, b) => a - b);
+  const readModelPosition = checkReadModels(dataDir, { acts, head, retentionPositions, positions }, model, tally);
   return { events: rows.length, head, acts: acts.size, readModelPosition };
 }
 
@@ -216,6 +217,8 @@ interface LogView {
   acts: Map<string, ActLog>;
   head: number;
   retentionPositions: number[];
+  /** Every event's position, ascending: the n-th is the event of sequence n. */
+  positions: number[];
 }
 
 interface Doc {
@@ -333,6 +336,19 @@ function compareProjection(projection: string, position: number, tables: Map<str
         field('cul_entries', id, 'method', doc.method, a.method);
       }
       sameIds('cul_pending', pending, table('cul_pending'));
+      return;
+    }
+    case 'event-sequence': {
+      // Every event up to the checkpoint numbered 1..N in log order, and nothing past it.
+      const rows = table('event_sequence');
+      const upTo = log.positions.filter((p) => p <= position);
+      sameIds('event_sequence', upTo.map(String), rows);
+      upTo.forEach((p, i) => {
+        const doc = rows.get(String(p));
+        if (doc) field('event_sequence', String(p), 'sequence', doc.sequence, i + 1);
+      });
+      const head = table('event_sequence_head').get('head');
+      if (upTo.length > 0) field('event_sequence_head', 'head', 'sequence', head?.sequence, upTo.length);
       return;
     }
     case 'retention':

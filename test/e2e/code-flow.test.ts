@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAssertion, providerKeyPair, type ProviderIdentity } from '../support/ledger.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
+import { deliveredMessageFrom, settledDelivery, type DeliveredCodeView } from '../support/delivery.ts';
 
 const JANA = 'test-person-jana';
 
@@ -67,9 +68,13 @@ describe('the code flow over HTTP against the real server process', () => {
       const actId = String(act.body.actId);
       const issued = await api('POST', `/api/v1/acts/${actId}/codes`, { channel });
       expect(issued.status).toBe(201);
+      // The answer comes before the delivery; the act shows it pending, then sent.
+      expect(issued.body.delivery).toBe('pending');
+      const delivery = await settledDelivery(async () => (await api('GET', `/api/v1/acts/${actId}`)).body as { codes: DeliveredCodeView[] }, String(issued.body.codeId));
+      expect(delivery).toMatchObject({ channel, delivery: 'sent' });
 
-      const outbox = await api('GET', `/api/v1/simulator/outbox?aifo=${JANA}`, undefined, server.adminToken);
-      const code = (outbox.body.messages as Array<{ code: string; channel: string }>).at(-1)!;
+      const messages = async () => (await api('GET', `/api/v1/simulator/outbox?aifo=${JANA}`, undefined, server.adminToken)).body.messages as Array<{ code: string; channel: string }>;
+      const code = await deliveredMessageFrom(messages, actId, String(issued.body.codeSha256));
       expect(code.channel).toBe(channel);
       const sha256 = createHash('sha256').update(`${actId}:${code.code}`).digest('hex');
       const sha512 = createHash('sha512').update(`${actId}:${code.code}`).digest('hex');
@@ -94,6 +99,9 @@ describe('the code flow over HTTP against the real server process', () => {
     const logs = server.logs();
     expect(logs.length).toBeGreaterThan(0);
     for (const s of [...secrets, token]) expect(logs.includes(s), 'a secret in the logs').toBe(false);
+    // The delivery worker logs each attempt, never where the code went.
+    expect(logs.includes('+420601000001'), 'the phone number in the logs').toBe(false);
+    expect(logs).toContain('code delivered');
 
     const db = new Database(join(server.dataDir, 'ledger.sqlite'), { readonly: true });
     const rows = db.prepare('SELECT type, data, metadata FROM events').all() as Array<{ type: string; data: string; metadata: string }>;

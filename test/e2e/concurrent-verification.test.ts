@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAssertion, providerKeyPair, type ProviderIdentity } from '../support/ledger.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
+import { deliveredMessageFrom } from '../support/delivery.ts';
 
 /**
  * Many confirmations of the same correct code at once, against the real server process: exactly
@@ -98,8 +99,8 @@ describe('concurrent verifications of one code (real server process)', () => {
     const issue = async () => {
       const issued = await api('POST', `/api/v1/acts/${actId}/codes`, { channel: 'sms' });
       expect(issued.status, JSON.stringify(issued.body)).toBe(201);
-      const outbox = await api('GET', `/api/v1/simulator/outbox?aifo=${JANA}`, undefined, server.adminToken);
-      const code = (outbox.body.messages as Array<{ code: string; channel: string }>).at(-1)!;
+      const messages = async () => (await api('GET', `/api/v1/simulator/outbox?aifo=${JANA}`, undefined, server.adminToken)).body.messages as Array<{ code: string; channel: string }>;
+      const code = await deliveredMessageFrom(messages, actId, String(issued.body.codeSha256));
       expect(code.channel).toBe('sms');
       return { codeId: String(issued.body.codeId), codeSha512: createHash('sha512').update(`${actId}:${code.code}`).digest('hex') };
     };

@@ -10,7 +10,8 @@ import { freePort } from '../support/server.ts';
 /**
  * The install the image makes (`npm ci --omit=dev`, see the Dockerfile), in a copy of the project's
  * files: the lock file must satisfy `npm ci`, and `ledger serve` must start without any
- * devDependency. The npm cache is warm after the project's own install, so it runs offline-friendly.
+ * devDependency, from the sources and from the compiled build the image runs. The npm cache is
+ * warm after the project's own install, so it runs offline-friendly.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Generous bounds, not timing assertions: installing compiles better-sqlite3 on a two-core machine.
@@ -75,19 +76,28 @@ function isSymlink(path: string): boolean {
 describe('a production install (`npm ci --omit=dev`, as the image makes it)', () => {
   let dir: string;
   let dataDir: string;
+  let distDataDir: string;
   let install: Finished;
+  let build: Finished;
 
   beforeAll(async () => {
     dir = tempDir('ledger-production-install-');
     dataDir = tempDir('ledger-production-data-');
+    distDataDir = tempDir('ledger-production-dist-data-');
     copyProject(dir);
-    install = await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], dir);
+    // As the image's two stages: the build made by the full install (this project's), its output
+    // put beside the production install, which has no compiler.
+    [install, build] = await Promise.all([
+      run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], dir),
+      run('npm', ['run', 'build', '--', '--outDir', join(dir, 'dist')], ROOT),
+    ]);
   }, INSTALL_TIMEOUT_MS);
 
   afterAll(() => {
     for (const child of children) child.kill('SIGKILL');
     if (dir) rmSync(dir, { recursive: true, force: true });
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (distDataDir) rmSync(distDataDir, { recursive: true, force: true });
   });
 
   it('`npm ci --omit=dev` accepts the lock file', () => {
@@ -105,8 +115,8 @@ describe('a production install (`npm ci --omit=dev`, as the image makes it)', ()
     expect(present).toEqual([]);
   });
 
-  it('`ledger serve` starts and answers /healthz', async () => {
-    expect(install.code).toBe(0);
+  /** Starts `node <entry> serve` in the install and waits until `path` answers 200; stops it after. */
+  async function serveAnswers(entry: string, path: string, data: string): Promise<void> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const env = cleanEnv({
@@ -114,10 +124,10 @@ describe('a production install (`npm ci --omit=dev`, as the image makes it)', ()
       HOST: '127.0.0.1',
       PORT: String(port),
       LEDGER_PUBLIC_URL: url,
-      LEDGER_DATA_DIR: dataDir,
+      LEDGER_DATA_DIR: data,
       LEDGER_ADMIN_TOKEN: randomBytes(18).toString('base64url'),
     });
-    const child = spawn(process.execPath, ['bin/ledger.mjs', 'serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry, 'serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let output = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -135,13 +145,14 @@ describe('a production install (`npm ci --omit=dev`, as the image makes it)', ()
       const deadline = Date.now() + START_TIMEOUT_MS;
       while (status !== 200 && !exited && Date.now() < deadline) {
         try {
-          status = (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })).status;
+          status = (await fetch(`${url}${path}`, { signal: AbortSignal.timeout(1000) })).status;
         } catch {
-          await new Promise((resolve) => setTimeout(resolve, 200)); // not listening yet
+          // not listening yet
         }
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      expect(exited, `ledger serve exited before answering /healthz:\n${output}`).toBeUndefined();
-      expect(status, `ledger serve did not answer /healthz:\n${output}`).toBe(200);
+      expect(exited, `${entry} serve exited before answering ${path}:\n${output}`).toBeUndefined();
+      expect(status, `${entry} serve did not answer ${path}:\n${output}`).toBe(200);
     } finally {
       if (!exited) {
         child.kill('SIGTERM');
@@ -150,6 +161,18 @@ describe('a production install (`npm ci --omit=dev`, as the image makes it)', ()
         clearTimeout(timer);
       }
     }
+  }
+
+  it('`ledger serve` starts and answers /healthz', async () => {
+    expect(install.code).toBe(0);
+    await serveAnswers('bin/ledger.mjs', '/healthz', dataDir);
+  }, START_TIMEOUT_MS + 30_000);
+
+  it('the compiled ledger (`npm run build`, as the image runs it) serves from this install: /readyz answers, its projection thread up', async () => {
+    expect(install.code).toBe(0);
+    expect(build.code, `npm run build failed:\n${build.stdout}\n${build.stderr}`).toBe(0);
+    // /readyz asks the projection thread for its lag: 200 means the thread started from the build.
+    await serveAnswers('dist/src/cli/ledger.js', '/readyz', distDataDir);
   }, START_TIMEOUT_MS + 30_000);
 
   it('`ledger bench` says in one line what this install lacks, without a stack trace', async () => {

@@ -3,6 +3,7 @@
  * 5xx (409 concurrency-conflict with Retry-After is allowed), and each race is decided exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledDelivery, type DeliveredCodeView } from '../support/delivery.ts';
 import {
   JANA,
   RETURN_URL,
@@ -223,7 +224,13 @@ describe('hostile: contention', () => {
     const issued = answers.filter((a) => a.status === 201).map((a) => ({ codeId: String(a.body!.codeId), codeSha256: String(a.body!.codeSha256) }));
     expect(issued.length).toBeGreaterThan(0);
     expect(new Set(issued.map((c) => c.codeId)).size).toBe(issued.length);
-    expect(await logHead(server)).toBe(head + issued.length);
+    // Each code's delivery then settles, one event more each: the newest is sent; an older one may be
+    // superseded before its turn comes, and is then not sent at all.
+    const readAct = () => getAct(server, provider.token, actId) as Promise<{ codes: DeliveredCodeView[] }>;
+    const deliveries = new Map<string, DeliveredCodeView>();
+    for (const { codeId } of issued) deliveries.set(codeId, await settledDelivery(readAct, codeId));
+    expect(await logHead(server)).toBe(head + 2 * issued.length);
+    expect([...deliveries.values()].filter((d) => d.delivery === 'sent').length).toBeGreaterThan(0);
     // Each answer's codeSha256 names the code the phone got for it.
     const outbox = await call(server, 'GET', `/api/v1/simulator/outbox?aifo=${JANA}`, { token: server.adminToken });
     const codes = (outbox.body!.messages as Array<{ code: string }>).map((m) => m.code);
@@ -232,8 +239,10 @@ describe('hostile: contention', () => {
     const results: string[] = [];
     for (const { codeId, codeSha256 } of issued) {
       const code = codeOf(codeSha256);
-      expect(code, 'the phone got every issued code').toBeDefined();
-      const a = await call(server, 'POST', `/api/v1/acts/${actId}/codes/${codeId}/verifications`, { token: provider.token, json: { codeSha512: codeSha512(actId, code!) } });
+      const delivery = deliveries.get(codeId)!;
+      if (delivery.delivery === 'sent') expect(code, 'the phone got every code recorded as sent').toBeDefined();
+      else expect(delivery.failure?.reason).toBe('not sent: a newer code was issued');
+      const a = await call(server, 'POST', `/api/v1/acts/${actId}/codes/${codeId}/verifications`, { token: provider.token, json: { codeSha512: code ? codeSha512(actId, code) : 'f'.repeat(128) } });
       expectNo5xx(a, 'verification of a raced code');
       if (a.status === 200) results.push(String(a.body!.result));
       else {

@@ -11,6 +11,7 @@ import { expect } from 'vitest';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { problemCatalog, type ProblemName } from '../../src/http/problems.ts';
 import { clientAssertion, providerKeyPair, type ProviderIdentity } from '../support/ledger.ts';
+import { deliveredMessageFrom, settledDelivery, type DeliveredCodeView } from '../support/delivery.ts';
 import { solve } from '../support/act-flows.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
@@ -228,10 +229,23 @@ export async function lastCode(server: RunningServer, aifo: string): Promise<str
   return messages.at(-1)!.code;
 }
 
+/** Every message on the simulated phone of `aifo`. */
+export async function phoneMessages(server: RunningServer, aifo: string): Promise<Array<{ code: string; text: string; channel: string }>> {
+  const res = await call(server, 'GET', `/api/v1/simulator/outbox?aifo=${encodeURIComponent(aifo)}`, { token: server.adminToken });
+  return res.body!.messages as Array<{ code: string; text: string; channel: string }>;
+}
+
+/**
+ * Requests a code and waits until the act records it as sent (delivery runs after the answer, and
+ * its CodeDelivered is in the log from then on), then reads it on the simulated phone.
+ */
 export async function issueCode(server: RunningServer, token: string, actId: string, aifo: string, channel: 'sms' | 'mobile-key' = 'sms') {
   const res = await call(server, 'POST', `/api/v1/acts/${actId}/codes`, { token, json: { channel } });
   if (res.status !== 201) throw new Error(`code failed: ${describeAnswer(res)}`);
-  return { codeId: String(res.body!.codeId), code: await lastCode(server, aifo) };
+  const delivery = await settledDelivery(() => getAct(server, token, actId) as Promise<{ codes: DeliveredCodeView[] }>, String(res.body!.codeId));
+  if (delivery.delivery !== 'sent') throw new Error(`code delivery failed: ${delivery.failure?.reason}`);
+  const message = await deliveredMessageFrom(() => phoneMessages(server, aifo), actId, String(res.body!.codeSha256));
+  return { codeId: String(res.body!.codeId), code: message.code };
 }
 
 export const codeSha512 = (actId: string, code: string) => createHash('sha512').update(`${actId}:${code}`, 'utf8').digest('hex');

@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Ledger } from '../../src/composition/ledger.ts';
 import { codeHashes } from '../../src/app/acts/act-service.ts';
 import { streamNames } from '../../events/envelope.ts';
-import { ADMIN_TOKEN, actAsToken, registerProvider, seppOf, testLedger, type ProviderIdentity } from '../support/ledger.ts';
+import { deliveredMessage, settledDelivery, type DeliveredCodeView } from '../support/delivery.ts';
+import { actAsToken, registerProvider, seppOf, testLedger, type ProviderIdentity } from '../support/ledger.ts';
 
 const JANA = 'test-person-jana';
 const PETR = 'test-person-petr';
@@ -36,10 +37,7 @@ describe('acts over HTTP', () => {
     return res.json() as { actId: string; methods: string[]; status: string; authorizationUrl: string; expiresAt: string };
   };
 
-  const lastCode = async (aifo: string) => {
-    const res = await ledger.app.inject({ method: 'GET', url: `/api/v1/simulator/outbox?aifo=${aifo}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    return (res.json() as { messages: Array<{ code: string; text: string; channel: string }> }).messages.at(-1)!;
-  };
+  const readAct = async (actId: string) => (await call('GET', `/api/v1/acts/${actId}`)).json() as { codes: DeliveredCodeView[] };
 
   it('registers an act and answers the methods the citizen can use', async () => {
     expect((await newAct(JANA)).methods).toEqual(['authentication', 'sms', 'mobile-key']);
@@ -55,9 +53,14 @@ describe('acts over HTTP', () => {
       const act = await newAct();
       const issued = await call('POST', `/api/v1/acts/${act.actId}/codes`, { channel });
       expect(issued.statusCode, issued.body).toBe(201);
-      const { codeId, codeSha256, attemptsLeft } = issued.json() as { codeId: string; codeSha256: string; attemptsLeft: number };
+      const { codeId, codeSha256, attemptsLeft, delivery } = issued.json() as { codeId: string; codeSha256: string; attemptsLeft: number; delivery: string };
       expect(attemptsLeft).toBe(5);
-      const message = await lastCode(JANA);
+      // The request answers before the code is delivered; the act then shows it sent.
+      expect(delivery).toBe('pending');
+      const sent = await settledDelivery(() => readAct(act.actId), codeId);
+      expect(sent).toMatchObject({ codeId, channel, delivery: 'sent' });
+      expect(Date.parse(sent.deliveredAt!)).toBeGreaterThanOrEqual(Date.parse(sent.issuedAt));
+      const message = await deliveredMessage(ledger, JANA, act.actId, codeSha256);
       expect(message.channel).toBe(channel);
       expect(message.text).toContain('Tax office e-service');
       expect(message.text).toContain('Tax return 2026');
@@ -87,8 +90,8 @@ describe('acts over HTTP', () => {
 
   it('a newer code supersedes the older one', async () => {
     const act = await newAct();
-    const first = (await call('POST', `/api/v1/acts/${act.actId}/codes`, { channel: 'sms' })).json() as { codeId: string };
-    const firstCode = (await lastCode(JANA)).code;
+    const first = (await call('POST', `/api/v1/acts/${act.actId}/codes`, { channel: 'sms' })).json() as { codeId: string; codeSha256: string };
+    const firstCode = (await deliveredMessage(ledger, JANA, act.actId, first.codeSha256)).code;
     await call('POST', `/api/v1/acts/${act.actId}/codes`, { channel: 'sms' });
     const res = await call('POST', `/api/v1/acts/${act.actId}/codes/${first.codeId}/verifications`, { codeSha512: codeHashes(act.actId, firstCode).codeSha512 });
     expect(res.json()).toMatchObject({ result: 'superseded', status: 'pending' });
@@ -119,6 +122,7 @@ describe('acts over HTTP', () => {
   it('another provider gets 404 on every act route, and the act is unchanged', async () => {
     const act = await newAct();
     const { codeId } = (await call('POST', `/api/v1/acts/${act.actId}/codes`, { channel: 'sms' })).json() as { codeId: string };
+    await settledDelivery(() => readAct(act.actId), codeId);
     const before = await ledger.services.eventStore.readStream(streamNames.act(act.actId));
     const attempts = [
       call('GET', `/api/v1/acts/${act.actId}`, undefined, otherToken),

@@ -5,6 +5,7 @@ import { streamNames } from '../../events/envelope.ts';
 import { codeHashes } from '../../src/app/acts/act-service.ts';
 import { multipartBody } from '../support/act-flows.ts';
 import { actAsToken, ADMIN_TOKEN, clientAssertion, registerProvider, seppOf, testLedger, type ProviderIdentity } from '../support/ledger.ts';
+import { sentCode } from '../support/delivery.ts';
 
 // One test per defect found from outside (issue: the spine proven); each failed before its fix.
 describe('the edge holds: defects found by hostile requests, fixed at their root', () => {
@@ -70,8 +71,9 @@ describe('the edge holds: defects found by hostile requests, fixed at their root
 
     it('20 parallel verifications of the one right code: exactly one authorized', async () => {
       const actId = String((await post('/api/v1/acts', act({ documentHash: 'd'.repeat(64) }))).json().actId);
-      const { codeId } = (await post(`/api/v1/acts/${actId}/codes`, { channel: 'sms' })).json() as { codeId: string };
-      const code = ledger.services.outbox!.messagesFor('test-person-jana').at(-1)!.code;
+      const issued = (await post(`/api/v1/acts/${actId}/codes`, { channel: 'sms' })).json() as { codeId: string; codeSha256: string };
+      const { codeId } = issued;
+      const code = await sentCode(ledger, 'test-person-jana', actId, issued);
       const url = `/api/v1/acts/${actId}/codes/${codeId}/verifications`;
       const answers = await Promise.all(Array.from({ length: 20 }, () => post(url, { codeSha512: codeHashes(actId, code).codeSha512 })));
       for (const a of answers) expect(a.statusCode, a.body).toBeLessThan(500);

@@ -3,6 +3,7 @@ import { solveChallenge } from 'altcha-lib/v1';
 import type { Ledger } from '../../src/composition/ledger.ts';
 import { codeHashes } from '../../src/app/acts/act-service.ts';
 import { actAsToken, registerProvider, seppOf } from './ledger.ts';
+import { sentCode } from './delivery.ts';
 
 /** A provider with a token, acting for persons through the provider API (app.inject), as an e-service would. */
 export async function providerSession(ledger: Ledger, name = 'Stavební úřad Brno') {
@@ -23,8 +24,8 @@ export async function providerSession(ledger: Ledger, name = 'Stavební úřad B
 
   /** Sends a code (by SMS unless told), reads it on the simulated phone and confirms it. */
   const authorizeByCode = async (actId: string, aifo: string, channel: 'sms' | 'mobile-key' = 'sms') => {
-    const { codeId } = await call('POST', `/api/v1/acts/${actId}/codes`, { channel });
-    const code = ledger.services.outbox!.messagesFor(aifo).at(-1)!.code;
+    const { codeId, codeSha256 } = await call('POST', `/api/v1/acts/${actId}/codes`, { channel });
+    const code = await sentCode(ledger, aifo, actId, { codeId: String(codeId), codeSha256: String(codeSha256) });
     const result = await call('POST', `/api/v1/acts/${actId}/codes/${String(codeId)}/verifications`, { codeSha512: codeHashes(actId, code).codeSha512 });
     if (result.result !== 'authorized') throw new Error(`not authorized: ${JSON.stringify(result)}`);
   };

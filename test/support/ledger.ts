@@ -6,6 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig, type LedgerConfig } from '../../src/config.ts';
 import { buildLedger, type BuildOptions, type Ledger } from '../../src/composition/ledger.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { SqliteDatabase } from '../../src/adapters/sqlite/database.ts';
+import { SqliteEventStore } from '../../src/adapters/sqlite/event-store.ts';
+import { MemoryEventStore } from '../../src/adapters/memory/event-store.ts';
+import type { EventStore } from '../../src/ports/event-store.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -13,16 +17,40 @@ export function tempDir(prefix = 'ledger-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * A test machine's event loop runs late for reasons of its own (other processes on its cores), and
+ * the overload check would then refuse requests at random: tests run without it unless they ask
+ * (test/http/operators.test.ts forces overload deliberately).
+ */
+export const NO_EVENT_LOOP_CHECK = { LEDGER_MAX_EVENT_LOOP_DELAY_MS: '0' };
+
 export function testConfig(env: Record<string, string> = {}): LedgerConfig {
-  return loadConfig({ LEDGER_DATA_DIR: tempDir(), LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env });
+  return loadConfig({ LEDGER_DATA_DIR: tempDir(), LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...NO_EVENT_LOOP_CHECK, ...env });
+}
+
+/**
+ * True in the run on sparse positions (vitest.sparse.config.ts sets LEDGER_TEST_EVENT_STORE=sparse):
+ * test ledgers keep their events in memory at positions that are not counts, as on EventStoreDB.
+ */
+export const sparseEventStoreRun = process.env.LEDGER_TEST_EVENT_STORE === 'sparse';
+
+/** An event store for a test: on `db` (SQLite), or in memory at sparse positions in the sparse run. */
+export function testEventStore(db: SqliteDatabase): EventStore {
+  return sparseEventStoreRun ? new MemoryEventStore({ seed: 11 }) : new SqliteEventStore(db);
+}
+
+/** The build options every test ledger gets: a silent logger, and sparse events in the sparse run. */
+export function testBuildOptions(options: BuildOptions = {}): BuildOptions {
+  return { logger: createLogger('silent'), ...(sparseEventStoreRun ? { sparseEvents: true } : {}), ...options };
 }
 
 /**
  * A ledger on a fresh data dir, answering through app.inject (its projections on their own thread).
  * `inMemory`: nothing on disk, projections on this thread (a test can add projections of its own).
+ * In the sparse run, events are in memory and projections on this thread either way.
  */
 export async function testLedger(env: Record<string, string> = {}, options: Pick<BuildOptions, 'inMemory'> = {}): Promise<Ledger> {
-  const ledger = await buildLedger(testConfig(env), { logger: createLogger('silent'), ...options });
+  const ledger = await buildLedger(testConfig(env), testBuildOptions(options));
   await ledger.app.ready();
   return ledger;
 }

@@ -23,14 +23,18 @@ export interface TestOpenIdProvider {
  * A real OpenID Provider (the `oidc-provider` package) with its own small login page: the account
  * is typed in, the means' `acr` chosen, and `authenticatedSecondsAgo` lets a test make the OP
  * report an earlier authentication. Consent for `openid` is granted at login (a first-party client).
+ * `port` and `clientSecret`: for a ledger configured before the OP started (pointed at a port where nothing listened yet).
  */
-export async function startOpenIdProvider(options: { redirectUri: string }): Promise<TestOpenIdProvider> {
+export async function startOpenIdProvider(options: { redirectUri: string; port?: number; clientSecret?: string }): Promise<TestOpenIdProvider> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const address = server.address();
   const issuer = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const clientId = 'act-ledger';
-  const clientSecret = randomBytes(24).toString('base64url');
+  const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
 
   const provider = new Provider(issuer, {

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { RecordedEvent } from '../../events/envelope.ts';
 import { currentSchemaVersion } from '../../events/upcasters.ts';
 import { readEventData } from '../../events/validation.ts';
-import type { Change, Projection, ReadModelDocument, ReadView } from '../../projections/projection.ts';
+import { handlesType, type Change, type Projection, type ReadModelDocument, type ReadView } from '../../projections/projection.ts';
 
 /** Stored documents by collection, then by id. */
 export type StoredDocuments = Record<string, Record<string, ReadModelDocument>>;
@@ -25,7 +25,7 @@ export function projectionSpec(projection: Projection) {
       };
       return {
         when(event: RecordedEvent) {
-          const changes = async (): Promise<Change[]> => (projection.handles.includes(event.type) ? await projection.project(event, read) : []);
+          const changes = async (): Promise<Change[]> => (handlesType(projection, event.type) ? await projection.project(event, read) : []);
           return {
             /** Exactly these changes, in this order. */
             thenChanges: async (expected: Change[]) => expect(await changes()).toEqual(expected),

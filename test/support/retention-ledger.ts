@@ -4,7 +4,8 @@ import { streamNames } from '../../events/envelope.ts';
 import { projections } from '../../projections/index.ts';
 import { buildLedger, type Ledger } from '../../src/composition/ledger.ts';
 import { createLogger } from '../../src/logger.ts';
-import { ADMIN_TOKEN, actAsToken, registerProvider, seppOf, testConfig, type ProviderIdentity } from './ledger.ts';
+import { ADMIN_TOKEN, actAsToken, registerProvider, seppOf, testBuildOptions, testConfig, type ProviderIdentity } from './ledger.ts';
+import { sentCode } from './delivery.ts';
 
 export const HOUR = 3_600_000;
 export const JANA = 'test-person-jana';
@@ -22,7 +23,7 @@ export function movableClock(start = new Date('2026-11-20T08:00:00.000Z')) {
 
 /** A ledger on `env` (a fresh data dir unless LEDGER_DATA_DIR is given) whose clock the test holds. */
 export async function ledgerWithClock(env: Record<string, string>, clock: () => Date): Promise<Ledger> {
-  const ledger = await buildLedger(testConfig(env), { logger: createLogger('silent'), clock });
+  const ledger = await buildLedger(testConfig(env), testBuildOptions({ clock }));
   await ledger.app.ready();
   return ledger;
 }
@@ -37,10 +38,6 @@ export async function providerClient(ledger: Ledger, name = 'Tax office e-servic
   const sepp = await seppOf(ledger, JANA, identity.providerId);
   const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
     ledger.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
-  const lastCode = async () => {
-    const res = await admin(ledger, 'GET', `/api/v1/simulator/outbox?aifo=${JANA}`);
-    return (res.json() as { messages: Array<{ code: string }> }).messages.at(-1)!.code;
-  };
   return {
     providerId: identity.providerId,
     call,
@@ -60,8 +57,8 @@ export async function providerClient(ledger: Ledger, name = 'Tax office e-servic
     },
     async authorizeByCode(actId: string): Promise<void> {
       const issued = await call('POST', `/api/v1/acts/${actId}/codes`, { channel: 'sms' });
-      const { codeId } = issued.json() as { codeId: string };
-      const codeSha512 = createHash('sha512').update(`${actId}:${await lastCode()}`).digest('hex');
+      const { codeId, codeSha256 } = issued.json() as { codeId: string; codeSha256: string };
+      const codeSha512 = createHash('sha512').update(`${actId}:${await sentCode(ledger, JANA, actId, { codeId, codeSha256 })}`).digest('hex');
       const res = await call('POST', `/api/v1/acts/${actId}/codes/${codeId}/verifications`, { codeSha512 });
       expect(res.json()).toMatchObject({ result: 'authorized' });
     },
@@ -69,9 +66,9 @@ export async function providerClient(ledger: Ledger, name = 'Tax office e-servic
 }
 
 /** The acts each RetentionPurgeExecuted in the `retention` stream names. */
-export async function purgeRecords(ledger: Ledger): Promise<Array<{ runId: string; purgedActIds: string[] }>> {
+export async function purgeRecords(ledger: Ledger): Promise<Array<{ runId: string; purgedActIds: string[]; fromSequence: number; throughSequence: number }>> {
   const events = await ledger.services.eventStore.readStream(streamNames.retention);
-  return events.filter((e) => e.type === 'RetentionPurgeExecuted').map((e) => e.data as { runId: string; purgedActIds: string[] });
+  return events.filter((e) => e.type === 'RetentionPurgeExecuted').map((e) => e.data as { runId: string; purgedActIds: string[]; fromSequence: number; throughSequence: number });
 }
 
 /** How many RetentionPurgeExecuted events name each act id. */

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from './ledger.ts';
+import { NO_EVENT_LOOP_CHECK, tempDir } from './ledger.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
@@ -92,7 +92,7 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
   const adminToken = env.LEDGER_ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
   const server = await startProcess({
     args: ['bin/ledger.mjs', 'serve'],
-    env: { HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: adminToken, ...env },
+    env: { HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: adminToken, ...NO_EVENT_LOOP_CHECK, ...env },
     readyPath: '/healthz',
     output: opts.output ?? 'keep',
   });

@@ -158,9 +158,49 @@ describe('act decider', () => {
       given([registered, codeIssued('c1')]).when(verify('c7', hex('1'), 2)).thenRefused('code-unknown');
     });
     it('treats a code whose delivery failed as superseded', () => {
-      given([registered, codeIssued('c1'), { type: 'CodeDeliveryFailed', data: { codeId: 'c1', channel: 'sms', reason: 'gateway down', failedAt: at(1) } }])
+      given([registered, codeIssued('c1'), { type: 'CodeDeliveryFailed', data: { codeId: 'c1', channel: 'sms', reason: 'gateway down', failedAt: at(1), attempts: 4 } }])
         .when(verify('c1', hex('1'), 2))
         .then([{ type: 'CodeAttempted', data: { codeId: 'c1', outcome: 'superseded', attemptsLeft: 3, attemptedAt: at(2) } }]);
+    });
+  });
+
+  describe('delivery of a code', () => {
+    const delivered = (minute: number, attempts = 1): ActCommand => ({ type: 'RecordCodeDelivery', codeId: 'c1', attempts, now: at(minute) });
+    const failed = (minute: number, reason = 'gateway refused: 400'): ActCommand => ({ type: 'RecordCodeDeliveryFailure', codeId: 'c1', reason, attempts: 3, now: at(minute) });
+    const deliveredEvent: ActEvent = { type: 'CodeDelivered', data: { codeId: 'c1', channel: 'sms', deliveredAt: at(1), attempts: 2 } };
+
+    it('a new code is pending delivery', () => {
+      expect(given([registered, codeIssued('c1')]).state.codes.c1).toMatchObject({ delivery: 'pending', issuedAt: at(0), expiresAt: at(5) });
+    });
+    it('records the delivery with the tries it took; the code is sent and can still be confirmed', () => {
+      const w = given([registered, codeIssued('c1')]).when(delivered(1, 2));
+      w.then([deliveredEvent]);
+      expect(w.stateAfter().codes.c1).toMatchObject({ delivery: 'sent', deliveredAt: at(1), superseded: false });
+      given([registered, codeIssued('c1'), deliveredEvent]).when(verify('c1', hex('1'), 2)).then([
+        { type: 'CodeAttempted', data: { codeId: 'c1', outcome: 'matched', attemptsLeft: 3, attemptedAt: at(2) } },
+        { type: 'ActAuthorized', data: { method: 'sms', loa: null, authorizedAt: at(2) } },
+      ]);
+    });
+    it('records a failure with its reason and tries; the code is failed and superseded', () => {
+      const w = given([registered, codeIssued('c1')]).when(failed(2));
+      w.then([{ type: 'CodeDeliveryFailed', data: { codeId: 'c1', channel: 'sms', reason: 'gateway refused: 400', failedAt: at(2), attempts: 3 } }]);
+      expect(w.stateAfter().codes.c1).toMatchObject({ delivery: 'failed', superseded: true, failure: { reason: 'gateway refused: 400', failedAt: at(2) } });
+    });
+    it('records nothing more once a delivery is final, whichever report comes again', () => {
+      given([registered, codeIssued('c1'), deliveredEvent]).when(delivered(3)).then([]);
+      given([registered, codeIssued('c1'), deliveredEvent]).when(failed(3)).then([]);
+      const failure: ActEvent = { type: 'CodeDeliveryFailed', data: { codeId: 'c1', channel: 'sms', reason: 'unregistered', failedAt: at(1), attempts: 1 } };
+      given([registered, codeIssued('c1'), failure]).when(delivered(3)).then([]);
+      given([registered, codeIssued('c1'), failure]).when(failed(3)).then([]);
+    });
+    it('records what became of a delivery on an act decided meanwhile', () => {
+      given([registered, codeIssued('c1'), { type: 'ActAuthorizationFailed', data: { reason: 'cancelled', failedAt: at(1) } }]).when(delivered(2)).then([
+        { type: 'CodeDelivered', data: { codeId: 'c1', channel: 'sms', deliveredAt: at(2), attempts: 1 } },
+      ]);
+    });
+    it('refuses a report about a code the act never issued', () => {
+      given([registered, codeIssued('c1')]).when({ type: 'RecordCodeDelivery', codeId: 'c7', attempts: 1, now: at(1) }).thenRefused('code-unknown');
+      given([]).when(delivered(1)).thenRefused('not-found');
     });
   });
 

@@ -25,6 +25,7 @@ type StepBody =
   | { kind: 'issue'; channel: CodeChannel; ttlMin: number; foreign: boolean }
   | { kind: 'verify'; target: CodeTarget; olderIndex: number; right: boolean; foreign: boolean }
   | { kind: 'deliveryFailure'; target: CodeTarget; olderIndex: number }
+  | { kind: 'delivered'; target: CodeTarget; olderIndex: number }
   | { kind: 'requestAuth'; loa: Loa | null; foreign: boolean }
   | { kind: 'completeAuth'; which: 'current' | 'stale' | 'unknown'; outcome: 'authenticated' | 'cancelled' | 'failed'; person: 'same' | 'other' | 'none'; loaAchieved: Loa | null }
   | { kind: 'expire' };
@@ -80,6 +81,7 @@ const stepBodyArb: fc.Arbitrary<StepBody> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('deliveryFailure' as const), target: targetArb, olderIndex: fc.nat({ max: 5 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('delivered' as const), target: targetArb, olderIndex: fc.nat({ max: 5 }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('requestAuth' as const), loa: loaArb, foreign: fc.integer({ min: 0, max: 12 }).map((n) => n === 0) }) },
   {
     weight: 3,
@@ -114,6 +116,7 @@ interface ModelCode {
   expiresAt: number;
   superseded: boolean;
   used: boolean;
+  delivery: 'pending' | 'sent' | 'failed';
 }
 
 interface Model {
@@ -175,16 +178,27 @@ function modelStep(m: Model, command: ActCommand, now: number): Expected {
     case 'RecordCodeDeliveryFailure': {
       const code = m.codes.get(command.codeId);
       if (!code) return { refused: 'code-unknown' };
+      // A delivery is sent or failed once: a second report records nothing.
+      if (code.delivery !== 'pending') return { events: [] };
       // A code that never arrived cannot be confirmed any more; the act itself is unchanged.
       code.superseded = true;
+      code.delivery = 'failed';
       return { events: ['CodeDeliveryFailed'] };
+    }
+
+    case 'RecordCodeDelivery': {
+      const code = m.codes.get(command.codeId);
+      if (!code) return { refused: 'code-unknown' };
+      if (code.delivery !== 'pending') return { events: [] };
+      code.delivery = 'sent';
+      return { events: ['CodeDelivered'] };
     }
 
     case 'IssueCode': {
       if (notPending) return { refused: 'act-not-pending' };
       if (!m.methods.includes(command.channel)) return { refused: 'channel-unavailable' };
       for (const c of m.codes.values()) c.superseded = true;
-      m.codes.set(command.codeId, { channel: command.channel, verifier: command.verifier, expiresAt: Date.parse(command.expiresAt), superseded: false, used: false });
+      m.codes.set(command.codeId, { channel: command.channel, verifier: command.verifier, expiresAt: Date.parse(command.expiresAt), superseded: false, used: false, delivery: 'pending' });
       m.current = command.codeId;
       return { events: ['CodeIssued'] };
     }
@@ -303,7 +317,9 @@ function toCommand(run: Run, step: Step): ActCommand {
       };
     }
     case 'deliveryFailure':
-      return { type: 'RecordCodeDeliveryFailure', codeId: pickCode(run, step.target, step.olderIndex), reason: 'gateway down', now };
+      return { type: 'RecordCodeDeliveryFailure', codeId: pickCode(run, step.target, step.olderIndex), reason: 'gateway down', attempts: 3, now };
+    case 'delivered':
+      return { type: 'RecordCodeDelivery', codeId: pickCode(run, step.target, step.olderIndex), attempts: 1, now };
     case 'requestAuth':
       return { type: 'RequestAuthentication', providerId: step.foreign ? OTHER_PROVIDER : PROVIDER, authenticationId: `auth-${n}`, redirectUri: 'https://p/return', loa: step.loa, now };
     case 'completeAuth': {
@@ -377,9 +393,9 @@ function runScenario(steps: Step[]): void {
     expect(after.method, `${where}: method`).toBe(m.method);
     expect(after.currentCodeId, `${where}: current code`).toBe(m.current);
     expect(
-      Object.fromEntries(Object.entries(after.codes).map(([id, c]) => [id, { superseded: c.superseded, used: c.used, channel: c.channel }])),
+      Object.fromEntries(Object.entries(after.codes).map(([id, c]) => [id, { superseded: c.superseded, used: c.used, channel: c.channel, delivery: c.delivery }])),
       `${where}: codes`,
-    ).toEqual(Object.fromEntries([...m.codes].map(([id, c]) => [id, { superseded: c.superseded, used: c.used, channel: c.channel }])));
+    ).toEqual(Object.fromEntries([...m.codes].map(([id, c]) => [id, { superseded: c.superseded, used: c.used, channel: c.channel, delivery: c.delivery }])));
 
     // Invariants, on the real state alone.
     if (TERMINAL.has(before.status)) {
@@ -388,8 +404,8 @@ function runScenario(steps: Step[]): void {
       expect(after.method, `${where}: terminal method changed`).toBe(before.method);
       expect(after.authorizedAt, `${where}: terminal authorizedAt changed`).toBe(before.authorizedAt);
       expect(after.attemptsLeft, `${where}: attempts changed on a decided act`).toBe(before.attemptsLeft);
-      // Only the fact that a code never arrived may still be recorded about a decided act.
-      if ('events' in actual) for (const e of actual.events) expect(e.type, `${where}: event on a decided act`).toBe('CodeDeliveryFailed');
+      // Only what became of a code's delivery may still be recorded about a decided act.
+      if ('events' in actual) for (const e of actual.events) expect(['CodeDelivered', 'CodeDeliveryFailed'], `${where}: event on a decided act`).toContain(e.type);
     }
     const authorized = run.allEvents.filter((e) => e.type === 'ActAuthorized').length;
     const failed = run.allEvents.filter((e) => e.type === 'ActAuthorizationFailed').length;

@@ -68,7 +68,7 @@ describe('event schemas: what the store gives back is checked before anything fo
     expect(await refusal(loadState(store, 'provider-p2', providerDecider))).toMatchObject({ path: '/colour', problem: 'is not part of the schema' });
 
     await store.append('retention', [stored('RetentionPurgeExecuted', { runId: 'r', purgedActIds: ['a'], counts: { acts: 1, byReason: { expired: 1 } }, fromPosition: 0, throughPosition: 3, retentionMs: 1, cutoff: NOW, executedAt: NOW }, 1)], 'no-stream');
-    expect(await refusal(loadState(store, streamNames.retention, retentionDecider))).toMatchObject({ streamName: 'retention', path: '/fromPosition' });
+    expect(await refusal(loadState(store, streamNames.retention, retentionDecider))).toMatchObject({ streamName: 'retention', path: '/fromSequence' });
   });
 
   it('refuses an event type its family does not have, and a schema version from a newer ledger', async () => {
@@ -178,5 +178,38 @@ describe('upcasting: ProviderRegistered version 1 left out returnUrls when none 
     const store = new SqliteEventStore(openSqlite(':memory:'));
     await store.append('provider-p1', [stored('ProviderRegistered', without, 2)], 'no-stream');
     expect(await refusal(loadState(store, 'provider-p1', providerDecider))).toMatchObject({ path: '/returnUrls', problem: 'is missing' });
+  });
+});
+
+describe('upcasting: RetentionPurgeExecuted version 1 named positions, version 2 names sequences', () => {
+  const v1 = { runId: 'r', purgedActIds: ['a', 'b'], counts: { acts: 2, byReason: { expired: 2 } }, fromPosition: 4, throughPosition: 9, retentionMs: 1, cutoff: NOW, executedAt: NOW };
+
+  it('a version 1 record reads as version 2 with the same numbers as sequences (the gap-free positions it was written with), and is never rewritten', async () => {
+    expect(currentSchemaVersion('RetentionPurgeExecuted')).toBe(2);
+    const store = new SqliteEventStore(openSqlite(':memory:'));
+    await store.append('retention', [stored('RetentionPurgeExecuted', v1, 1)], 'no-stream');
+    const { state } = await loadState(store, streamNames.retention, retentionDecider);
+    expect(state).toMatchObject({ purgedThrough: 9, purgedActs: 2 });
+    const [first] = await store.readStream('retention');
+    expect(first!.metadata.schemaVersion).toBe(1);
+    expect(first!.data).toMatchObject({ fromPosition: 4, throughPosition: 9 });
+    expect(first!.data).not.toHaveProperty('throughSequence');
+  });
+
+  it('a version 2 record naming positions is refused: events hold sequences, never positions', async () => {
+    const store = new SqliteEventStore(openSqlite(':memory:'));
+    await store.append('retention', [stored('RetentionPurgeExecuted', v1, 2)], 'no-stream');
+    expect(await refusal(loadState(store, streamNames.retention, retentionDecider))).toMatchObject({ path: '/fromSequence', problem: 'is missing' });
+  });
+});
+
+describe('upcasting: CodeDeliveryFailed version 1 was written after the request\'s one try', () => {
+  it('reads as version 2 with one attempt; version 2 is what new events are written at', () => {
+    const v1 = { codeId: 'c1', channel: 'sms', reason: 'gateway down', failedAt: NOW };
+    expect(currentSchemaVersion('CodeDeliveryFailed')).toBe(2);
+    expect(currentSchemaVersion('CodeDelivered')).toBe(1);
+    expect(upcast('CodeDeliveryFailed', 1, v1)).toEqual({ ...v1, attempts: 1 });
+    const v2 = { ...v1, attempts: 0 };
+    expect(upcast('CodeDeliveryFailed', 2, v2)).toBe(v2);
   });
 });

@@ -75,16 +75,5 @@ describe('SQLite KeyVault on the events\' file: keys ride on the next append', (
   });
 });
 
-describe('SQLite KeyVault on a file of its own', () => {
-  it('stores each key before it answers it', async () => {
-    const file = join(tempDir(), 'keys.sqlite');
-    const db = openSqlite(file);
-    const vault = new SqliteKeyVault(db);
-    const key = await vault.create('b1');
-    const stored = storedKeys(file);
-    expect(stored.of('b1')).toEqual(key);
-    expect(await vault.create('b1')).toEqual(key);
-    stored.close();
-    db.close();
-  });
-});
+// The vault on a file of its own (each key durable before it is answered) runs the KeyVault contract:
+// test/contract/key-vault.sqlite.test.ts.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AccessTokens } from '../../src/app/providers/access-tokens.ts';
 import { LedgerKeys } from '../../src/app/ledger-keys.ts';
@@ -30,5 +30,23 @@ describe('ledger signing keys', () => {
     expect(JSON.parse(Buffer.from(after.token.split('.')[0]!, 'base64url').toString()).kid).toBe(newKey.kid);
     expect((await tokens.verify(before.token)).providerId).toBe('p1');
     expect((await tokens.verify(after.token)).providerId).toBe('p1');
+  });
+
+  it('a key file written before the delivery key existed derives one, the same on every open, without being rewritten', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'ledger-keys.json');
+    const keys = await LedgerKeys.open(dir);
+    expect(keys.secrets.deliveryKey).toHaveLength(32);
+    expect(keys.secrets.deliveryKey.equals(keys.secrets.codeVerifierKey)).toBe(false);
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { secrets: Record<string, string> };
+    delete old.secrets.deliveryKey;
+    writeFileSync(file, JSON.stringify(old), { mode: 0o600 });
+    const first = await LedgerKeys.open(dir);
+    const second = await LedgerKeys.open(dir);
+    expect(first.secrets.deliveryKey).toHaveLength(32);
+    expect(first.secrets.deliveryKey.equals(second.secrets.deliveryKey)).toBe(true);
+    expect(first.secrets.deliveryKey.equals(first.secrets.codeVerifierKey)).toBe(false);
+    expect(first.secrets.codeVerifierKey.equals(keys.secrets.codeVerifierKey)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(JSON.stringify(old));
   });
 });

@@ -4,24 +4,23 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../events/envelope.ts';
 import type { Projection } from '../../projections/projection.ts';
 import { openSqlite, type SqliteDatabase } from '../../src/adapters/sqlite/database.ts';
-import { SqliteEventStore } from '../../src/adapters/sqlite/event-store.ts';
 import { SqliteReadModelStore } from '../../src/adapters/sqlite/read-model-store.ts';
 import { ProjectionRunner, type ProjectionRunnerOptions } from '../../src/app/projecting/projection-runner.ts';
 import type { EventStore } from '../../src/ports/event-store.ts';
 import type { ReadModelStore } from '../../src/ports/read-model-store.ts';
-import { tempDir } from '../support/ledger.ts';
+import { tempDir, testEventStore } from '../support/ledger.ts';
 import { appendShelving, decodeShelving, expectedShelving, shelvingProjection, type ItemDoc, type ShelfDoc } from '../support/shelving.ts';
 
 let dir: string;
 let db: SqliteDatabase;
-let events: SqliteEventStore;
+let events: EventStore;
 let readModels: SqliteReadModelStore;
 const runners: ProjectionRunner[] = [];
 
 beforeEach(() => {
   dir = tempDir('projection-runner-');
   db = openSqlite(join(dir, 'ledger.sqlite'));
-  events = new SqliteEventStore(db);
+  events = testEventStore(db);
   readModels = new SqliteReadModelStore(db);
 });
 afterEach(async () => {
@@ -49,6 +48,11 @@ const slowDecode = async (r: RecordedEvent) => {
   await new Promise((resolve) => setImmediate(resolve));
   return decodeShelving(r);
 };
+
+/** The position of the n-th event of the log (positions are cursors: the n-th event is not at n). */
+async function positionOfEvent(n: number): Promise<number> {
+  return (await events.readAll({ limit: n })).at(-1)!.position;
+}
 
 async function oracle() {
   return expectedShelving(await Promise.all((await events.readAll()).map(decodeShelving)));
@@ -91,7 +95,7 @@ describe('projection runner', () => {
     });
     const r = runner({ readModels: counting, batchSize: 250 });
     await r.start();
-    await r.waitFor(2000);
+    await r.waitFor(await positionOfEvent(2000));
     expect(await readModel()).toEqual(await oracle());
     expect(transactions).toBeLessThanOrEqual(2000 / 250 + 2);
   });
@@ -150,7 +154,7 @@ describe('projection runner', () => {
     await appendShelving(events, 300, { seed: 7 });
     const v1 = runner();
     await v1.start();
-    await v1.waitFor(300);
+    await v1.waitFor(await positionOfEvent(300));
     await v1.close();
 
     const upper = (l: string) => l.toUpperCase();
@@ -159,7 +163,7 @@ describe('projection runner', () => {
     const expected = expectedShelving(await Promise.all((await events.readAll()).map(decodeShelving)), upper);
     expect(await readModel()).toEqual(expected);
     expect((await readModel()).items.some((i) => i.label?.startsWith('LABEL'))).toBe(true);
-    expect(await readModels.checkpoints.get('shelving')).toBe(300);
+    expect(await readModels.checkpoints.get('shelving')).toBe(await positionOfEvent(300));
   });
 
   it('waitFor resolves once the position is written, and gives up after its timeout', async () => {
@@ -168,38 +172,42 @@ describe('projection runner', () => {
     const [result] = await Promise.all([appendShelving(events, 1, { seed: 8 }).then(() => events.headPosition())]);
     await r.waitFor(result!);
     expect((await readModel()).items).toHaveLength(1);
-    await expect(r.waitFor(result! + 1, 100)).rejects.toThrow(/did not reach position/);
+    // A position past every event (a cursor no append has reached yet).
+    await expect(r.waitFor(Number.MAX_SAFE_INTEGER, 100)).rejects.toThrow(/did not reach position/);
   });
 
   it('reports lag: events behind the head before start, none after; append-to-write time of what it wrote', async () => {
     const past = new Date(Date.now() - 2000).toISOString();
     await appendShelving(events, 200, { seed: 9, occurredAt: () => past });
+    const head = await events.headPosition();
     const r = runner();
     const before = await r.lag();
-    expect(before).toMatchObject({ running: false, headPosition: 200, position: 0, lagEvents: 200, lagMsP99: null });
+    // Lag is a count of events, whatever the positions are.
+    expect(before).toMatchObject({ running: false, headPosition: head, position: 0, lagEvents: 200, lagMsP99: null });
     await r.start();
-    await r.waitFor(200);
+    await r.waitFor(head);
     const after = await r.lag();
-    expect(after).toMatchObject({ running: true, headPosition: 200, position: 200, lagEvents: 0, lagSamples: 200 });
+    expect(after).toMatchObject({ running: true, headPosition: head, position: head, lagEvents: 0, lagSamples: 200 });
     expect(after.lagMsP99).toBeGreaterThanOrEqual(2000);
     expect(after.lagMsP99).toBeLessThan(30_000);
-    expect(after.projections).toEqual([{ name: 'shelving', version: 1, position: 200, lagEvents: 0, rebuilding: false }]);
+    expect(after.projections).toEqual([{ name: 'shelving', version: 1, position: head, lagEvents: 0, rebuilding: false }]);
   });
 
   it('survives a handler that fails once: subscribes again, and loses or doubles nothing', async () => {
     let failed = 0;
+    await appendShelving(events, 1000, { seed: 10 });
+    const seventHundredth = await positionOfEvent(700);
     const base = shelvingProjection();
     const flaky: Projection = {
       ...base,
       project: (event, read) => {
-        if (event.position === 700 && failed++ === 0) throw new Error('the key vault did not answer');
+        if (event.position === seventHundredth && failed++ === 0) throw new Error('the key vault did not answer');
         return base.project(event, read);
       },
     };
-    await appendShelving(events, 1000, { seed: 10 });
     const r = runner({ projections: [flaky], batchSize: 300 });
     await r.start();
-    await r.waitFor(1000);
+    await r.waitFor(await events.headPosition());
     expect(failed).toBe(2);
     expect(await readModel()).toEqual(await oracle());
     expect((await r.lag()).error).toBeUndefined();
@@ -215,7 +223,7 @@ describe('projection runner', () => {
     const r = runner({ readModels: flaky, batchSize: 300, decode: slowDecode });
     await r.start();
     await appendShelving(events, 200, { seed: 14, parallel: 3 });
-    await r.waitFor(1200);
+    await r.waitFor(await events.headPosition());
     expect(calls).toBeGreaterThan(4);
     expect(await readModel()).toEqual(await oracle());
   });
@@ -224,11 +232,12 @@ describe('projection runner', () => {
     const r = runner();
     await r.start();
     await appendShelving(events, 20, { seed: 11 });
-    await r.waitFor(20);
+    const written = await events.headPosition();
+    await r.waitFor(written);
     await r.close();
     await appendShelving(events, 20, { seed: 12 });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await readModels.checkpoints.get('shelving')).toBe(20);
+    expect(await readModels.checkpoints.get('shelving')).toBe(written);
     expect((await r.lag()).running).toBe(false);
   });
 });

@@ -33,7 +33,7 @@ const NOW = '2026-11-22T10:00:00.000Z';
 const H = 3_600_000;
 const defaults: RetentionPolicy = { failedAuthorizationRetentionMs: 24 * H, purgeEveryMs: 5 * 60_000 };
 const change = (policy: RetentionPolicy, by = 'admin'): RetentionCommand => ({ type: 'ChangeRetentionPolicy', by, policy, defaults, now: NOW });
-const act = (actId: string, logPosition: number, reason = 'expired'): PurgeCandidate => ({ actId, logPosition, reason });
+const act = (actId: string, sequence: number, reason = 'expired'): PurgeCandidate => ({ actId, sequence, reason });
 const purge = (runId: string, acts: PurgeCandidate[]): RetentionCommand => ({ type: 'RecordPurge', runId, acts, retentionMs: 24 * H, cutoff: '2026-11-21T10:00:00.000Z', now: NOW });
 const changed = (old: RetentionPolicy, next: RetentionPolicy): RetentionEvent => ({ type: 'RetentionPolicyChanged', data: { by: 'admin', old, new: next, changedAt: NOW } });
 
@@ -93,8 +93,8 @@ describe('retention decider: purge records', () => {
             runId: 'run-1',
             purgedActIds: ['a', 'b', 'c'],
             counts: { acts: 3, byReason: { expired: 2, 'attempts-exhausted': 1 } },
-            fromPosition: 7,
-            throughPosition: 20,
+            fromSequence: 7,
+            throughSequence: 20,
             retentionMs: 24 * H,
             cutoff: '2026-11-21T10:00:00.000Z',
             executedAt: NOW,
@@ -112,7 +112,7 @@ describe('retention decider: purge records', () => {
     const first = given([]).when(purge('run-1', [act('a', 7), act('b', 12)])).result as RetentionEvent[];
     const second = given(first).when(purge('run-2', [act('a', 7), act('b', 12), act('c', 30)])).result as RetentionEvent[];
     expect(second).toHaveLength(1);
-    expect(second[0]!.data).toMatchObject({ runId: 'run-2', purgedActIds: ['c'], counts: { acts: 1 }, fromPosition: 30, throughPosition: 30 });
+    expect(second[0]!.data).toMatchObject({ runId: 'run-2', purgedActIds: ['c'], counts: { acts: 1 }, fromSequence: 30, throughSequence: 30 });
   });
 
   it('names an act once even when the batch repeats it', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../events/envelope.ts';
 import type { RetentionEvent } from '../../events/retention.ts';
 import { retentionDecider } from '../../commands/retention.ts';
-import { applyChange, type Projection, type ReadModelDocument } from '../../projections/projection.ts';
+import { applyChange, handlesType, type Projection, type ReadModelDocument } from '../../projections/projection.ts';
 import { failedAuthorizationsProjection } from '../../projections/failed-authorizations.ts';
 import { pendingActsProjection } from '../../projections/pending-acts.ts';
 import { retentionProjection } from '../../projections/retention-snapshot.ts';
@@ -12,7 +12,7 @@ async function project(projection: Projection, events: RecordedEvent[]): Promise
   const store: Record<string, Record<string, ReadModelDocument>> = Object.fromEntries(projection.collections.map((c) => [c.name, {}]));
   const read = { get: async <T extends object>(collection: string, id: string) => store[collection]![id] as T | undefined };
   for (const event of events) {
-    if (!projection.handles.includes(event.type)) continue;
+    if (!handlesType(projection, event.type)) continue;
     for (const change of await projection.project(event, read)) {
       const docs = store[change.collection]!;
       for (const id of change.op === 'deleteWhere' ? Object.keys(docs) : [change.id]) {
@@ -60,7 +60,7 @@ describe('read models of retention', () => {
     });
     expect(before.failed_authorizations_staging).toEqual({});
 
-    const purged = recorded('retention', 'RetentionPurgeExecuted', { runId: 'r', purgedActIds: ['a'], throughPosition: events[3]!.position });
+    const purged = recorded('retention', 'RetentionPurgeExecuted', { runId: 'r', purgedActIds: ['a'], throughSequence: 4 });
     const after = await project(failedAuthorizationsProjection, [...events, purged]);
     expect(Object.keys(after.failed_authorizations!)).toEqual(['c']);
   });
@@ -98,7 +98,7 @@ describe('read models of retention', () => {
     const stream = [
       recorded('retention', 'RetentionPolicyChanged', { by: 'admin', old: { failedAuthorizationRetentionMs: 86_400_000, purgeEveryMs: 300_000 }, new: policy, changedAt: 't1' }),
       recorded('act-z', 'ActAuthorizationFailed', { reason: 'expired', failedAt: 'x' }),
-      recorded('retention', 'RetentionPurgeExecuted', { runId: 'r', purgedActIds: ['z', 'y'], throughPosition: 40, executedAt: 't2' }),
+      recorded('retention', 'RetentionPurgeExecuted', { runId: 'r', purgedActIds: ['z', 'y'], throughSequence: 40, executedAt: 't2' }),
     ];
     const retentionEvents = stream.filter((e) => e.streamName === 'retention');
     const folded = retentionEvents.map((e) => ({ type: e.type, data: e.data }) as RetentionEvent).reduce(retentionDecider.evolve, retentionDecider.initialState());

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../events/envelope.ts';
-import { applyChange, type Projection, type ReadModelDocument, type ReadView } from '../../projections/projection.ts';
+import { applyChange, handlesType, type Projection, type ReadModelDocument, type ReadView } from '../../projections/projection.ts';
 import { VERIFIED_ACTS, verificationIndexProjection } from '../../projections/verification-index.ts';
 import { CUL_ENTRIES, culProjection } from '../../projections/cul.ts';
 import { openSqlite, type SqliteDatabase } from '../../src/adapters/sqlite/database.ts';
@@ -35,7 +35,7 @@ async function fold(events: RecordedEvent[]): Promise<Snapshot> {
   const read: ReadView = { get: async <T extends object>(c: string, id: string) => table(c).get(id) as T | undefined };
   for (const event of events) {
     for (const p of projections) {
-      if (!p.handles.includes(event.type)) continue;
+      if (!handlesType(p, event.type)) continue;
       for (const change of await p.project(event, read)) {
         const t = table(change.collection);
         if (change.op === 'deleteWhere') {

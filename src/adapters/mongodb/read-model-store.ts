@@ -1,4 +1,4 @@
-import { MongoClient, MongoServerError, type ClientSession, type Db, type Document, type Filter as MongoFilter, type Sort } from 'mongodb';
+import { MongoServerError, type ClientSession, type Db, type Document, type Filter as MongoFilter, type MongoClient, type Sort } from 'mongodb';
 import { toJson, type Change, type CollectionSpec, type Filter, type ReadModelDocument } from '../../../projections/projection.ts';
 import type { CheckpointStore } from '../../ports/checkpoint-store.ts';
 import {
@@ -11,6 +11,7 @@ import {
 } from '../../ports/read-model-store.ts';
 import { FencedOffError, type Fence } from '../../ports/projection-lease.ts';
 import { checkFilter, checkLayout, checkLimit, checkPosition, checkSort, layoutKey } from '../read-model-layout.ts';
+import { connectMongo, DUPLICATE_KEY, type MongoConnection } from './connection.ts';
 
 interface GenerationDoc {
   _id: string;
@@ -21,6 +22,16 @@ interface GenerationDoc {
   collections: CollectionSpec[];
   position: number;
   live: boolean;
+  /** Replaced or abandoned: no longer written, dropped once no reader can still be using it. */
+  retired?: boolean;
+  /** When a replaced live generation was retired (absent on an abandoned rebuild: dropped at once). */
+  retiredAt?: Date;
+}
+
+/** The last generation number handed out for a projection: numbers only grow, so none is used twice. */
+interface GenerationCounter {
+  _id: string;
+  next: number;
 }
 
 /** A read-model document as stored: the projection's JSON under `doc`, so no field can collide with ours. */
@@ -32,40 +43,68 @@ interface StoredDoc {
 }
 
 const GENERATIONS = 'read_model_generations';
+const GENERATION_COUNTERS = 'read_model_generation_counters';
 const generationId = (projection: string, generation: number) => `${projection}/${generation}`;
 const collectionName = (collection: string, generation: number) => `rm.${collection}.g${generation}`;
-const DUPLICATE_KEY = 11000;
 
 /**
  * ReadModelStore on MongoDB (a replica set: writes run in transactions). Every apply is a
  * transaction that checks and moves the projection's checkpoint; each document also carries the
  * position that last wrote it, and its upserts keep a newer document unchanged.
+ *
+ * Several processes may share one database (API processes reading, a worker projecting, a deploy
+ * rebuilding), so generations follow these rules:
+ * - a number is claimed from a counter document, once: two rebuilds never share one, and a number
+ *   is never handed out again, whatever a crash left behind;
+ * - a generation's document is written before its collections and points at them from the start,
+ *   so whatever a crash leaves is found and dropped by the next rebuild;
+ * - of rebuilds running at once, the newest claim wins: starting one retires only the unfinished
+ *   generations numbered below it, and a retired generation refuses writes and cannot be swapped in;
+ * - at most one generation is live (a unique index), and a replaced one is dropped only after
+ *   `retiredDropMs`, so a reader of another process still holding it reads documents, not "not found".
  */
 export class MongoReadModelStore implements ReadModelStore {
   readonly checkpoints: CheckpointStore;
   private readonly liveCache = new Map<string, { gen: GenerationDoc | null; at: number }>();
+  private readonly dropTimers = new Set<NodeJS.Timeout>();
+  private readonly liveCacheMs: number;
+  private readonly retiredDropMs: number;
+  private closeConnection: (() => Promise<void>) | undefined;
 
-  /** Connects to `url`; the database is the one the URL names (`mongodb://host/ledger`) unless `database` is given. */
-  static async connect(url: string, options: { database?: string; liveCacheMs?: number } = {}): Promise<MongoReadModelStore> {
-    const client = new MongoClient(url, { ignoreUndefined: true });
-    await client.connect();
-    const store = new MongoReadModelStore(client, client.db(options.database), options.liveCacheMs);
-    store.ownsClient = true;
+  /** Connects to `url` (a client of its own, closed with the store); the database is the one the URL names unless `database` is given. */
+  static async connect(url: string, options: { database?: string; liveCacheMs?: number; retiredDropMs?: number } = {}): Promise<MongoReadModelStore> {
+    const connection = await connectMongo(url, options);
+    try {
+      const store = await MongoReadModelStore.open(connection, options);
+      store.closeConnection = () => connection.close();
+      return store;
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+  }
+
+  /** The store on a shared connection (closing the store leaves the connection open). */
+  static async open(connection: Pick<MongoConnection, 'client' | 'db'>, options: { liveCacheMs?: number; retiredDropMs?: number } = {}): Promise<MongoReadModelStore> {
+    const store = new MongoReadModelStore(connection.client, connection.db, options);
     await store.generations.createIndex({ 'collections.name': 1, live: 1 });
+    await store.generations.createIndex({ projection: 1, generation: 1 });
+    await store.generations.createIndex({ projection: 1 }, { name: 'one_live_generation', unique: true, partialFilterExpression: { live: true } });
     return store;
   }
 
-  private ownsClient = false;
-
   /**
    * `liveCacheMs`: how long a reader trusts which generation is live. Another process's swap is seen
-   * within it; the swapping process sees its own at once.
+   * within it; the swapping process sees its own at once. `retiredDropMs` (longer, with room for
+   * the slowest read): how long a replaced generation is kept for readers that still hold it.
    */
   constructor(
     private readonly client: MongoClient,
     private readonly db: Db,
-    private readonly liveCacheMs = 1000,
+    options: { liveCacheMs?: number; retiredDropMs?: number } = {},
   ) {
+    this.liveCacheMs = options.liveCacheMs ?? 1000;
+    this.retiredDropMs = Math.max(options.retiredDropMs ?? 30_000, this.liveCacheMs);
     this.checkpoints = {
       get: async (projection, generation) =>
         (await this.generations.findOne(generation === undefined ? { projection, live: true } : { _id: generationId(projection, generation) }))
@@ -88,20 +127,26 @@ export class MongoReadModelStore implements ReadModelStore {
   async register(layout: ProjectionLayout): Promise<RegisteredProjection> {
     checkLayout(layout);
     await this.checkOwnership(layout);
-    const live = await this.generations.findOne({ projection: layout.name, live: true });
-    if (live) {
-      const upToDate = live.version === layout.version && live.layout === layoutKey(layout);
-      return { generation: live.generation, position: live.position, upToDate };
+    await this.dropRetired(layout.name);
+    for (;;) {
+      const live = await this.generations.findOne({ projection: layout.name, live: true });
+      if (live) {
+        const upToDate = live.version === layout.version && live.layout === layoutKey(layout);
+        return { generation: live.generation, position: live.position, upToDate };
+      }
+      const generation = await this.createGeneration(layout);
+      try {
+        const made = await this.generations.updateOne({ _id: generationId(layout.name, generation), retired: { $ne: true } }, { $set: { live: true } });
+        if (made.modifiedCount === 1) {
+          this.liveCache.clear();
+          return { generation, position: 0, upToDate: true };
+        }
+      } catch (error) {
+        // Another process registered the same projection at the same moment: take what it made.
+        if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      }
+      await this.retire(generation, layout.name);
     }
-    const generation = (await this.newestGeneration(layout.name)) + 1;
-    try {
-      await this.createGeneration(layout, generation, true);
-    } catch (error) {
-      // Another process registered the same projection at the same moment: take what it made.
-      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
-      return this.register(layout);
-    }
-    return { generation, position: 0, upToDate: true };
   }
 
   async get<T extends object = ReadModelDocument>(collection: string, id: string, options: { generation?: number } = {}): Promise<T | undefined> {
@@ -149,35 +194,43 @@ export class MongoReadModelStore implements ReadModelStore {
     if (!gen) return 0;
     checkFilter(where, gen.collections.find((c) => c.name === collection)!.indexes);
     const result = await this.db.collection<StoredDoc>(collectionName(collection, gen.generation)).deleteMany(toMongoFilter(where));
+    // A replaced generation still kept for readers loses the same documents: a purge is not undone by a stale reader.
+    for (const kept of await this.generations.find({ retired: true, 'collections.name': collection }).toArray()) {
+      await this.db.collection<StoredDoc>(collectionName(collection, kept.generation)).deleteMany(toMongoFilter(where));
+    }
     return result.deletedCount;
   }
 
   async startRebuild(layout: ProjectionLayout): Promise<number> {
     checkLayout(layout);
     await this.checkOwnership(layout);
-    // Numbered before an abandoned rebuild is dropped, so a generation number is never reused.
-    const generation = (await this.newestGeneration(layout.name)) + 1;
-    for (const abandoned of await this.generations.find({ projection: layout.name, live: false }).toArray()) await this.dropGeneration(abandoned);
-    await this.createGeneration(layout, generation, false);
+    const generation = await this.createGeneration(layout);
+    // Unfinished rebuilds numbered below this one are superseded; one numbered above is newer and
+    // wins over this one (its start retires this generation), so two starts never drop each other's.
+    const unfinished = await this.generations.find({ projection: layout.name, live: false, retired: { $ne: true }, generation: { $lt: generation } }).toArray();
+    for (const gen of unfinished) await this.retire(gen.generation, layout.name);
+    await this.dropRetired(layout.name);
     return generation;
   }
 
   async finishRebuild(projection: string, generation: number): Promise<void> {
     const replaced = await this.transaction(async (session) => {
       const fresh = await this.generations.findOne({ _id: generationId(projection, generation) }, { session });
-      if (!fresh) throw new ReadModelSchemaError(`projection ${projection} has no generation ${generation}`);
-      if (fresh.live) return null;
+      if (fresh?.live) return null;
+      if (!fresh || fresh.retired || (await this.superseded(fresh, session))) throw new ReadModelSchemaError(`projection ${projection} has no generation ${generation}`);
       const old = await this.generations.findOne({ projection, live: true }, { session });
-      if (old) await this.generations.updateOne({ _id: old._id }, { $set: { live: false } }, { session });
+      if (old) await this.generations.updateOne({ _id: old._id }, { $set: { live: false, retired: true, retiredAt: new Date() } }, { session });
       await this.generations.updateOne({ _id: fresh._id }, { $set: { live: true } }, { session });
       return old;
     });
     this.liveCache.clear();
-    if (replaced) await this.dropGeneration(replaced);
+    if (replaced) this.dropLater(projection);
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient) await this.client.close();
+    for (const timer of this.dropTimers) clearTimeout(timer);
+    this.dropTimers.clear();
+    await this.closeConnection?.();
   }
 
   /** Inside the batch transaction: guard, changes, checkpoint. Throwing aborts the whole batch. */
@@ -186,8 +239,12 @@ export class MongoReadModelStore implements ReadModelStore {
       write.generation === undefined ? { projection: write.projection, live: true } : { _id: generationId(write.projection, write.generation) },
       { session },
     );
-    if (!gen) throw new ReadModelSchemaError(`projection ${write.projection} is not registered${write.generation ? ` at generation ${write.generation}` : ''}`);
+    if (!gen || gen.retired || (write.generation !== undefined && (await this.superseded(gen, session)))) {
+      throw new ReadModelSchemaError(`projection ${write.projection} is not registered${write.generation ? ` at generation ${write.generation}` : ''}`);
+    }
+    // Read in this transaction: a checkpoint another process moved meanwhile conflicts with ours and retries.
     if (gen.position >= write.position) return false;
+    if (write.after !== undefined && gen.position !== write.after) return false;
     for (const change of write.changes) {
       const spec = gen.collections.find((c) => c.name === change.collection);
       if (!spec) throw new ReadModelSchemaError(`projection ${write.projection} has no collection ${change.collection}`);
@@ -233,9 +290,25 @@ export class MongoReadModelStore implements ReadModelStore {
     return gen;
   }
 
-  private async newestGeneration(projection: string): Promise<number> {
+  /** A generation number no one had: one past every number handed out or found for the projection. */
+  private async claimNumber(projection: string): Promise<number> {
+    // Found ones count too: generations made before the counter existed are never numbered again.
     const [newest] = await this.generations.find({ projection }).sort({ generation: -1 }).limit(1).toArray();
-    return newest?.generation ?? 0;
+    const floor = newest?.generation ?? 0;
+    const counters = this.db.collection<GenerationCounter>(GENERATION_COUNTERS);
+    for (;;) {
+      try {
+        const claimed = await counters.findOneAndUpdate(
+          { _id: projection },
+          [{ $set: { next: { $add: [{ $max: [{ $ifNull: ['$next', 0] }, floor] }, 1] } } }],
+          { upsert: true, returnDocument: 'after' },
+        );
+        return claimed!.next;
+      } catch (error) {
+        // Two first claims racing to create the counter: the loser claims again on the winner's.
+        if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      }
+    }
   }
 
   private async checkOwnership(layout: ProjectionLayout): Promise<void> {
@@ -245,15 +318,12 @@ export class MongoReadModelStore implements ReadModelStore {
     }
   }
 
-  /** Collections and indexes first, then the generation document, so nothing points at a half-made collection. */
-  private async createGeneration(layout: ProjectionLayout, generation: number, live: boolean): Promise<void> {
-    for (const c of layout.collections) {
-      const name = collectionName(c.name, generation);
-      await this.db.createCollection(name).catch((error: unknown) => {
-        if (!(error instanceof MongoServerError && error.codeName === 'NamespaceExists')) throw error;
-      });
-      for (const f of c.indexes) await this.db.collection(name).createIndex({ [`doc.${f}`]: 1, _id: 1 });
-    }
+  /**
+   * A fresh, non-live generation under a newly claimed number: its document first (so a crash
+   * leaves nothing the next rebuild cannot find), then its collections and indexes.
+   */
+  private async createGeneration(layout: ProjectionLayout): Promise<number> {
+    const generation = await this.claimNumber(layout.name);
     await this.generations.insertOne({
       _id: generationId(layout.name, generation),
       projection: layout.name,
@@ -262,14 +332,58 @@ export class MongoReadModelStore implements ReadModelStore {
       layout: layoutKey(layout),
       collections: layout.collections.map((c) => ({ name: c.name, indexes: [...c.indexes] })),
       position: 0,
-      live,
+      live: false,
     });
-    this.liveCache.clear();
+    for (const c of layout.collections) {
+      const name = collectionName(c.name, generation);
+      // Rows under this name can only be left from a build before numbers were claimed: not ours.
+      await this.db.collection(name).drop().catch(() => false);
+      await this.db.createCollection(name).catch((error: unknown) => {
+        if (!(error instanceof MongoServerError && error.codeName === 'NamespaceExists')) throw error;
+      });
+      for (const f of c.indexes) await this.db.collection(name).createIndex({ [`doc.${f}`]: 1, _id: 1 });
+    }
+    return generation;
   }
 
+  /**
+   * True when a rebuild started after this generation's (a higher number, not retired): the newest
+   * start wins even when it has not yet retired this one, so this one is neither written nor swapped in.
+   */
+  private async superseded(gen: GenerationDoc, session: ClientSession): Promise<boolean> {
+    const newer = await this.generations.findOne({ projection: gen.projection, generation: { $gt: gen.generation }, retired: { $ne: true } }, { session, projection: { _id: 1 } });
+    return newer !== null;
+  }
+
+  /** Retires a generation that is not live (writes to it are refused from then on), then drops it. */
+  private async retire(generation: number, projection: string): Promise<void> {
+    const id = generationId(projection, generation);
+    await this.generations.updateOne({ _id: id, live: false }, { $set: { retired: true }, $unset: { retiredAt: '' } });
+    const gen = await this.generations.findOne({ _id: id, retired: true });
+    if (gen) await this.dropGeneration(gen);
+  }
+
+  /** Drops the projection's retired generations no reader can still hold (and any a crash left retired). */
+  private async dropRetired(projection: string): Promise<void> {
+    const before = new Date(Date.now() - this.retiredDropMs);
+    const due = await this.generations.find({ projection, retired: true, $or: [{ retiredAt: { $exists: false } }, { retiredAt: { $lte: before } }] }).toArray();
+    for (const gen of due) await this.dropGeneration(gen);
+  }
+
+  /** After the grace period, here; if this process is gone by then, the next rebuild or start drops them. */
+  private dropLater(projection: string): void {
+    const timer = setTimeout(() => {
+      this.dropTimers.delete(timer);
+      this.dropRetired(projection).catch(() => undefined);
+    }, this.retiredDropMs + 100);
+    timer.unref();
+    this.dropTimers.add(timer);
+  }
+
+  /** Collections first, then the document: until it is gone, a crash part-way leaves something to find. */
   private async dropGeneration(gen: GenerationDoc): Promise<void> {
-    await this.generations.deleteOne({ _id: gen._id });
     for (const c of gen.collections) await this.db.collection(collectionName(c.name, gen.generation)).drop().catch(() => false);
+    await this.generations.deleteOne({ _id: gen._id, retired: true });
     this.liveCache.clear();
   }
 

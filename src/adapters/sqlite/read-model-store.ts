@@ -221,6 +221,8 @@ export class SqliteReadModelStore implements ReadModelStore {
       write.generation === undefined ? this.stmts.live.get(write.projection) : this.stmts.generation.get(write.projection, write.generation);
     if (!gen) throw new ReadModelSchemaError(`projection ${write.projection} is not registered${write.generation ? ` at generation ${write.generation}` : ''}`);
     if (gen.position >= write.position) return false;
+    // Changes computed on another checkpoint than the stored one: another process wrote (or reset) meanwhile.
+    if (write.after !== undefined && gen.position !== write.after) return false;
     const own = new Map(this.stmts.collectionsOf.all(write.projection, gen.generation).map((c) => [c.collection, c]));
     for (const change of write.changes) {
       const found = own.get(change.collection);

@@ -1,16 +1,17 @@
 import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
 import { streamNames } from '../../../events/envelope.ts';
-import type { ActEvent, ActStatus, AuthorizationMethod, CodeChannel, FailureReason, Loa } from '../../../events/act.ts';
+import type { ActEvent, ActStatus, AuthorizationMethod, CodeChannel, CodeDeliveryState, FailureReason, Loa } from '../../../events/act.ts';
 import { actDecider, verificationResult, type ActCommand, type ActState } from '../../../commands/act.ts';
 import { DomainError, refuse } from '../../../commands/errors.ts';
 import type { EventStore } from '../../ports/event-store.ts';
-import type { Notifier } from '../../ports/notifier.ts';
+import type { TaskQueue } from '../../ports/task-queue.ts';
 import type { SendLimiter } from '../../ports/send-limiter.ts';
 import type { Citizen } from '../../ports/citizen-registry.ts';
 import { handleCommand, loadState, type CommandContext, type EventCodec } from '../command-handler.ts';
 import { uuidFromName } from '../ids.ts';
 import { providerSector, type Pseudonyms } from '../citizens/pseudonyms.ts';
 import type { ProviderDirectory } from '../providers/provider-directory.ts';
+import { newestDevice, requestDelivery } from './code-delivery.ts';
 
 export interface ActPolicy {
   actLifetimeMs: number;
@@ -42,6 +43,28 @@ export interface ActView {
   method?: AuthorizationMethod;
   authorizedAt?: string;
   failure?: { reason: FailureReason; failedAt: string };
+  /** Every code issued for the act, oldest first, with where its delivery stands. */
+  codes: CodeView[];
+}
+
+/** One code as its provider sees it: never the code, only what became of its delivery. */
+export interface CodeView {
+  codeId: string;
+  channel: CodeChannel;
+  delivery: CodeDeliveryState;
+  issuedAt: string;
+  expiresAt: string;
+  deliveredAt?: string;
+  failure?: { reason: string; failedAt: string };
+}
+
+/** What a code request answers at once: the delivery itself runs as a task. */
+export interface IssuedCode {
+  codeId: string;
+  codeSha256: string;
+  expiresAt: string;
+  attemptsLeft: number;
+  delivery: 'pending';
 }
 
 export interface ActServiceDeps {
@@ -49,8 +72,10 @@ export interface ActServiceDeps {
   codec: EventCodec<ActEvent>;
   providers: ProviderDirectory;
   pseudonyms: Pseudonyms;
-  /** One notifier per channel. */
-  notifiers: Record<CodeChannel, Notifier>;
+  /** Where code deliveries are queued (CodeDelivery runs them). */
+  tasks: TaskQueue;
+  /** Seals a code for its trip through the task queue. */
+  deliveryKey: Buffer;
   sendLimiter: SendLimiter;
   /** Keys the verifiers and request digests; never leaves the ledger. */
   verifierKey: Buffer;
@@ -142,13 +167,18 @@ export class ActService {
     return view((await this.current(providerId, actId)).state);
   }
 
-  /** Creates a code, records its verifier, delivers it, and answers its SHA-256 of the defined way. */
-  async issueCode(providerId: string, actId: string, channel: CodeChannel, correlationId?: string) {
-    const { policy, clock, pseudonyms, sendLimiter, notifiers } = this.deps;
+  /**
+   * Creates a code, records its verifier, queues its delivery, and answers its SHA-256 of the defined
+   * way at once (`delivery: 'pending'`). TaskQueueUnavailableError when the queue does not answer:
+   * the code is then recorded as failed, so it cannot be confirmed.
+   */
+  async issueCode(providerId: string, actId: string, channel: CodeChannel, correlationId?: string): Promise<IssuedCode> {
+    const { policy, clock, pseudonyms, sendLimiter, tasks, deliveryKey } = this.deps;
     const known = await this.current(providerId, actId);
     const { state } = known;
     const citizen = state.aifo ? await pseudonyms.citizen(state.aifo) : undefined;
-    const to = channel === 'sms' ? citizen?.phone : citizen?.mobileKeys[0]?.deviceId;
+    const device = citizen ? newestDevice(citizen.mobileKeys) : undefined;
+    const to = channel === 'sms' ? citizen?.phone : device?.deviceId;
 
     const now = clock();
     const code = String(randomInt(0, 10 ** policy.code.length)).padStart(policy.code.length, '0');
@@ -159,7 +189,7 @@ export class ActService {
       codeId: randomUUID(),
       channel,
       verifier: this.digest(codeSha512),
-      destinationHint: !citizen || !to ? null : channel === 'sms' ? maskPhone(to) : (citizen.mobileKeys[0]?.label ?? 'Mobile Key'),
+      destinationHint: !citizen || !to ? null : channel === 'sms' ? maskPhone(to) : (device?.label ?? 'Mobile Key'),
       now: now.toISOString(),
       expiresAt: new Date(now.getTime() + policy.code.ttlMs).toISOString(),
     };
@@ -171,23 +201,16 @@ export class ActService {
 
     const issued = await this.run(actId, command, this.context(providerId, correlationId), known);
     try {
-      await notifiers[channel].send({
-        messageId: command.codeId,
-        channel,
-        aifo: citizen!.aifo,
-        actId,
-        codeId: command.codeId,
-        to: to!,
-        ...(channel === 'mobile-key' ? { device: citizen!.mobileKeys[0]! } : {}),
-        code,
-        text: codeText(state, code, policy.code.ttlMs),
-        expiresAt: command.expiresAt,
-      });
+      await requestDelivery(tasks, deliveryKey, { actId, codeId: command.codeId, channel, code });
     } catch (error) {
-      await this.run(actId, { type: 'RecordCodeDeliveryFailure', codeId: command.codeId, reason: error instanceof Error ? error.message.slice(0, 200) : 'delivery failed', now: clock().toISOString() }, this.context('system:notifier', correlationId));
-      throw new DomainError('channel-unavailable', 'the code could not be delivered; try again or use another method', { deliveryFailed: true });
+      await this.run(
+        actId,
+        { type: 'RecordCodeDeliveryFailure', codeId: command.codeId, reason: 'the delivery could not be queued', attempts: 0, now: clock().toISOString() },
+        this.context('system:notifier', correlationId),
+      );
+      throw error;
     }
-    return { codeId: command.codeId, codeSha256, expiresAt: command.expiresAt, attemptsLeft: issued.state.attemptsLeft };
+    return { codeId: command.codeId, codeSha256, expiresAt: command.expiresAt, attemptsLeft: issued.state.attemptsLeft, delivery: 'pending' };
   }
 
   /** Compares the provider's SHA-512 of the code with the stored verifier; single use, bounded attempts. */
@@ -248,14 +271,18 @@ export function view(state: ActState): ActView {
     ...(state.method ? { method: state.method } : {}),
     ...(state.authorizedAt ? { authorizedAt: state.authorizedAt } : {}),
     ...(state.failure ? { failure: state.failure } : {}),
+    codes: Object.entries(state.codes).map(([codeId, c]) => ({
+      codeId,
+      channel: c.channel,
+      delivery: c.delivery,
+      issuedAt: c.issuedAt,
+      expiresAt: c.expiresAt,
+      ...(c.deliveredAt ? { deliveredAt: c.deliveredAt } : {}),
+      ...(c.failure ? { failure: c.failure } : {}),
+    })),
   };
 }
 
 function maskPhone(phone: string): string {
   return phone.length <= 3 ? '***' : `${phone.slice(0, 4)} *** *** ${phone.slice(-3)}`;
-}
-
-function codeText(state: ActState, code: string, ttlMs: number): string {
-  const minutes = Math.round(ttlMs / 60_000);
-  return `${state.providerName} asks you to authorize the act "${state.name ?? ''}". Code: ${code}. Valid ${minutes} min. Never share this code.`;
 }

@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createChallenge } from 'altcha-lib/v1';
 import type { ReplayGuard } from '../../ports/replay-guard.ts';
+import { silentMeter, type LedgerMeter } from '../../ports/metrics.ts';
 
 /** An ALTCHA challenge (proof of work, protocol v1) as the browser receives it. */
 export interface CaptchaChallenge {
@@ -30,6 +31,8 @@ export interface CaptchaDeps {
   clock: () => Date;
   ttlMs: number;
   maxNumber: number;
+  /** Told of each refusal, by reason (`missing`, `invalid`, `expired`, `reused`). */
+  meter?: Pick<LedgerMeter, 'captchaRefused'>;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -59,17 +62,23 @@ export class CaptchaService {
    * expired; it is spent then. False for anything missing, wrong, expired or already spent.
    */
   async redeem(payload: unknown): Promise<boolean> {
+    const refused = (reason: 'missing' | 'invalid' | 'expired' | 'reused') => {
+      (this.deps.meter ?? silentMeter).captchaRefused(reason);
+      return false;
+    };
+    if (payload === undefined || payload === '') return refused('missing');
     const solution = parse(payload);
-    if (!solution) return false;
+    if (!solution) return refused('invalid');
     const expiresAt = expiryOf(solution.salt);
-    if (expiresAt === undefined || expiresAt <= this.deps.clock().getTime()) return false;
+    if (expiresAt === undefined) return refused('invalid');
+    if (expiresAt <= this.deps.clock().getTime()) return refused('expired');
     const challenge = createHash('sha256').update(`${solution.salt}${solution.number}`).digest('hex');
-    if (challenge !== solution.challenge) return false;
+    if (challenge !== solution.challenge) return refused('invalid');
     const signature = createHmac('sha256', this.hmacKey).update(challenge).digest();
-    if (!timingSafeEqual(signature, Buffer.from(solution.signature, 'hex'))) return false;
+    if (!timingSafeEqual(signature, Buffer.from(solution.signature, 'hex'))) return refused('invalid');
     // A captcha is friction against bots, valid for minutes: its spend must outlive a crash of the
     // process, not a power loss, so it does not wait for an fsync on the public route.
-    return this.deps.replayGuard.consume('captcha', solution.signature, expiresAt, 'crash');
+    return (await this.deps.replayGuard.consume('captcha', solution.signature, expiresAt, 'crash')) || refused('reused');
   }
 }
 

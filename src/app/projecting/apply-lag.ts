@@ -43,7 +43,9 @@ export class ApplyLagWindow {
 export interface ProjectionFigures {
   name: string;
   version: number;
+  /** Its checkpoint: a log position (a cursor, shown as it is; not a count). */
   position: number;
+  /** Events in the log after the checkpoint, counted (at most LAG_COUNT_LIMIT), never subtracted from positions. */
   lagEvents: number;
   rebuilding: boolean;
 }
@@ -52,9 +54,11 @@ export interface ProjectionLag {
   running: boolean;
   /** The last failure, until a batch is written again. */
   error?: string;
+  /** The log's last position (a cursor). */
   headPosition: number;
   /** The lowest checkpoint of all projections (the head when there are none). */
   position: number;
+  /** Events after the lowest checkpoint: the most any projection has still to write. */
   lagEvents: number;
   /** p99 of append-to-write time of the events written in the last minute, ms; null when none were. */
   lagMsP99: number | null;

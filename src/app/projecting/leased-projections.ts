@@ -3,6 +3,9 @@ import type { EventStore } from '../../ports/event-store.ts';
 import type { CheckpointStore } from '../../ports/checkpoint-store.ts';
 import type { FencedOffError, Fence, LeaseGrant, ProjectionLease } from '../../ports/projection-lease.ts';
 import type { ProjectionLag, Projector, RebuildReport } from './projection-runner.ts';
+import type { ReadModelStore } from '../../ports/read-model-store.ts';
+import { eventSequenceProjection } from '../../../projections/event-sequence.ts';
+import { EventSequence, eventCounter } from './event-sequence.ts';
 
 /** What this process does about the projections: keeps them (`holder`), waits to (`standby`), or never does (`off`). */
 export type ProjectionRole = 'holder' | 'standby' | 'off';
@@ -29,7 +32,7 @@ export interface LeasedProjectionsOptions {
   /** Builds the projector of one holding: its writes carry `fence`, and it calls `fencedOff` at the first refusal. */
   projector: (fence: Fence, fencedOff: (error: FencedOffError) => void) => Projector;
   /** The projections' names, the shared checkpoints and the log's head: what a process that does not project reads. */
-  shared: { projections: readonly { name: string; version: number }[]; checkpoints: CheckpointStore; eventStore: Pick<EventStore, 'headPosition'> };
+  shared: { projections: readonly { name: string; version: number }[]; checkpoints: CheckpointStore; eventStore: EventStore; readModels: Pick<ReadModelStore, 'get' | 'find'> };
   /** How often `waitFor` reads the shared checkpoints while another process projects. */
   pollEveryMs?: number;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -106,18 +109,26 @@ export class LeasedProjections implements Projector {
     const projector = this.projector;
     if (projector) return projector.lag();
     // Figures of the shared checkpoints: whoever holds the lease moves them.
-    const { projections, checkpoints, eventStore } = this.options.shared;
+    // Positions are cursors: events behind are counted through the event sequence, never subtracted.
+    const { projections, checkpoints, eventStore, readModels } = this.options.shared;
     const headPosition = await eventStore.headPosition();
-    const positions = await Promise.all(projections.map(async (p) => ({ name: p.name, version: p.version, position: await checkpoints.get(p.name) })));
-    const position = positions.length === 0 ? headPosition : Math.min(...positions.map((p) => p.position));
+    const sequenced = projections.some((p) => p.name === eventSequenceProjection.name);
+    const eventsAfter = await eventCounter(eventStore, headPosition, sequenced ? new EventSequence(readModels) : undefined);
+    const positions = await Promise.all(
+      projections.map(async (p) => {
+        const position = await checkpoints.get(p.name);
+        return { name: p.name, version: p.version, position, lagEvents: await eventsAfter(position), rebuilding: false };
+      }),
+    );
+    const slowest = positions.reduce<(typeof positions)[number] | undefined>((min, p) => (min === undefined || p.position < min.position ? p : min), undefined);
     return {
       running: false,
       headPosition,
-      position,
-      lagEvents: Math.max(0, headPosition - position),
+      position: slowest?.position ?? headPosition,
+      lagEvents: slowest?.lagEvents ?? 0,
       lagMsP99: null,
       lagSamples: 0,
-      projections: positions.map((p) => ({ ...p, lagEvents: Math.max(0, headPosition - p.position), rebuilding: false })),
+      projections: positions,
     };
   }
 

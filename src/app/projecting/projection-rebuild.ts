@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../../../events/envelope.ts';
-import type { Projection } from '../../../projections/projection.ts';
-import type { EventStore } from '../../ports/event-store.ts';
+import { handlesType, type Projection } from '../../../projections/projection.ts';
+import { START_OF_LOG, type EventStore, type LogPosition } from '../../ports/event-store.ts';
 import type { ProjectionLayout, ReadModelStore } from '../../ports/read-model-store.ts';
 import type { PendingChanges } from './pending-changes.ts';
 
@@ -19,7 +19,6 @@ export interface RebuildContext {
   readModels: ReadModelStore;
   batchSize: number;
   decode: (recorded: RecordedEvent) => Promise<RecordedEvent>;
-  handles: ReadonlySet<string>;
   /** Pending changes whose reads see `generation`. */
   pending: (generation: number) => PendingChanges;
   /** The live generation's checkpoint: it moves while the live loop runs. */
@@ -42,26 +41,35 @@ export const layoutOf = (p: Projection): ProjectionLayout => ({ name: p.name, ve
 export async function rebuildProjection(p: Projection, ctx: RebuildContext): Promise<RebuildReport> {
   const started = ctx.now();
   const generation = await ctx.readModels.startRebuild(layoutOf(p));
-  let position = 0;
+  let position: LogPosition = START_OF_LOG;
   let events = 0;
-  const catchUp = async (until: () => number) => {
-    while (position < until()) {
+  const project = async (r: RecordedEvent, pending: PendingChanges) => {
+    if (!handlesType(p, r.type)) return [];
+    return p.project(p.handles === 'every-event' ? r : await ctx.decode(r), pending.view);
+  };
+  /**
+   * Writes batches up to the live checkpoint as it stands at each read. `beside`: stop at the first
+   * batch that reaches it (what is left is less than a batch, taken with the live loop paused).
+   * Positions are cursors, so "within a batch of live" is learnt from a read, never by subtracting.
+   */
+  const catchUp = async (beside: boolean) => {
+    while (position < ctx.live()) {
       if (ctx.closed()) throw new Error(`rebuild of ${p.name} stopped: the runner is closing`);
-      const bound = until();
-      const recorded = (await ctx.eventStore.readAll({ after: position, limit: ctx.batchSize })).filter((r) => r.position <= bound);
+      const bound = ctx.live();
+      const read = await ctx.eventStore.readAll({ after: position, limit: ctx.batchSize });
+      const recorded = read.filter((r) => r.position <= bound);
       if (recorded.length === 0) return;
       const pending = ctx.pending(generation);
-      for (const r of recorded) {
-        pending.add(ctx.handles.has(r.type) ? await p.project(await ctx.decode(r), pending.view) : [], r.position);
-      }
+      for (const r of recorded) pending.add(await project(r, pending), r.position);
       await ctx.readModels.applyBatch([{ projection: p.name, generation, position: pending.position, changes: pending.changes }]);
       position = pending.position;
       events += recorded.length;
+      if (beside && recorded.length < read.length) return;
     }
   };
-  await catchUp(() => ctx.live() - ctx.batchSize);
+  await catchUp(true);
   await ctx.paused(async () => {
-    await catchUp(ctx.live);
+    await catchUp(false);
     await ctx.readModels.finishRebuild(p.name, generation);
     ctx.swapped(position);
   });

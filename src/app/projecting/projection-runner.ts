@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import type { RecordedEvent } from '../../../events/envelope.ts';
-import type { Projection } from '../../../projections/projection.ts';
+import { handlesType, type Projection } from '../../../projections/projection.ts';
+import { eventSequenceProjection } from '../../../projections/event-sequence.ts';
 import type { EventStore, Subscription } from '../../ports/event-store.ts';
 import type { ProjectionWrite, ReadModelStore } from '../../ports/read-model-store.ts';
 import { ApplyLagWindow, type ProjectionLag } from './apply-lag.ts';
+import { EventSequence, eventCounter } from './event-sequence.ts';
 import { PendingChanges } from './pending-changes.ts';
 import { PositionWaiters } from './position-waiters.ts';
 import { layoutOf, rebuildProjection, type RebuildReport } from './projection-rebuild.ts';
@@ -58,7 +60,6 @@ interface Batch {
  */
 export class ProjectionRunner implements Projector {
   private readonly checkpoints = new Map<string, number>();
-  private readonly handles = new Map<string, ReadonlySet<string>>();
   private readonly lagWindow = new ApplyLagWindow();
   private readonly rebuilds = new Map<string, Promise<RebuildReport>>();
   private readonly waiters = new PositionWaiters((position) => this.reached(position));
@@ -81,7 +82,6 @@ export class ProjectionRunner implements Projector {
     for (const p of options.projections) {
       if (names.has(p.name)) throw new Error(`two projections are named ${p.name}`);
       names.add(p.name);
-      this.handles.set(p.name, new Set(p.handles));
     }
     this.decode = options.decode ?? (async (r) => r);
     this.batchSize = options.batchSize ?? 500;
@@ -115,13 +115,20 @@ export class ProjectionRunner implements Projector {
     return this.waiters.wait(position, timeoutMs);
   }
 
-  /** Head, checkpoints and append-to-write time: what /readyz and /metrics show. */
+  /**
+   * Head, checkpoints and append-to-write time: what /readyz and /metrics show. Lag is a count of
+   * events, taken from the event sequence (positions are cursors, not counts).
+   */
   async lag(): Promise<ProjectionLag> {
     const headPosition = await this.options.eventStore.headPosition();
-    const projections = this.projections.map((p) => {
-      const position = this.checkpoints.get(p.name) ?? 0;
-      return { name: p.name, version: p.version, position, lagEvents: Math.max(0, headPosition - position), rebuilding: this.rebuilds.has(p.name) };
-    });
+    const sequenced = this.projections.some((p) => p.name === eventSequenceProjection.name);
+    const eventsAfter = await eventCounter(this.options.eventStore, headPosition, sequenced ? new EventSequence(this.options.readModels) : undefined);
+    const projections = await Promise.all(
+      this.projections.map(async (p) => {
+        const position = this.checkpoints.get(p.name) ?? 0;
+        return { name: p.name, version: p.version, position, lagEvents: await eventsAfter(position), rebuilding: this.rebuilds.has(p.name) };
+      }),
+    );
     const position = projections.length === 0 ? headPosition : Math.min(...projections.map((p) => p.position));
     const p99 = this.lagWindow.percentile(99, this.now());
     return {
@@ -129,7 +136,7 @@ export class ProjectionRunner implements Projector {
       ...(this.lastError ? { error: this.lastError } : {}),
       headPosition,
       position,
-      lagEvents: Math.max(0, headPosition - position),
+      lagEvents: await eventsAfter(position),
       lagMsP99: p99.value,
       lagSamples: p99.samples,
       projections,
@@ -151,7 +158,6 @@ export class ProjectionRunner implements Projector {
       readModels: this.options.readModels,
       batchSize: this.batchSize,
       decode: this.decode,
-      handles: this.handles.get(name)!,
       pending: (generation) => this.newPending(projection, generation),
       live: () => this.checkpoints.get(name) ?? 0,
       closed: () => this.state === 'closed',
@@ -219,8 +225,13 @@ export class ProjectionRunner implements Projector {
       const pending = this.pendingFor(p);
       if (recorded.position <= Math.max(this.checkpoints.get(p.name) ?? 0, pending.position)) continue;
       taken = true;
-      if (!this.handles.get(p.name)!.has(recorded.type)) {
+      if (!handlesType(p, recorded.type)) {
         pending.add([], recorded.position);
+        continue;
+      }
+      // A projection of every event reads the envelope only: it gets the event as stored.
+      if (p.handles === 'every-event') {
+        pending.add(await p.project(recorded, pending.view), recorded.position);
         continue;
       }
       decoded ??= await this.decode(recorded);
@@ -266,7 +277,8 @@ export class ProjectionRunner implements Projector {
     this.batch = emptyBatch();
     const writes: ProjectionWrite[] = [];
     for (const [projection, pending] of batch.pending) {
-      if (pending.position > 0) writes.push({ projection, position: pending.position, changes: pending.changes });
+      // `after`: the handlers' reads saw the read model at this checkpoint; another writer's moving it refuses the write.
+      if (pending.position > 0) writes.push({ projection, position: pending.position, changes: pending.changes, after: this.checkpoints.get(projection) ?? 0 });
     }
     let applied: boolean[];
     try {
@@ -278,6 +290,12 @@ export class ProjectionRunner implements Projector {
     for (const [i, write] of writes.entries()) {
       // Not applied: another process got there first; continue from where it left the checkpoint.
       this.checkpoints.set(write.projection, applied[i] ? write.position : await this.options.readModels.checkpoints.get(write.projection));
+    }
+    // Refused short of its end: the events between the stored checkpoint and it were taken here and
+    // written by no one yet. Follow the log again from the stored checkpoints rather than skip them.
+    if (writes.some((w, i) => !applied[i] && (this.checkpoints.get(w.projection) ?? 0) < w.position)) {
+      this.fail(new Error('another writer moved a projection checkpoint; following the log again from the stored checkpoints'), this.epoch);
+      return;
     }
     const now = this.now();
     for (const at of batch.occurredAt) this.lagWindow.record(now - at, now);

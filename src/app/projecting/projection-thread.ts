@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { EventStore } from '../../ports/event-store.ts';
 import { FencedOffError } from '../../ports/projection-lease.ts';
+import { eventCounter } from './event-sequence.ts';
 import { PositionWaiters } from './position-waiters.ts';
 import type { ProjectionLag, Projector, RebuildReport } from './projection-runner.ts';
 import type { FromProjectionThread, ProjectionThreadCall, ProjectionThreadCalls, ProjectionThreadData } from './projection-thread-protocol.ts';
@@ -63,12 +64,14 @@ export class ProjectionThread implements Projector {
     if (this.worker && this.state === 'running') return this.call('lag', []);
     const headPosition = await this.options.eventStore.headPosition();
     const position = Math.min(headPosition, ...Object.values(this.checkpoints));
+    // The thread keeps the event sequence; without it, the lag is counted by reading the log.
+    const eventsAfter = await eventCounter(this.options.eventStore, headPosition);
     return {
       running: false,
       error: this.lastError ?? 'the projection thread is not running',
       headPosition,
       position,
-      lagEvents: headPosition - position,
+      lagEvents: await eventsAfter(position),
       lagMsP99: null,
       lagSamples: 0,
       projections: [],

@@ -6,6 +6,7 @@ import { formatDuration } from '../../duration.ts';
 import type { KeyVault } from '../../ports/key-vault.ts';
 import type { ReadModelStore } from '../../ports/read-model-store.ts';
 import { uuidFromName } from '../ids.ts';
+import { EventSequence } from '../projecting/event-sequence.ts';
 import type { RetentionKnown, RetentionStream } from './retention-stream.ts';
 
 /** What one purge run did; figures a job reports travel as JSON. */
@@ -53,14 +54,16 @@ export interface RetentionPurgeDeps {
  * read-model rows. Acts go in the order of their failure in the log, a batch at a time, each batch
  * its own append, so a long purge never holds the store.
  *
- * Safe to repeat and to run twice at once: the decider records only acts above the highest log
- * position recorded so far, and the failed-authorizations row, deleted last, keeps an act findable
+ * Safe to repeat and to run twice at once: the decider records only acts above the highest
+ * sequence recorded so far, and the failed-authorizations row, deleted last, keeps an act findable
  * until it is both recorded and erased. A run cut off anywhere is finished by the next one.
  */
 export class RetentionPurge {
   private readonly collections: string[];
+  private readonly sequence: EventSequence;
 
   constructor(private readonly deps: RetentionPurgeDeps) {
+    this.sequence = new EventSequence(deps.readModels);
     const indexingActs = deps.projections.flatMap((p) => p.collections).filter((c) => c.indexes.includes('actId')).map((c) => c.name);
     // The failed-authorizations row is how a purge finds an act: it goes last.
     this.collections = [...indexingActs.filter((c) => c !== FAILED_AUTHORIZATIONS), FAILED_AUTHORIZATIONS];
@@ -88,18 +91,20 @@ export class RetentionPurge {
     };
     let previous = new Set<string>();
     for (;;) {
-      const { due, last } = await this.dueBatch(cutoff, this.deps.batchSize);
-      const batch = due.filter((row) => !previous.has(row.actId));
+      const { due, last: lastDue } = await this.dueBatch(cutoff, this.deps.batchSize);
+      const { candidates, unsequenced } = await this.sequenced(due.filter((row) => !previous.has(row.actId)));
+      const last = lastDue || unsequenced;
+      const batch = candidates.map((c) => c.row);
       // Rows still there after their deletion would loop forever; the next run tries them again.
       if (batch.length === 0) break;
       const actIds = batch.map((row) => row.actId);
       report.keysDestroyed += await this.deps.keyVault.destroy(actIds);
       const decision = await this.deps.stream.decide(
-        { type: 'RecordPurge', runId, acts: batch.map(candidate), retentionMs: policy.failedAuthorizationRetentionMs, cutoff, now: this.deps.clock().toISOString() },
+        { type: 'RecordPurge', runId, acts: candidates.map((c) => c.candidate), retentionMs: policy.failedAuthorizationRetentionMs, cutoff, now: this.deps.clock().toISOString() },
         {
           actor: 'system:retention',
           correlationId: uuidFromName(`retention-purge:${runId}`),
-          eventId: (event) => uuidFromName(`retention-purge:${runId}:${event.type === 'RetentionPurgeExecuted' ? `${event.data.fromPosition}-${event.data.throughPosition}` : ''}`),
+          eventId: (event) => uuidFromName(`retention-purge:${runId}:${event.type === 'RetentionPurgeExecuted' ? `${event.data.fromSequence}-${event.data.throughSequence}` : ''}`),
         },
         known,
       );
@@ -150,6 +155,21 @@ export class RetentionPurge {
     return { due, last: firstYoung >= 0 || rows.length < limit };
   }
 
+  /**
+   * The due rows with the sequence of their failure event, which a purge record names (positions
+   * are cursors, never stored in events). The event sequence is written in the same batches as the
+   * rows, so a row without one is rare (the sequence being rebuilt): it and every row after it in
+   * log order wait for the next run.
+   */
+  private async sequenced(rows: FailedAuthorizationDoc[]): Promise<{ candidates: Array<{ row: FailedAuthorizationDoc; candidate: PurgeCandidate }>; unsequenced: boolean }> {
+    const sequences = await Promise.all(rows.map((row) => this.sequence.sequenceOf(row.logPosition)));
+    const firstMissing = sequences.findIndex((s) => s === undefined);
+    const known = firstMissing < 0 ? rows.length : firstMissing;
+    if (firstMissing >= 0) this.deps.logger?.warn({ waiting: rows.length - known }, 'failed acts not sequenced yet; the next purge run takes them');
+    const candidates = rows.slice(0, known).map((row, i) => ({ row, candidate: { actId: row.actId, sequence: sequences[i]!, reason: row.reason } }));
+    return { candidates, unsequenced: firstMissing >= 0 };
+  }
+
   /** Every other collection first, in one go (one commit on SQLite), then the rows the purge finds acts by. */
   private async deleteRows(actIds: string[], counts: Record<string, number>): Promise<void> {
     const deleteFrom = async (collections: readonly string[]) => {
@@ -160,5 +180,3 @@ export class RetentionPurge {
     await deleteFrom(this.collections.slice(-1));
   }
 }
-
-const candidate = (row: FailedAuthorizationDoc): PurgeCandidate => ({ actId: row.actId, logPosition: row.logPosition, reason: row.reason });

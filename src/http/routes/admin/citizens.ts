@@ -1,12 +1,164 @@
+import type { preValidationHookHandler } from 'fastify';
 import { routeGroup } from '../../route-group.ts';
 import { adminGuard } from '../../auth.ts';
-import { problemResponses } from '../../problems.ts';
+import { HttpProblem, problemResponses } from '../../problems.ts';
+import { aifoSchema, citizenFieldsSchema, deviceIdSchema, mobileKeySchema, privateKeyMember } from '../../../app/citizens/citizen-input.ts';
 
-/** Admin API for the simulator's test persons and the SePP a provider knows them by. */
-export const adminCitizenRoutes = routeGroup(['config', 'testPersons'], async (app, { services }) => {
-  if (services.config.environment !== 'simulator') return;
+const aifoParams = { type: 'object', required: ['aifo'], properties: { aifo: aifoSchema } } as const;
+const deviceParams = { type: 'object', required: ['aifo', 'deviceId'], properties: { aifo: aifoSchema, deviceId: deviceIdSchema } } as const;
+
+const publicKeyView = {
+  type: 'object',
+  properties: { kty: { type: 'string' }, crv: { type: 'string' }, x: { type: 'string' }, y: { type: 'string' } },
+} as const;
+
+const deviceView = {
+  type: 'object',
+  required: ['deviceId', 'label'],
+  properties: {
+    deviceId: { type: 'string' },
+    label: { type: 'string' },
+    fcmTokenHint: { type: 'string', description: 'The FCM token masked: its first and last four characters' },
+    publicKey: publicKeyView,
+    registeredAt: { type: 'string' },
+  },
+} as const;
+
+const citizenView = {
+  type: 'object',
+  required: ['aifo', 'displayName', 'country', 'phoneVerified', 'phoneAllowed', 'mobileKeys', 'removedMobileKeys', 'createdAt'],
+  properties: {
+    aifo: { type: 'string' },
+    displayName: { type: 'string' },
+    country: { type: 'string' },
+    phone: { type: 'string' },
+    phoneVerified: { type: 'boolean' },
+    phoneAllowed: { type: 'boolean' },
+    mobileKeys: { type: 'array', items: deviceView },
+    removedMobileKeys: {
+      type: 'array',
+      description: 'Devices removed from the person, newest last: by an admin, or because the push service said the token is gone',
+      items: {
+        type: 'object',
+        properties: { deviceId: { type: 'string' }, label: { type: 'string' }, reason: { type: 'string', enum: ['admin', 'unregistered'] }, removedAt: { type: 'string' } },
+      },
+    },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+  },
+} as const;
+
+/** A private key in a device key is refused by name, before the schema would call `d` merely unknown. */
+const refusePrivateKey: preValidationHookHandler = (request, _reply, done) => {
+  const member = privateKeyMember((request.body as { publicKey?: unknown } | null)?.publicKey, '/publicKey');
+  if (member) return done(new HttpProblem('invalid-request', `${member}: a device registers its public key only, never the private part`, { errors: [{ in: 'body', pointer: member }] }));
+  done();
+};
+
+/**
+ * The admin citizen API, in every environment: the operator feeds the registry (a person's country,
+ * phone and its flags, Mobile Key devices) and support staff look up the SePP a provider knows a
+ * person by. The simulator's test-person routes are added in the simulator environment only.
+ */
+export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPersons'], async (app, { services }) => {
   app.addHook('onRequest', adminGuard(services.config.adminToken));
   const security = [{ admin: [] }];
+  const { citizenAdmin } = services;
+
+  app.put(
+    '/api/v1/admin/citizens/:aifo',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create a person or set their fields (devices are kept)',
+        description: 'Idempotent: the same body again changes nothing. A phone left out is removed.',
+        security,
+        params: aifoParams,
+        body: citizenFieldsSchema,
+        response: { 200: citizenView, 201: citizenView, ...problemResponses(400, 401, 403, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { outcome, citizen } = await citizenAdmin.upsert(request.params.aifo, request.body);
+      reply.code(outcome === 'created' ? 201 : 200).header('cache-control', 'no-store');
+      return citizen;
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/citizens/:aifo',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'A person\'s record: fields, devices (FCM token masked) and removed devices',
+        security,
+        params: aifoParams,
+        response: { 200: citizenView, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return citizenAdmin.get(request.params.aifo);
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/citizens/:aifo/mobile-keys',
+    {
+      preValidation: refusePrivateKey,
+      schema: {
+        tags: ['admin'],
+        summary: 'Register a Mobile Key device for a person',
+        description: 'The same FCM token again is the same device: its label and public key are updated (200) instead of a second device (201).',
+        security,
+        params: aifoParams,
+        body: mobileKeySchema,
+        response: { 200: deviceView, 201: deviceView, ...problemResponses(400, 401, 403, 404, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { outcome, device } = await citizenAdmin.addMobileKey(request.params.aifo, request.body);
+      reply.code(outcome === 'created' ? 201 : 200).header('cache-control', 'no-store');
+      return device;
+    },
+  );
+
+  app.delete(
+    '/api/v1/admin/citizens/:aifo/mobile-keys/:deviceId',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Remove a person\'s device (kept in their removedMobileKeys)',
+        security,
+        params: deviceParams,
+        response: { 204: { type: 'null', description: 'Removed' }, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await citizenAdmin.removeMobileKey(request.params.aifo, request.params.deviceId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/citizens/:aifo/sepp',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'The SePP (BSI) a provider knows a person by (for support)',
+        security,
+        params: aifoParams,
+        querystring: { type: 'object', required: ['providerId'], properties: { providerId: { type: 'string', minLength: 1, maxLength: 100 } } },
+        response: { 200: { type: 'object', required: ['sepp'], properties: { sepp: { type: 'string' } } }, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return { sepp: await citizenAdmin.seppFor(request.params.aifo, request.query.providerId) };
+    },
+  );
+
+  if (services.config.environment !== 'simulator') return;
 
   app.post(
     '/api/v1/admin/citizens',
@@ -48,24 +200,5 @@ export const adminCitizenRoutes = routeGroup(['config', 'testPersons'], async (a
       },
     },
     async () => ({ citizens: await services.testPersons.list() }),
-  );
-
-  app.get(
-    '/api/v1/admin/citizens/:aifo/sepp',
-    {
-      schema: {
-        tags: ['admin', 'simulator'],
-        summary: 'The SePP (BSI) a provider knows a test person by',
-        security,
-        params: { type: 'object', required: ['aifo'], properties: { aifo: { type: 'string', maxLength: 100 } } },
-        querystring: { type: 'object', required: ['providerId'], properties: { providerId: { type: 'string', maxLength: 100 } } },
-        response: { 200: { type: 'object', required: ['sepp'], properties: { sepp: { type: 'string' } } }, ...problemResponses(400, 401, 403, 404) },
-      },
-    },
-    async (request) => {
-      const { aifo } = request.params;
-      const { providerId } = request.query;
-      return { sepp: await services.testPersons.seppFor(aifo, providerId) };
-    },
   );
 });

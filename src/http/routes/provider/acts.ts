@@ -1,14 +1,40 @@
 import type { FastifyRequest } from 'fastify';
-import { ACT_STATUSES, AUTHORIZATION_METHODS, CODE_CHANNELS, FAILURE_REASONS, LOAS, VERIFICATION_RESULTS } from '../../../../events/act.ts';
+import { ACT_STATUSES, AUTHORIZATION_METHODS, CODE_CHANNELS, CODE_DELIVERY_STATES, FAILURE_REASONS, LOAS, VERIFICATION_RESULTS } from '../../../../events/act.ts';
+import { TaskQueueUnavailableError } from '../../../ports/task-queue.ts';
 import { providerGuard } from '../../auth.ts';
 import { ACT_DESCRIPTION_MAX, ACT_NAME_MAX } from '../../../../commands/act-text.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { routeGroup } from '../../route-group.ts';
 import { stringEnum } from '../../schema.ts';
 
+const codeDelivery = stringEnum(CODE_DELIVERY_STATES, {
+  description: '`pending` while the ledger is delivering the code (retries included), then `sent` (the gateway accepted it) or `failed` (final; ask for a new code or use another method)',
+});
+
+const codeView = {
+  type: 'object',
+  required: ['codeId', 'channel', 'delivery', 'issuedAt', 'expiresAt'],
+  properties: {
+    codeId: { type: 'string', format: 'uuid' },
+    channel: stringEnum(CODE_CHANNELS),
+    delivery: codeDelivery,
+    issuedAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    deliveredAt: { type: 'string', format: 'date-time' },
+    failure: {
+      type: 'object',
+      required: ['reason', 'failedAt'],
+      properties: {
+        reason: { type: 'string', description: 'Why the delivery failed, in words (e.g. `unregistered`, or what the gateway answered)' },
+        failedAt: { type: 'string', format: 'date-time' },
+      },
+    },
+  },
+} as const;
+
 const actView = {
   type: 'object',
-  required: ['actId', 'status'],
+  required: ['actId', 'status', 'codes'],
   properties: {
     actId: { type: 'string', format: 'uuid' },
     status: stringEnum(ACT_STATUSES),
@@ -24,6 +50,7 @@ const actView = {
     methods: { type: 'array', items: stringEnum(AUTHORIZATION_METHODS) },
     registeredAt: { type: 'string', format: 'date-time' },
     expiresAt: { type: 'string', format: 'date-time' },
+    codes: { type: 'array', items: codeView, description: 'Every code issued for the act, oldest first, with where its delivery stands' },
   },
 } as const;
 
@@ -131,8 +158,10 @@ export const actRoutes = routeGroup(['acts', 'accessTokens', 'providers', 'confi
         tags: ['provider'],
         summary: 'Send the citizen an authorization code by SMS or to the Mobile Key',
         description:
-          'Answers `codeSha256` = hex(SHA-256(UTF-8("<actId>:<code>"))). A newer code supersedes the older one. ' +
-          'Codes per citizen are rate limited.',
+          'Answers `codeSha256` = hex(SHA-256(UTF-8("<actId>:<code>"))) at once, with `delivery: "pending"`: the ledger delivers ' +
+          'the code in the background, retrying while the code is valid, and `GET /api/v1/acts/{actId}` shows each code\'s delivery ' +
+          '(`sent` or `failed`). A newer code supersedes the older one; a code whose delivery failed cannot be confirmed. ' +
+          'Codes per citizen are rate limited. 503 when the delivery could not be queued (the code is then recorded as failed).',
         security,
         params: actParams,
         body: {
@@ -144,22 +173,31 @@ export const actRoutes = routeGroup(['acts', 'accessTokens', 'providers', 'confi
         response: {
           201: {
             type: 'object',
-            required: ['codeId', 'codeSha256', 'expiresAt', 'attemptsLeft'],
+            required: ['codeId', 'codeSha256', 'expiresAt', 'attemptsLeft', 'delivery'],
             properties: {
               codeId: { type: 'string', format: 'uuid' },
               codeSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
               expiresAt: { type: 'string', format: 'date-time' },
               attemptsLeft: { type: 'integer' },
+              delivery: codeDelivery,
             },
           },
-          ...problemResponses(400, 401, 403, 404, 409, 422, 429),
+          ...problemResponses(400, 401, 403, 404, 409, 422, 429, 503),
         },
       },
     },
     async (request, reply) => {
       const { actId } = request.params;
       const { channel } = request.body;
-      const issued = await services.acts.issueCode(providerOf(request), actId, channel, request.id);
+      let issued;
+      try {
+        issued = await services.acts.issueCode(providerOf(request), actId, channel, request.id);
+      } catch (error) {
+        if (error instanceof TaskQueueUnavailableError) {
+          throw new HttpProblem('service-unavailable', 'the code could not be queued for delivery; try again shortly', {}, { 'retry-after': '5' });
+        }
+        throw error;
+      }
       reply.code(201).header('cache-control', 'no-store');
       return issued;
     },

@@ -14,7 +14,8 @@ import { page } from '../../csp-page.ts';
  */
 export const simulatorIdentityRoutes = routeGroup(['config', 'identitySimulator'], async (app, { services }) => {
   const node = services.identitySimulator;
-  if (!node) return;
+  // Only the simulator environment has a simulated node; elsewhere these paths are unknown (404).
+  if (!node || services.config.environment !== 'simulator') return;
   // The choice page posts an HTML form.
   await app.register(formbody, { bodyLimit: services.config.bodyLimit });
 

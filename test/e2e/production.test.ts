@@ -1,0 +1,164 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { compactDecrypt, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientAssertion, providerKeyPair, type ProviderIdentity } from '../support/ledger.ts';
+import { startServer, type RunningServer } from '../support/server.ts';
+import { startGoogle, startSmsGateway, type GoogleStandIn, type SmsGatewayStandIn } from '../support/standins.ts';
+
+/**
+ * The production environment end to end: a real ledger process with nothing simulated, an SMS
+ * gateway and Google (token endpoint and FCM) of the test's own as separate processes. Citizens come
+ * from the admin citizen API, codes are read from what the stand-ins received, and a device that
+ * registered a public key gets its code as a JWE only it can open.
+ */
+const PUBLIC_URL = 'https://ledger.test';
+
+describe('production environment: real delivery end to end', () => {
+  let sms: SmsGatewayStandIn;
+  let google: GoogleStandIn;
+  let ledger: RunningServer;
+  let provider: ProviderIdentity;
+  let device: { privateKey: CryptoKey; publicJwk: Record<string, unknown> };
+  const adminToken = randomBytes(32).toString('base64url');
+
+  const admin = (method: string, path: string, body?: unknown) =>
+    fetch(`${ledger.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  beforeAll(async () => {
+    [sms, google] = await Promise.all([startSmsGateway(), startGoogle()]);
+    ledger = await startServer({
+      LEDGER_ENVIRONMENT: 'production',
+      LEDGER_PUBLIC_URL: PUBLIC_URL,
+      LEDGER_ADMIN_TOKEN: adminToken,
+      ...sms.env,
+      ...google.env,
+      // Nothing listens here: starting must not depend on the OpenID Provider (codes need none).
+      OIDC_ISSUER: 'http://127.0.0.1:9/op',
+      OIDC_CLIENT_ID: 'ledger',
+      OIDC_CLIENT_SECRET: 'secret',
+    });
+    const pair = await providerKeyPair();
+    const registered = await admin('POST', '/api/v1/admin/providers', { name: 'Finanční úřad', jwks: { keys: [pair.publicJwk] }, returnUrls: ['https://provider.example/return'] });
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    provider = { ...pair, providerId: ((await registered.json()) as { providerId: string }).providerId };
+    const keys = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
+    const { kty, crv, x, y } = await exportJWK(keys.publicKey);
+    device = { privateKey: keys.privateKey, publicJwk: { kty, crv, x, y } };
+  }, 120_000);
+
+  afterAll(async () => {
+    await ledger?.stop();
+    await Promise.all([sms?.stop(), google?.stop()]);
+  });
+
+  async function accessToken(): Promise<string> {
+    const assertion = await clientAssertion(provider, `${PUBLIC_URL}/api/v1/token`);
+    const res = await fetch(`${ledger.url}/api/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  /** A citizen fed by the operator, and the SePP the provider knows them by. */
+  async function citizen(options: { phone?: string; mobileKey?: boolean }): Promise<string> {
+    const aifo = `aifo-${randomUUID()}`;
+    const put = await admin('PUT', `/api/v1/admin/citizens/${aifo}`, {
+      displayName: 'Jana Nováková',
+      country: 'CZ',
+      ...(options.phone ? { phone: options.phone, phoneVerified: true, phoneAllowed: true } : { phoneVerified: false, phoneAllowed: false }),
+    });
+    expect(put.status, await put.clone().text()).toBe(201);
+    if (options.mobileKey) {
+      const added = await admin('POST', `/api/v1/admin/citizens/${aifo}/mobile-keys`, { fcmToken: `fcm-${randomUUID()}`, label: 'Jana’s phone', publicKey: device.publicJwk });
+      expect(added.status, await added.clone().text()).toBe(201);
+    }
+    const sepp = await admin('GET', `/api/v1/admin/citizens/${aifo}/sepp?providerId=${provider.providerId}`);
+    expect(sepp.status).toBe(200);
+    return ((await sepp.json()) as { sepp: string }).sepp;
+  }
+
+  async function api(token: string, method: string, path: string, body?: unknown) {
+    const res = await fetch(`${ledger.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  }
+
+  async function deliveredCode(token: string, actId: string, codeId: string) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const act = await api(token, 'GET', `/api/v1/acts/${actId}`);
+      const code = (act.body.codes as Array<{ codeId: string; delivery: string }>).find((c) => c.codeId === codeId)!;
+      if (code.delivery !== 'pending') return code;
+      if (Date.now() > deadline) throw new Error(`code ${codeId} still pending`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function authorizeWith(channel: 'sms' | 'mobile-key', sepp: string, readCode: (codeId: string) => Promise<string>) {
+    const token = await accessToken();
+    const documentHash = createHash('sha256').update(randomUUID()).digest('hex');
+    const act = await api(token, 'POST', '/api/v1/acts', { sepp, documentHash, name: 'Daňové přiznání 2026', description: 'Podání přiznání k dani z příjmů' });
+    expect(act.status).toBe(201);
+    expect(act.body.methods).toContain(channel);
+    const actId = act.body.actId as string;
+    const issued = await api(token, 'POST', `/api/v1/acts/${actId}/codes`, { channel });
+    expect(issued.status).toBe(201);
+    expect(issued.body.delivery).toBe('pending');
+    const codeId = issued.body.codeId as string;
+    expect(await deliveredCode(token, actId, codeId)).toMatchObject({ delivery: 'sent' });
+    const code = await readCode(codeId);
+    expect(createHash('sha256').update(`${actId}:${code}`).digest('hex')).toBe(issued.body.codeSha256);
+    const verified = await api(token, 'POST', `/api/v1/acts/${actId}/codes/${codeId}/verifications`, { codeSha512: createHash('sha512').update(`${actId}:${code}`).digest('hex') });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ result: 'authorized', status: 'authorized' });
+    expect((await api(token, 'GET', `/api/v1/acts/${actId}`)).body).toMatchObject({ status: 'authorized', method: channel });
+  }
+
+  it('authorizes an act by SMS, the code read from what the gateway received', async () => {
+    const sepp = await citizen({ phone: '+420601555123' });
+    await authorizeWith('sms', sepp, async (codeId) => {
+      const { requests, failures } = await sms.received();
+      expect(failures).toEqual([]);
+      const request = requests.find((r) => r.idempotencyKey === codeId)!;
+      expect(request.body).toMatchObject({ to: '+420601555123', reference: codeId });
+      expect(request.body!.text).toContain('Finanční úřad');
+      return /Code: (\d+)/.exec(request.body!.text)![1]!;
+    });
+  });
+
+  it('authorizes an act by Mobile Key, the code a JWE for the device that FCM carried but could not read', async () => {
+    const sepp = await citizen({ mobileKey: true });
+    await authorizeWith('mobile-key', sepp, async (codeId) => {
+      const { messages, grants, failures } = await google.received();
+      expect(failures).toEqual([]);
+      expect(grants.length).toBeGreaterThan(0);
+      expect(grants.every((g) => g.signatureValid)).toBe(true);
+      const sent = messages.find((m) => m.message && JSON.stringify(m.message).length > 0 && m.message.data.jwe)!;
+      expect(sent.message!.android.priority).toBe('high');
+      expect(Object.keys(sent.message!.data)).toEqual(['jwe']);
+      expect(JSON.stringify(sent.message)).not.toMatch(/Code: \d/);
+      const { plaintext, protectedHeader } = await compactDecrypt(sent.message!.data.jwe!, device.privateKey);
+      expect(protectedHeader).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' });
+      const payload = JSON.parse(new TextDecoder().decode(plaintext)) as { codeId: string; code: string };
+      expect(payload.codeId).toBe(codeId);
+      return payload.code;
+    });
+  });
+
+  it('serves nothing of the simulator', async () => {
+    for (const path of ['/simulator/identity', '/simulator/phones', '/api/v1/admin/test-persons']) {
+      const res = await fetch(`${ledger.url}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
+      expect(res.status, path).toBe(404);
+    }
+  });
+});
