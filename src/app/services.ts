@@ -18,6 +18,7 @@ import type { AuthorizationService } from './acts/authorization-by-authenticatio
 import type { JobScheduler } from '../ports/job-scheduler.ts';
 import type { ReadModelStore } from '../ports/read-model-store.ts';
 import type { Projector } from './projecting/projection-runner.ts';
+import type { ProjectionRole } from './projecting/leased-projections.ts';
 import type { CaptchaService } from './citizens/captcha.ts';
 import type { PublicVerification } from './citizens/public-verification.ts';
 import type { CitizenLog } from './citizens/citizen-log.ts';
@@ -62,6 +63,8 @@ export interface LedgerServices {
   readModels: ReadModelStore;
   /** Keeps the read models up to date; `waitFor(position)` gives read-your-writes. */
   projections: Projector;
+  /** Whether this process keeps the projections (holds the lease), stands by, or never does (LEDGER_PROJECTIONS=off). */
+  projectionRole: () => { role: ProjectionRole; fencingToken?: number };
   /** The public verification's single-use ALTCHA captcha. */
   captcha: CaptchaService;
   /** Looks a document hash up in the verification index. */

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config.ts';
 
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<void> }> = {
-  serve: { summary: 'answer HTTP (embedded mode also runs projections and jobs)', run: async (args) => (await import('./serve.ts')).serve(loadConfig(), args) },
+  serve: { summary: 'answer HTTP (also runs projections and jobs unless LEDGER_PROJECTIONS=off)', run: async (args) => (await import('./serve.ts')).serve(loadConfig(), args) },
   openapi: { summary: 'write openapi/openapi.json from the route schemas', run: async () => (await import('./openapi.ts')).writeOpenApi() },
   demo: { summary: 'a provider client: register an act for a file and authorize it (see src/cli/demo.ts)', run: async (args) => (await import('./demo.ts')).demo(args) },
   keys: {
@@ -14,7 +14,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     },
   },
   bench: { summary: 'run the benchmarks (ratios against a bare fastify route)', run: async (args) => (await loadBench()).runBenchmarks(args) },
-  worker: { summary: 'run projections and jobs (retention purge, expiry sweep) without HTTP', run: async () => (await import('./worker.ts')).worker(loadConfig()) },
+  worker: { summary: 'run projections and jobs (one process at a time holds the lease), answering only /healthz /readyz /metrics', run: async () => (await import('./worker.ts')).worker(loadConfig()) },
   purge: {
     summary: 'purge [--dry-run]: erase now the failed authorizations past the retention (--dry-run: only list them)',
     run: async (args) => (await import('./purge.ts')).purge(loadConfig(), args),

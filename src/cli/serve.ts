@@ -13,6 +13,8 @@ export async function serve(config: LedgerConfig, _args: string[]): Promise<void
     `  verify page   ${base}/verify`,
   ];
   if (config.environment === 'simulator') lines.push(`  simulator     ${base}/simulator`);
+  const { role } = ledger.services.projectionRole();
+  lines.push(`  projections   ${role === 'off' ? 'off here (LEDGER_PROJECTIONS=off): a worker keeps them' : role === 'holder' ? 'kept by this process' : 'kept by another process; this one stands by'}`);
   if (ledger.generatedAdminToken) {
     lines.push(`  admin token   ${ledger.generatedAdminToken}   (generated for this run; set LEDGER_ADMIN_TOKEN to choose one)`);
   }

@@ -19,7 +19,8 @@ import { projections } from '../../projections/index.ts';
 export function buildJobScheduler(config: LedgerConfig, logger: Logger): { jobs: JobScheduler; jobsReadiness: Record<string, () => Promise<ReadinessCheck>> } {
   const jobLogger = logger.child({ component: 'jobs' });
   if (config.jobs === 'bullmq') {
-    const jobs = new BullmqJobScheduler({ redisUrl: config.redisUrl, logger: jobLogger });
+    // A process with LEDGER_PROJECTIONS=off only sets schedules; the workers run the jobs.
+    const jobs = new BullmqJobScheduler({ redisUrl: config.redisUrl, logger: jobLogger, runJobs: config.projections });
     return { jobs, jobsReadiness: { redis: () => jobs.ping() } };
   }
   return { jobs: new InProcessJobScheduler({ logger: jobLogger }), jobsReadiness: {} };

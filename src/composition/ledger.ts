@@ -96,7 +96,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
   const keys = inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
   const providers = new ProviderDirectory(eventStore);
   const codec = actCodec(keyVault);
-  const { readModels, projectionRunner } = await buildProjections(config, { stores, inMemory, codec, logger }, closers);
+  const { readModels, projectionRunner, projectionRole, projectionsReadiness, onDuty } = await buildProjections(config, { stores, inMemory, codec, logger }, closers);
   const pseudonyms = new Pseudonyms(keys.secrets.pseudonymKey, citizens, config.homeCountry);
   if (config.environment === 'simulator') await seedTestPersons(citizens, clock().toISOString());
   const notifiers = await buildNotifiers(config, clock);
@@ -128,8 +128,10 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     clock,
   });
   // Closed after the HTTP edge and before the stores, since a purge in flight still uses them.
-  const { jobs, jobsReadiness } = buildJobScheduler(config, logger);
-  closers.push(() => jobs.close());
+  const scheduler = buildJobScheduler(config, logger);
+  closers.push(() => scheduler.jobs.close());
+  const { jobsReadiness } = scheduler;
+  const jobs = await onDuty(scheduler.jobs);
   const retention = buildRetention(config, { eventStore, readModels, keyVault, acts, jobs, projectionRunner, clock, logger });
   const services: LedgerServices = {
     config,
@@ -153,6 +155,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     jobs,
     readModels,
     projections: projectionRunner,
+    projectionRole,
     captcha: new CaptchaService({ key: keys.secrets.captchaKey, replayGuard, clock, meter: metrics, ...config.captcha }),
     verification: new PublicVerification(readModels),
     citizenLog: new CitizenLog(readModels),
@@ -173,10 +176,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     metrics,
     readiness: {
       eventStore: async () => ({ ok: true, headPosition: await eventStore.headPosition() }),
-      projections: async () => {
-        const lag = await projectionRunner.lag();
-        return { ok: lag.running && lag.error === undefined, ...lag };
-      },
+      projections: projectionsReadiness,
       ...jobsReadiness,
       ...identityReadiness,
     },

@@ -5,6 +5,7 @@ import { createLogger } from '../logger.ts';
 import { ProjectionRunner } from '../app/projecting/projection-runner.ts';
 import type { FromProjectionThread, ProjectionThreadData, ToProjectionThread } from '../app/projecting/projection-thread-protocol.ts';
 import { actCodec } from '../app/acts/act-sealing.ts';
+import { FencedReadModels } from '../app/projecting/fenced-read-models.ts';
 import { openEventFile, openReadModelFile } from './stores.ts';
 
 /**
@@ -21,9 +22,12 @@ function runProjectionThread(port: MessagePort, data: ProjectionThreadData): voi
   const { db: eventDb, eventStore, keyVault } = openEventFile(data.eventFile);
   const { db: readModelDb, readModels } = openReadModelFile(data.readModelFile);
   const codec = actCodec(keyVault);
+  // Under the projection lease, every batch carries its token; the first refusal is reported, and the main thread stops this thread.
+  const fence = data.fence;
+  const written = fence ? new FencedReadModels(readModels, fence, (error) => send({ type: 'fenced', token: fence.token, highest: error.highest })) : readModels;
   const runner = new ProjectionRunner({
     eventStore,
-    readModels,
+    readModels: written,
     projections,
     decode: (recorded) => codec.decodeRecorded(recorded),
     logger,

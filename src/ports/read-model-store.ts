@@ -1,5 +1,6 @@
 import type { Change, CollectionSpec, Filter, ReadModelDocument } from '../../projections/projection.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
+import type { Fence } from './projection-lease.ts';
 
 export type { Change, CollectionSpec, Filter, ReadModelDocument } from '../../projections/projection.ts';
 
@@ -71,8 +72,12 @@ export interface ReadModelStore {
    * checkpoint is lower: a second delivery answers false and changes nothing.
    */
   apply(projection: string, position: number, changes: readonly Change[]): Promise<boolean>;
-  /** Several `apply`s in one transaction, each guarded by its own checkpoint; all or nothing. */
-  applyBatch(writes: readonly ProjectionWrite[]): Promise<boolean[]>;
+  /**
+   * Several `apply`s in one transaction, each guarded by its own checkpoint; all or nothing. With a
+   * `fence`, the same transaction refuses the batch (FencedOffError) when the store has seen a higher
+   * token of that lease, and otherwise records the token as the highest seen.
+   */
+  applyBatch(writes: readonly ProjectionWrite[], options?: { fence?: Fence }): Promise<boolean[]>;
   /** Removes matching documents from the live generation, outside any projection (retention); answers how many. */
   deleteWhere(collection: string, where: Filter): Promise<number>;
   /** Creates a fresh, empty, non-live generation at checkpoint 0 (dropping an unfinished one); answers its number. */

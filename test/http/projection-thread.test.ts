@@ -4,6 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/composition/ledger.ts';
 import { ProjectionThread } from '../../src/app/projecting/projection-thread.ts';
+import type { LeasedProjections } from '../../src/app/projecting/leased-projections.ts';
 import { PENDING_ACTS } from '../../projections/pending-acts.ts';
 import { providerSession } from '../support/act-flows.ts';
 import { openSqlite } from '../../src/adapters/sqlite/database.ts';
@@ -26,7 +27,8 @@ describe('projections on their own thread', () => {
   afterAll(() => ledger?.close());
 
   it('runs on a worker thread and keeps the read models in read-models.sqlite beside the ledger file', () => {
-    expect(ledger.services.projections).toBeInstanceOf(ProjectionThread);
+    // The only process on its data dir holds the projection lease at once and runs the thread.
+    expect((ledger.services.projections as LeasedProjections).current()).toBeInstanceOf(ProjectionThread);
     expect(existsSync(join(ledger.services.config.dataDir, 'read-models.sqlite'))).toBe(true);
   });
 
@@ -60,7 +62,7 @@ describe('projections on their own thread', () => {
   });
 
   it('starts a thread that died again, which resumes from its checkpoints', async () => {
-    const thread = ledger.services.projections as ProjectionThread;
+    const thread = (ledger.services.projections as LeasedProjections).current() as ProjectionThread;
     // The thread dies as if it had crashed.
     await (thread as unknown as { worker: Worker }).worker.terminate();
     const down = await thread.lag();

@@ -141,17 +141,21 @@ describe('retention purge on the embedded default', () => {
     expect((await l.app.inject({ method: 'GET', url: '/api/v1/failed-authorizations' })).statusCode).toBe(401);
   });
 
-  sharedDataDir('a policy changed in one process reschedules the purge in another at once, and holds at the next start', async () => {
+  sharedDataDir('a policy changed in one process reschedules the purge at once in the one that runs the jobs, and holds at the next start', async () => {
     const time = movableClock();
     const env = { LEDGER_DATA_DIR: tempDir() };
+    // On one data dir only the holder of the projection lease runs the in-process jobs; the other stands by.
     const first = await ledger(env, time.clock);
     const second = await ledger(env, time.clock);
-    expect((await second.services.jobs.scheduleOf(PURGE_JOB))?.everyMs).toBe(5 * 60_000);
-    const res = await admin(first, 'PUT', '/api/v1/admin/retention', { failedAuthorizationRetention: 'PT2H', purgeEvery: 'PT30S' });
+    expect(first.services.projectionRole().role).toBe('holder');
+    expect(second.services.projectionRole().role).toBe('standby');
+    expect((await first.services.jobs.scheduleOf(PURGE_JOB))?.everyMs).toBe(5 * 60_000);
+    expect(await second.services.jobs.scheduleOf(PURGE_JOB)).toBeUndefined();
+    const res = await admin(second, 'PUT', '/api/v1/admin/retention', { failedAuthorizationRetention: 'PT2H', purgeEvery: 'PT30S' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ failedAuthorizationRetention: 'PT2H', purgeEvery: 'PT30S', changedBy: 'admin', reschedule: 'applied' });
-    expect((await first.services.jobs.scheduleOf(PURGE_JOB))?.everyMs).toBe(30_000);
-    await eventually('the other process to reschedule', async () => (await second.services.jobs.scheduleOf(PURGE_JOB))?.everyMs === 30_000, 5_000);
+    await eventually('the process running the jobs to reschedule', async () => (await first.services.jobs.scheduleOf(PURGE_JOB))?.everyMs === 30_000, 5_000);
+    expect(await second.services.jobs.scheduleOf(PURGE_JOB)).toBeUndefined();
 
     await first.close();
     await second.close();

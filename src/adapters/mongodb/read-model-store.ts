@@ -9,6 +9,7 @@ import {
   type ReadModelStore,
   type RegisteredProjection,
 } from '../../ports/read-model-store.ts';
+import { FencedOffError, type Fence } from '../../ports/projection-lease.ts';
 import { checkFilter, checkLayout, checkLimit, checkPosition, checkSort, layoutKey } from '../read-model-layout.ts';
 import { connectMongo, DUPLICATE_KEY, type MongoConnection } from './connection.ts';
 
@@ -177,9 +178,11 @@ export class MongoReadModelStore implements ReadModelStore {
     return applied!;
   }
 
-  async applyBatch(writes: readonly ProjectionWrite[]): Promise<boolean[]> {
+  async applyBatch(writes: readonly ProjectionWrite[], options: { fence?: Fence } = {}): Promise<boolean[]> {
     for (const w of writes) checkPosition(w.position);
+    const { fence } = options;
     return this.transaction(async (session) => {
+      if (fence) await checkFence(this.db, fence, session);
       const applied: boolean[] = [];
       for (const w of writes) applied.push(await this.writeNow(w, session));
       return applied;
@@ -387,6 +390,18 @@ export class MongoReadModelStore implements ReadModelStore {
   private transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
     return this.client.withSession((session) => session.withTransaction(() => work(session)));
   }
+}
+
+/**
+ * Inside the batch transaction: refuses a token lower than the highest seen, and writes the fence
+ * document every time, so two batches under different tokens conflict and one is retried after the
+ * other committed (it then reads the other's token).
+ */
+async function checkFence(db: Db, fence: Fence, session: ClientSession): Promise<void> {
+  const fences = db.collection<{ _id: string; token: number; batches: number }>('projection_fences');
+  const found = await fences.findOne({ _id: fence.lease }, { session });
+  if (found && found.token > fence.token) throw new FencedOffError(fence, found.token);
+  await fences.updateOne({ _id: fence.lease }, { $set: { token: fence.token }, $inc: { batches: 1 } }, { upsert: true, session });
 }
 
 function toMongoFilter(where: Filter): MongoFilter<StoredDoc> {

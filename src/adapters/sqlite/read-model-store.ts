@@ -9,6 +9,7 @@ import {
   type ReadModelStore,
   type RegisteredProjection,
 } from '../../ports/read-model-store.ts';
+import { FencedOffError, type Fence } from '../../ports/projection-lease.ts';
 import { commitLazily, type SqliteDatabase } from './database.ts';
 import { GroupCommit } from './group-commit.ts';
 import { checkLayout, checkLimit, checkPosition, layoutKey } from '../read-model-layout.ts';
@@ -42,7 +43,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly live = new Map<string, CollectionRow>();
   private liveSchema = -1;
   private readonly stmts;
-  private readonly writeBatch: (writes: readonly ProjectionWrite[]) => boolean[];
+  private readonly writeBatch: (writes: readonly ProjectionWrite[], fence?: Fence) => boolean[];
   private readonly deletions: GroupCommit<{ collection: string; where: Filter }, number>;
 
   constructor(private readonly db: SqliteDatabase) {
@@ -52,6 +53,7 @@ export class SqliteReadModelStore implements ReadModelStore {
         position INTEGER NOT NULL DEFAULT 0, live INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (projection, generation)
       ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS projection_fences (lease TEXT PRIMARY KEY, token INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS read_model_collections (
         collection TEXT NOT NULL, generation INTEGER NOT NULL, projection TEXT NOT NULL, indexes TEXT NOT NULL,
         PRIMARY KEY (collection, generation)
@@ -87,13 +89,20 @@ export class SqliteReadModelStore implements ReadModelStore {
         'INSERT INTO read_model_collections (collection, generation, projection, indexes) VALUES (?, ?, ?, ?)',
       ),
       deleteCollections: db.prepare<[string, number]>('DELETE FROM read_model_collections WHERE projection = ? AND generation = ?'),
+      fence: db.prepare<[string], number>('SELECT token FROM projection_fences WHERE lease = ?').pluck(),
+      raiseFence: db.prepare<[string, number]>(
+        'INSERT INTO projection_fences (lease, token) VALUES (?, ?) ON CONFLICT (lease) DO UPDATE SET token = excluded.token WHERE excluded.token > token',
+      ),
     };
-    const batch = db.transaction((writes: readonly ProjectionWrite[]) => writes.map((w) => this.writeNow(w)));
+    const batch = db.transaction((writes: readonly ProjectionWrite[], fence?: Fence) => {
+      if (fence) this.checkFence(fence);
+      return writes.map((w) => this.writeNow(w));
+    });
     // A read model and its checkpoint commit together, so a crash loses both or neither: the runner
     // then re-applies from the older checkpoint. No fsync of its own is needed (see commitLazily).
     // IMMEDIATE (as every write here): the projection thread, the purge and other processes write
     // this file too; the write lock is taken up front and waited for, never upgraded into SQLITE_BUSY.
-    this.writeBatch = (writes) => commitLazily(db, () => batch.immediate(writes));
+    this.writeBatch = (writes, fence) => commitLazily(db, () => batch.immediate(writes, fence));
     // Retention deletes an act's rows from every collection at once: deletions issued in the same
     // tick share one durable transaction instead of one fsync each.
     this.deletions = new GroupCommit(db, ({ collection, where }: { collection: string; where: Filter }) => this.deleteNow(collection, where));
@@ -156,8 +165,8 @@ export class SqliteReadModelStore implements ReadModelStore {
     return applied!;
   }
 
-  async applyBatch(writes: readonly ProjectionWrite[]): Promise<boolean[]> {
-    return this.writeBatch(writes);
+  async applyBatch(writes: readonly ProjectionWrite[], options: { fence?: Fence } = {}): Promise<boolean[]> {
+    return this.writeBatch(writes, options.fence);
   }
 
   async deleteWhere(collection: string, where: Filter): Promise<number> {
@@ -196,6 +205,13 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async close(): Promise<void> {
     this.cache.clear();
+  }
+
+  /** Inside the batch transaction, under its write lock: a token lower than the highest seen rolls the batch back. */
+  private checkFence(fence: Fence): void {
+    const highest = this.stmts.fence.get(fence.lease);
+    if (highest !== undefined && highest > fence.token) throw new FencedOffError(fence, highest);
+    this.stmts.raiseFence.run(fence.lease, fence.token);
   }
 
   /** Inside the batch transaction: guard, changes, checkpoint. Throwing rolls the whole batch back. */

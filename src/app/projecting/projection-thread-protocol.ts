@@ -1,3 +1,4 @@
+import type { Fence } from '../../ports/projection-lease.ts';
 import type { ProjectionLag, RebuildReport } from './projection-runner.ts';
 
 /** What the projection thread is started with. */
@@ -7,6 +8,8 @@ export interface ProjectionThreadData {
   /** The read models' own SQLite file, written only there. */
   readModelFile: string;
   logLevel: string;
+  /** The projection lease's token this thread writes under; the read-model file refuses it once a later holder wrote. */
+  fence?: Fence;
 }
 
 /** The calls the main thread makes on the projection thread. */
@@ -29,4 +32,5 @@ export type FromProjectionThread =
   | { type: 'checkpoints'; checkpoints: Record<string, number> }
   | { type: 'result'; id: number; value?: unknown; error?: string }
   | { type: 'failed'; error: string }
+  | { type: 'fenced'; token: number; highest: number }
   | { type: 'closed' };

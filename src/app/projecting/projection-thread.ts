@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { EventStore } from '../../ports/event-store.ts';
+import { FencedOffError } from '../../ports/projection-lease.ts';
 import { eventCounter } from './event-sequence.ts';
 import { PositionWaiters } from './position-waiters.ts';
 import type { ProjectionLag, Projector, RebuildReport } from './projection-runner.ts';
@@ -15,6 +16,8 @@ export interface ProjectionThreadOptions {
   logger: Pick<Logger, 'info' | 'error'>;
   /** Wait before starting a thread again after it died. */
   restartDelayMs?: number;
+  /** Told when the read-model file refused the thread's write under `data.fence`: another process holds the lease now. */
+  onFencedOff?: (error: FencedOffError) => void;
 }
 
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -121,6 +124,9 @@ export class ProjectionThread implements Projector {
             this.lastError = message.error;
             reject(new Error(`the projections could not start: ${message.error}`));
             void worker.terminate();
+            return;
+          case 'fenced':
+            if (this.options.data.fence) this.options.onFencedOff?.(new FencedOffError(this.options.data.fence, message.highest));
             return;
           case 'closed':
             return;

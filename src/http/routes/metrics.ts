@@ -7,7 +7,7 @@ import type { GaugeReading } from '../../ports/metrics.ts';
  * figures, the request-duration histogram, the domain counters, and these projection gauges, read
  * from the projection runner at each scrape.
  */
-export const metricsRoutes = routeGroup(['projections', 'metrics'], async (app, { services }) => {
+export const metricsRoutes = routeGroup(['projections', 'projectionRole', 'metrics'], async (app, { services }) => {
   app.get(
     '/metrics',
     {
@@ -18,7 +18,7 @@ export const metricsRoutes = routeGroup(['projections', 'metrics'], async (app, 
       },
     },
     async (_request, reply) => {
-      const { contentType, text } = await services.metrics.exposition(gauges(await services.projections.lag()));
+      const { contentType, text } = await services.metrics.exposition([...gauges(await services.projections.lag()), ...leaseGauges(services.projectionRole())]);
       reply.type(contentType).header('cache-control', 'no-store');
       return text;
     },
@@ -41,5 +41,17 @@ function gauges(lag: ProjectionLag): GaugeReading[] {
       samples: [{ value: lag.lagMsP99 === null ? null : lag.lagMsP99 / 1000 }],
     },
     { name: 'ledger_projections_running', help: '1 while the projection runner follows the log without error.', samples: [{ value: lag.running && !lag.error ? 1 : 0 }] },
+  ];
+}
+
+/** Which process keeps the projections: exactly one of those sharing a store shows 1. */
+function leaseGauges(status: { role: string; fencingToken?: number }): GaugeReading[] {
+  return [
+    { name: 'ledger_projection_lease_held', help: '1 while this process holds the projection lease and keeps the projections.', samples: [{ value: status.role === 'holder' ? 1 : 0 }] },
+    {
+      name: 'ledger_projection_fencing_token',
+      help: 'Fencing token of the projection lease this process holds (NaN when it holds none).',
+      samples: [{ value: status.fencingToken ?? null }],
+    },
   ];
 }
