@@ -101,5 +101,11 @@ export interface LedgerServices {
 
 export interface ReadinessCheck {
   ok: boolean;
+  /**
+   * Only part of the ledger needs this (the identity provider: authorization by authentication and
+   * the portal): while it fails the ledger is `degraded` but still ready, so a load balancer keeps
+   * sending it the provider API, codes and public verification instead of pulling every instance.
+   */
+  partial?: true;
   [figure: string]: unknown;
 }

@@ -24,7 +24,7 @@ export function buildIdentityProvider(
   const idp = config.identityProvider;
   if (idp.kind === 'oidc') {
     const oidc = new OidcIdentityProvider({ issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, acrValues: idp.acrValues });
-    return { identityProvider: oidc, identityReadiness: { identityProvider: () => oidc.discoveryStatus() } };
+    return { identityProvider: oidc, identityReadiness: { identityProvider: async () => ({ ...(await oidc.discoveryStatus()), partial: true }) } };
   }
   const node = new SimulatedIdentityNode({
     publicUrl: config.publicUrl,

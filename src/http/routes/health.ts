@@ -9,7 +9,7 @@ export const healthRoutes = routeGroup(['readiness', 'keys'], async (app, { serv
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: every part the ledger depends on answers',
+        summary: 'Readiness: every part the ledger depends on answers (`degraded`, still 200: a part only some routes need does not)',
         response: {
           200: { type: 'object', additionalProperties: true },
           503: { type: 'object', additionalProperties: true },
@@ -19,18 +19,20 @@ export const healthRoutes = routeGroup(['readiness', 'keys'], async (app, { serv
     async (_request, reply) => {
       const checks: Record<string, unknown> = {};
       let ready = true;
+      let degraded = false;
       for (const [name, check] of Object.entries(services.readiness)) {
         try {
           const result = await check();
           checks[name] = result;
-          if (!result.ok) ready = false;
+          if (!result.ok && result.partial) degraded = true;
+          else if (!result.ok) ready = false;
         } catch (error) {
           checks[name] = { ok: false, error: error instanceof Error ? error.message : String(error) };
           ready = false;
         }
       }
       reply.code(ready ? 200 : 503);
-      return { status: ready ? 'ready' : 'not-ready', checks };
+      return { status: !ready ? 'not-ready' : degraded ? 'degraded' : 'ready', checks };
     },
   );
 
