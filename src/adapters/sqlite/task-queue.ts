@@ -166,7 +166,7 @@ export class SqliteTaskQueue implements TaskQueue {
     ensureTaskTable(db);
     this.concurrency = options.concurrency ?? 16;
     this.maxRuns = options.maxRuns ?? 100;
-    this.leaseMs = options.leaseMs ?? 30_000;
+    this.leaseMs = options.leaseMs ?? 15_000;
     this.pollMs = options.pollMs ?? 500;
     this.stmts = {
       insert: db.prepare<[string, string, string, number, number]>('INSERT OR IGNORE INTO tasks (queue, task_id, payload, enqueued_at, due_at) VALUES (?, ?, ?, ?, ?)'),
