@@ -5,6 +5,7 @@ import { retentionProjection } from './retention-snapshot.ts';
 import { verificationIndexProjection } from './verification-index.ts';
 import { culProjection } from './cul.ts';
 import { eventSequenceProjection } from './event-sequence.ts';
+import { undeliveredCodesProjection } from './undelivered-codes.ts';
 
 /**
  * Every read model the ledger keeps. The projection runner feeds each of them every event; add a
@@ -18,4 +19,5 @@ export const projections: Projection[] = [
   retentionProjection,
   verificationIndexProjection,
   culProjection,
+  undeliveredCodesProjection,
 ];

@@ -101,7 +101,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
   if (config.environment === 'simulator') await seedTestPersons(citizens, clock().toISOString());
   const notifiers = await buildNotifiers(config, clock);
   const deliveryKey = keys.secrets.deliveryKey;
-  const delivery = buildDelivery(config, { eventStore, codec, citizens, notifiers: notifiers.byChannel, deliveryKey, clock, logger, meter: metrics, runJobs: options.runJobs !== false }, closers);
+  const delivery = buildDelivery(config, { db: stores.db, ...(stores.stagedTasks ? { stagedTasks: stores.stagedTasks } : {}), eventStore, codec, citizens, notifiers: notifiers.byChannel, deliveryKey, clock, logger, meter: metrics, runJobs: options.runJobs !== false }, closers);
   const acts = new ActService({
     store: eventStore,
     codec,

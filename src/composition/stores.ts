@@ -3,6 +3,7 @@ import type { LedgerConfig } from '../config.ts';
 import { openSqlite, type SqliteDatabase } from '../adapters/sqlite/database.ts';
 import { SqliteEventStore } from '../adapters/sqlite/event-store.ts';
 import { SqliteKeyVault } from '../adapters/sqlite/key-vault.ts';
+import { StagedTasks } from '../adapters/sqlite/task-queue.ts';
 import { SqliteReplayGuard } from '../adapters/sqlite/replay-guard.ts';
 import { SqliteCitizenRegistry } from '../adapters/sqlite/citizen-registry.ts';
 import { SqliteSendLimiter } from '../adapters/sqlite/send-limiter.ts';
@@ -26,13 +27,15 @@ export const ledgerFiles = (dataDir: string) => ({ events: join(dataDir, 'ledger
 /**
  * The ledger's SQLite file as an event store and key vault. A new act's data key is durable with the
  * act's first event: the vault stages it and the store writes it inside that append's transaction.
+ * Tasks staged the same way (a code's delivery) are durable with the event that needs them.
  * Used by the request thread and by the projection thread alike.
  */
-export function openEventFile(file: string): { db: SqliteDatabase; eventStore: SqliteEventStore; keyVault: SqliteKeyVault } {
+export function openEventFile(file: string): { db: SqliteDatabase; eventStore: SqliteEventStore; keyVault: SqliteKeyVault; stagedTasks: StagedTasks } {
   const db = openSqlite(file);
   const keyVault = new SqliteKeyVault(db, { withEvents: true });
-  const eventStore = new SqliteEventStore(db, { alongside: [keyVault.pendingKeys] });
-  return { db, eventStore, keyVault };
+  const stagedTasks = new StagedTasks(db);
+  const eventStore = new SqliteEventStore(db, { alongside: [keyVault.pendingKeys, stagedTasks.writes] });
+  return { db, eventStore, keyVault, stagedTasks };
 }
 
 /** The read models' own SQLite file (embedded default, kept by the projection thread). */
@@ -47,6 +50,8 @@ export interface Stores {
   eventStore: EventStore;
   /** Set on the embedded default: the same event store, which can tell of each commit (the projection thread listens). */
   embeddedEvents?: SqliteEventStore;
+  /** Set on the embedded default: tasks written inside the next append's transaction (see SqliteTaskQueue). */
+  stagedTasks?: StagedTasks;
   keyVault: KeyVault;
   replayGuard: ReplayGuard;
   citizens: CitizenRegistry;
@@ -68,6 +73,7 @@ export async function buildStores(config: LedgerConfig, options: { inMemory: boo
   let db: SqliteDatabase;
   let eventStore: EventStore;
   let embeddedEvents: SqliteEventStore | undefined;
+  let stagedTasks: StagedTasks | undefined;
   let keyVault: KeyVault | undefined;
   if (options.sparseEvents) {
     db = openSqlite(file);
@@ -76,6 +82,7 @@ export async function buildStores(config: LedgerConfig, options: { inMemory: boo
     const opened = openEventFile(file);
     db = opened.db;
     eventStore = embeddedEvents = opened.eventStore;
+    stagedTasks = opened.stagedTasks;
     if (config.readModels.kind === 'sqlite') keyVault = opened.keyVault;
   } else {
     db = openSqlite(file);
@@ -102,6 +109,7 @@ export async function buildStores(config: LedgerConfig, options: { inMemory: boo
     db,
     eventStore,
     ...(embeddedEvents ? { embeddedEvents } : {}),
+    ...(stagedTasks ? { stagedTasks } : {}),
     keyVault,
     replayGuard: new SqliteReplayGuard(db),
     citizens,

@@ -15,8 +15,21 @@ export interface TaskQueue {
   enqueue(queue: string, taskId: string, payload: TaskPayload, options?: { delayMs?: number }): Promise<void>;
   /** Runs the tasks of `queue` in this process through `handler`; one handler per queue and process. */
   process(queue: string, handler: TaskHandler): void;
-  /** Stops taking tasks, waits for the runs in flight to finish, and releases connections. Waiting tasks stay queued (BullMQ) or are dropped (in-process). */
+  /** Stops taking tasks, waits for the runs in flight to finish, and releases connections. Waiting tasks stay queued (SQLite, BullMQ) or are dropped (in memory). */
   close(): Promise<void>;
+  /**
+   * Offered only by a queue kept in the event store's own file (the embedded default): stages a task
+   * (to run at once) that is written inside the transaction of the next event append, so it is
+   * durable exactly when that event is. The caller stages, then appends; if the append is not made,
+   * it withdraws the task.
+   */
+  readonly stageWithNextAppend?: (queue: string, taskId: string, payload: TaskPayload) => StagedTask;
+}
+
+/** A task staged to go in with the next append. */
+export interface StagedTask {
+  /** Takes the task back (the append it waited for was refused); a run already started is not undone. */
+  withdraw(): void;
 }
 
 /** What a task carries: flat JSON values. Nothing secret in clear (it may sit in Redis). */

@@ -49,7 +49,7 @@ export interface OfflineFigures {
 }
 
 const JANA = 'test-person-jana';
-const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul'] as const;
+const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul', 'undelivered-codes'] as const;
 
 export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = Date.now()): OfflineFigures {
   const eventFile = join(dataDir, 'ledger.sqlite');
@@ -82,6 +82,7 @@ export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = 
   const acts = new Map<string, ActLog>();
   const providers = new Map<string, { registrations: number; name: string | null }>();
   const retentionPositions: number[] = [];
+  const codeEvents: LogView['codeEvents'] = [];
   let head = 0;
   for (const e of rows) {
     head = Math.max(head, e.position);
@@ -111,6 +112,11 @@ export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = 
           break;
         case 'CodeIssued':
           if (e.codeId) a.codes.add(e.codeId);
+          if (e.codeId) codeEvents.push({ position: e.position, codeId: e.codeId, issued: true });
+          break;
+        case 'CodeDelivered':
+        case 'CodeDeliveryFailed':
+          if (e.codeId) codeEvents.push({ position: e.position, codeId: e.codeId, issued: false });
           break;
         case 'CodeAttempted':
           a.attempts++;
@@ -209,7 +215,7 @@ export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = 
   }
 
   const positions = rows.map((e) => e.position).sort((a, b) => a - b);
-  const readModelPosition = checkReadModels(dataDir, { acts, head, retentionPositions, positions }, model, tally);
+  const readModelPosition = checkReadModels(dataDir, { acts, head, retentionPositions, positions, codeEvents }, model, tally);
   return { events: rows.length, head, acts: acts.size, readModelPosition };
 }
 
@@ -219,6 +225,8 @@ interface LogView {
   retentionPositions: number[];
   /** Every event's position, ascending: the n-th is the event of sequence n. */
   positions: number[];
+  /** CodeIssued (issued) and CodeDelivered / CodeDeliveryFailed (not), in log order. */
+  codeEvents: Array<{ position: number; codeId: string; issued: boolean }>;
 }
 
 interface Doc {
@@ -349,6 +357,17 @@ function compareProjection(projection: string, position: number, tables: Map<str
       });
       const head = table('event_sequence_head').get('head');
       if (upTo.length > 0) field('event_sequence_head', 'head', 'sequence', head?.sequence, upTo.length);
+      return;
+    }
+    case 'undelivered-codes': {
+      // Codes issued up to the checkpoint whose delivery was not recorded final by then.
+      const undelivered = new Set<string>();
+      for (const c of log.codeEvents) {
+        if (c.position > position) break;
+        if (c.issued) undelivered.add(c.codeId);
+        else undelivered.delete(c.codeId);
+      }
+      sameIds('undelivered_codes', undelivered, table('undelivered_codes'));
       return;
     }
     case 'retention':

@@ -11,7 +11,7 @@ import { handleCommand, loadState, type CommandContext, type EventCodec } from '
 import { uuidFromName } from '../ids.ts';
 import { providerSector, type Pseudonyms } from '../citizens/pseudonyms.ts';
 import type { ProviderDirectory } from '../providers/provider-directory.ts';
-import { newestDevice, requestDelivery } from './code-delivery.ts';
+import { newestDevice, requestDelivery, stageDelivery } from './code-delivery.ts';
 
 export interface ActPolicy {
   actLifetimeMs: number;
@@ -81,6 +81,18 @@ export interface ActServiceDeps {
   verifierKey: Buffer;
   policy: ActPolicy;
   clock: () => Date;
+}
+
+/** Why a code whose delivery was still pending when it expired is recorded as failed. */
+export const NOT_DELIVERED_BEFORE_EXPIRY = 'not delivered before the code expired';
+
+const EXPIRY_ACTOR = 'system:expiry';
+
+/** Codes of the act whose delivery is still pending at or past their expiry: nothing can deliver them any more. */
+export function undeliveredExpiredCodes(state: ActState, nowMs: number): string[] {
+  return Object.entries(state.codes)
+    .filter(([, code]) => code.delivery === 'pending' && Date.parse(code.expiresAt) <= nowMs)
+    .map(([codeId]) => codeId);
 }
 
 /** The defined way of hashing a code (published in the OpenAPI description). */
@@ -199,9 +211,22 @@ export class ActService {
     const allowed = await sendLimiter.tryAcquire(this.digest(`sends:${citizen!.aifo}`), policy.code.sendsPerHour, 3600_000, now.getTime());
     if (!allowed) refuse('code-rate-limited', 'too many codes were sent to this citizen in the last hour');
 
-    const issued = await this.run(actId, command, this.context(providerId, correlationId), known);
+    const request = { actId, codeId: command.codeId, channel, code };
+    // Where the queue shares the event store's file, the task is written in the CodeIssued's own
+    // transaction: no acknowledged code without its delivery, even after kill -9. Elsewhere it is
+    // queued right after; a crash in between leaves the code pending until it expires, when it is
+    // recorded as not delivered (see undeliveredExpiredCodes).
+    const staged = stageDelivery(tasks, deliveryKey, request);
+    let issued: LoadedAct & { state: ActState };
     try {
-      await requestDelivery(tasks, deliveryKey, { actId, codeId: command.codeId, channel, code });
+      issued = await this.run(actId, command, this.context(providerId, correlationId), known);
+    } catch (error) {
+      staged?.withdraw();
+      throw error;
+    }
+    if (staged) return { codeId: command.codeId, codeSha256, expiresAt: command.expiresAt, attemptsLeft: issued.state.attemptsLeft, delivery: 'pending' };
+    try {
+      await requestDelivery(tasks, deliveryKey, request);
     } catch (error) {
       await this.run(
         actId,
@@ -230,9 +255,33 @@ export class ActService {
     return (await this.expireFrom(actId)).state;
   }
 
+  /**
+   * Records every code of the act still pending past its expiry as not delivered (idempotent);
+   * answers how many it recorded. The expiry sweep calls it for codes whose delivery was lost.
+   */
+  async settleUndelivered(actId: string): Promise<number> {
+    const loaded = await this.load(actId);
+    if (loaded.state.status === 'none') return 0;
+    const settled = await this.settleUndeliveredFrom(actId, loaded);
+    return settled.recorded;
+  }
+
+  /** RecordCodeDeliveryFailure for each expired code still pending, deciding on `known` first. */
+  private async settleUndeliveredFrom(actId: string, known: LoadedAct): Promise<LoadedAct & { recorded: number }> {
+    let loaded = known;
+    let recorded = 0;
+    for (const codeId of undeliveredExpiredCodes(loaded.state, this.deps.clock().getTime())) {
+      const now = this.deps.clock().toISOString();
+      const result = await this.run(actId, { type: 'RecordCodeDeliveryFailure', codeId, reason: NOT_DELIVERED_BEFORE_EXPIRY, attempts: 0, now }, this.context(EXPIRY_ACTOR), loaded);
+      recorded += result.events.length;
+      loaded = { state: result.state, revision: result.revision };
+    }
+    return { ...loaded, recorded };
+  }
+
   /** ExpireAct, deciding on `known` when the caller has just loaded the act. */
   private async expireFrom(actId: string, known?: LoadedAct): Promise<LoadedAct> {
-    const { state, revision } = await this.run(actId, { type: 'ExpireAct', now: this.deps.clock().toISOString() }, this.context('system:expiry'), known);
+    const { state, revision } = await this.run(actId, { type: 'ExpireAct', now: this.deps.clock().toISOString() }, this.context(EXPIRY_ACTOR), known);
     return { state, revision };
   }
 
@@ -241,8 +290,11 @@ export class ActService {
     const loaded = await this.load(actId);
     const { state } = loaded;
     if (state.status === 'none' || state.providerId !== providerId) refuse('not-found', 'act not found');
-    if (state.status !== 'pending' || Date.parse(state.expiresAt) > this.deps.clock().getTime()) return loaded;
-    return this.expireFrom(actId, loaded);
+    const expired = state.status === 'pending' && Date.parse(state.expiresAt) <= this.deps.clock().getTime() ? await this.expireFrom(actId, loaded) : loaded;
+    // Like the act, a code whose delivery was lost is settled lazily: the provider never reads `pending` past its expiry.
+    if (undeliveredExpiredCodes(expired.state, this.deps.clock().getTime()).length === 0) return expired;
+    const { state: settled, revision } = await this.settleUndeliveredFrom(actId, expired);
+    return { state: settled, revision };
   }
 
   async load(actId: string): Promise<LoadedAct> {

@@ -7,7 +7,7 @@ import type { EventStore } from '../../ports/event-store.ts';
 import { DeliveryError, type CodeMessage, type Notifier } from '../../ports/notifier.ts';
 import type { Citizen, CitizenRegistry, MobileKeyDevice } from '../../ports/citizen-registry.ts';
 import { silentMeter, type LedgerMeter } from '../../ports/metrics.ts';
-import type { Task, TaskOutcome, TaskQueue } from '../../ports/task-queue.ts';
+import type { StagedTask, Task, TaskOutcome, TaskPayload, TaskQueue } from '../../ports/task-queue.ts';
 import { handleCommand, loadState, type EventCodec } from '../command-handler.ts';
 import { seal, unseal, type SealedPart } from './act-sealing.ts';
 import { DEFAULT_DELIVERY_RETRY, nextDeliveryAttempt, type DeliveryRetryPolicy } from './delivery-retry.ts';
@@ -38,8 +38,20 @@ const sealedAs = (codeId: string) => `code-delivery:${codeId}`;
  * are read again by the worker.
  */
 export async function requestDelivery(tasks: TaskQueue, deliveryKey: Buffer, request: DeliveryRequest): Promise<void> {
+  await tasks.enqueue(CODE_DELIVERY_QUEUE, request.codeId, deliveryPayload(deliveryKey, request));
+}
+
+/**
+ * Stages the delivery to be stored with the next append (the code's CodeIssued) where the queue can
+ * share the event store's transaction; undefined where it cannot (then `requestDelivery` after it).
+ */
+export function stageDelivery(tasks: TaskQueue, deliveryKey: Buffer, request: DeliveryRequest): StagedTask | undefined {
+  return tasks.stageWithNextAppend?.(CODE_DELIVERY_QUEUE, request.codeId, deliveryPayload(deliveryKey, request));
+}
+
+function deliveryPayload(deliveryKey: Buffer, request: DeliveryRequest): TaskPayload {
   const { iv, ct, tag } = seal(deliveryKey, streamNames.act(request.actId), sealedAs(request.codeId), { code: request.code });
-  await tasks.enqueue(CODE_DELIVERY_QUEUE, request.codeId, { actId: request.actId, codeId: request.codeId, channel: request.channel, sealedCode: `${iv}.${ct}.${tag}` });
+  return { actId: request.actId, codeId: request.codeId, channel: request.channel, sealedCode: `${iv}.${ct}.${tag}` };
 }
 
 /** The device codes go to: the one registered last (the list's order when no time is recorded). */
