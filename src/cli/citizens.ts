@@ -6,7 +6,7 @@ import type { LedgerConfig } from '../config.ts';
 import { buildLedger } from '../composition/ledger.ts';
 import { createLogger } from '../logger.ts';
 import type { RegistryOutcome } from '../app/citizens/citizen-admin.ts';
-import { CliError } from './main.ts';
+import { CliError } from './cli-error.ts';
 
 const USAGE = 'usage: ledger citizens import <file.ndjson>';
 

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config.ts';
+import { CliError } from './cli-error.ts';
 
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<void> }> = {
   serve: { summary: 'answer HTTP (also runs projections and jobs unless LEDGER_PROJECTIONS=off)', run: async (args) => (await import('./serve.ts')).serve(loadConfig(), args) },
@@ -24,9 +25,6 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     run: async (args) => (await import('./citizens.ts')).citizens(loadConfig(), args),
   },
 };
-
-/** A failure the CLI reports as one line on stderr and exit code 1, without a stack trace. */
-export class CliError extends Error {}
 
 /**
  * bench/ and its load generator (autocannon) belong to the development install: an
