@@ -3,12 +3,47 @@ import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fa
 import { InvalidAccessTokenError, type AccessTokens } from '../app/providers/access-tokens.ts';
 import type { ProviderDirectory } from '../app/providers/provider-directory.ts';
 import { HttpProblem } from './problems.ts';
+import { ADMIN_ROLES, BOOTSTRAP_ADMIN_ID, type AdminRole } from '../../events/admin.ts';
+import type { LedgerConfig } from '../config.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the provider guard: the provider the ActAs token was issued to. */
     providerId?: string;
+    /** Set by the admin guard: who is calling, with which roles. */
+    admin?: AdminPrincipal;
   }
+}
+
+/** The caller of an admin route: a named admin, or the bootstrap credential (`adminId` "bootstrap"). */
+export interface AdminPrincipal {
+  adminId: string;
+  roles: readonly AdminRole[];
+  bootstrap: boolean;
+}
+
+/**
+ * What the bootstrap credential (LEDGER_ADMIN_TOKEN) may do: everything in the simulator environment
+ * (integrators need no ceremony); elsewhere only make, suspend and revoke admins, so the first named
+ * admins can be made.
+ */
+export function bootstrapRoles(environment: LedgerConfig['environment']): readonly AdminRole[] {
+  return environment === 'simulator' ? ADMIN_ROLES : ['admins'];
+}
+
+/**
+ * Admin routes requiring `role`. Runs `onRequest`, before the body is read. Today only the bootstrap
+ * credential is known; named admins' access tokens are checked here too once they exist.
+ */
+export function adminAccess(config: Pick<LedgerConfig, 'adminToken' | 'environment'>, role: AdminRole): onRequestAsyncHookHandler {
+  return async (request: FastifyRequest) => {
+    const token = bearer(request);
+    if (!token) throw new HttpProblem('unauthorized', 'admin bearer token required', {}, { 'www-authenticate': 'Bearer realm="admin"' });
+    if (!config.adminToken || !secretEquals(token, config.adminToken)) throw new HttpProblem('forbidden', 'this token does not grant admin access');
+    const principal: AdminPrincipal = { adminId: BOOTSTRAP_ADMIN_ID, roles: bootstrapRoles(config.environment), bootstrap: true };
+    if (!principal.roles.includes(role)) throw new HttpProblem('forbidden', `this needs the ${role} role`);
+    request.admin = principal;
+  };
 }
 
 function bearer(request: FastifyRequest): string | undefined {
