@@ -48,6 +48,7 @@ export const streamNames = {
   act: (actId: string) => `act-${actId}`,
   provider: (providerId: string) => `provider-${providerId}`,
   retention: 'retention',
+  admin: (adminId: string) => `admin-${adminId}`,
   checkpoints: 'ledger-checkpoints',
 } as const;
 

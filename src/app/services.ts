@@ -32,6 +32,8 @@ import type { RetentionPurge } from './retention/retention-purge.ts';
 import type { ActExpirySweep } from './acts/act-expiry-sweep.ts';
 import type { BackgroundJobs } from './retention/background-jobs.ts';
 import type { LedgerMeter, OperatorMetrics } from '../ports/metrics.ts';
+import type { AdminDirectory } from './admins/admin-directory.ts';
+import type { AdminActivity } from './admins/admin-activity.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -43,6 +45,12 @@ export interface LedgerServices {
   providers: ProviderDirectory;
   accessTokens: AccessTokens;
   clientAssertions: ClientAssertions;
+  /** Named admins: their roles, keys and suspension (`admin-<adminId>` streams). */
+  admins: AdminDirectory;
+  /** Admin access tokens: the same machinery as ActAs tokens, with their own type and audience. */
+  adminTokens: AccessTokens;
+  /** What admins did, newest first (the admin-activity read model). */
+  adminActivity: AdminActivity;
   keyVault: KeyVault;
   /** Seals and unseals the personal fields of act events. */
   actCodec: EventCodec<ActEvent>;

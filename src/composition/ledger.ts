@@ -8,9 +8,11 @@ import { buildHttpApp } from '../http/app.ts';
 import type { RouteGroup } from '../http/route-group.ts';
 import { LedgerKeys } from '../app/ledger-keys.ts';
 import type { LedgerServices } from '../app/services.ts';
-import { AccessTokens } from '../app/providers/access-tokens.ts';
+import { AccessTokens, ADMIN_TOKENS } from '../app/providers/access-tokens.ts';
 import { ClientAssertions } from '../app/providers/client-assertions.ts';
 import { ProviderDirectory } from '../app/providers/provider-directory.ts';
+import { ADMIN_TOKEN_TTL_MS, AdminDirectory } from '../app/admins/admin-directory.ts';
+import { AdminActivity } from '../app/admins/admin-activity.ts';
 import { actCodec } from '../app/acts/act-sealing.ts';
 import { ActService } from '../app/acts/act-service.ts';
 import { AuthorizationService } from '../app/acts/authorization-by-authentication.ts';
@@ -95,6 +97,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
   const eventStore = new CountingEventStore(stores.eventStore, metrics);
   const keys = inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
   const providers = new ProviderDirectory(eventStore);
+  const admins = new AdminDirectory(eventStore);
   const codec = actCodec(keyVault);
   const { readModels, projectionRunner, projectionRole, projectionsReadiness, onDuty } = await buildProjections(config, { stores, inMemory, codec, logger }, closers);
   const pseudonyms = new Pseudonyms(keys.secrets.pseudonymKey, citizens, config.homeCountry);
@@ -141,7 +144,10 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     keys,
     providers,
     accessTokens: new AccessTokens(keys, config.publicUrl, config.accessTokenTtlMs),
-    clientAssertions: new ClientAssertions(providers, replayGuard, `${config.publicUrl}${TOKEN_PATH}`),
+    clientAssertions: new ClientAssertions(providers, replayGuard, `${config.publicUrl}${TOKEN_PATH}`, admins),
+    admins,
+    adminTokens: new AccessTokens(keys, config.publicUrl, ADMIN_TOKEN_TTL_MS, ADMIN_TOKENS),
+    adminActivity: new AdminActivity(readModels),
     keyVault,
     actCodec: codec,
     citizens,

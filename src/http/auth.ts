@@ -1,9 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { InvalidAccessTokenError, type AccessTokens } from '../app/providers/access-tokens.ts';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { decodeProtectedHeader } from 'jose';
+import { ADMIN_TOKEN_TYPE, InvalidAccessTokenError, type AccessTokens } from '../app/providers/access-tokens.ts';
+import type { AdminDirectory } from '../app/admins/admin-directory.ts';
 import type { ProviderDirectory } from '../app/providers/provider-directory.ts';
 import { HttpProblem } from './problems.ts';
-import { ADMIN_ROLES, BOOTSTRAP_ADMIN_ID, type AdminRole } from '../../events/admin.ts';
+import { ADMIN_ROLES, BOOTSTRAP_ADMIN_ID, adminActor, type AdminRole } from '../../events/admin.ts';
 import type { LedgerConfig } from '../config.ts';
 
 declare module 'fastify' {
@@ -31,19 +33,83 @@ export function bootstrapRoles(environment: LedgerConfig['environment']): readon
   return environment === 'simulator' ? ADMIN_ROLES : ['admins'];
 }
 
+/** What the admin guard needs: the bootstrap credential and environment, the admin directory, admin tokens. */
+export interface AdminAccessServices {
+  config: Pick<LedgerConfig, 'adminToken' | 'environment'>;
+  admins: Pick<AdminDirectory, 'get'>;
+  adminTokens: Pick<AccessTokens, 'verify'>;
+}
+
+export interface AdminAccessOptions {
+  /**
+   * The route manages admins (create, suspend, revoke a key): the bootstrap credential may call it in
+   * every environment. Without this it may call a route only in the simulator.
+   */
+  bootstrap?: 'admin-management';
+}
+
 /**
- * Admin routes requiring `role`. Runs `onRequest`, before the body is read. Today only the bootstrap
- * credential is known; named admins' access tokens are checked here too once they exist.
+ * Admin routes requiring `role`, for the bootstrap credential (compared in constant time) or a named
+ * admin's access token (`POST /api/v1/token`, typ admin+jwt). A named admin is looked up on every
+ * request, so roles and suspension apply at once, not when the token expires. Runs `onRequest`,
+ * before the body is read. Sets `request.admin`.
  */
-export function adminAccess(config: Pick<LedgerConfig, 'adminToken' | 'environment'>, role: AdminRole): onRequestAsyncHookHandler {
+export function adminAccess(services: AdminAccessServices, role: AdminRole, options: AdminAccessOptions = {}): onRequestAsyncHookHandler {
+  const { config } = services;
   return async (request: FastifyRequest) => {
     const token = bearer(request);
     if (!token) throw new HttpProblem('unauthorized', 'admin bearer token required', {}, { 'www-authenticate': 'Bearer realm="admin"' });
-    if (!config.adminToken || !secretEquals(token, config.adminToken)) throw new HttpProblem('forbidden', 'this token does not grant admin access');
-    const principal: AdminPrincipal = { adminId: BOOTSTRAP_ADMIN_ID, roles: bootstrapRoles(config.environment), bootstrap: true };
-    if (!principal.roles.includes(role)) throw new HttpProblem('forbidden', `this needs the ${role} role`);
+    let principal: AdminPrincipal;
+    if (config.adminToken && secretEquals(token, config.adminToken)) {
+      if (config.environment !== 'simulator' && options.bootstrap !== 'admin-management') {
+        throw new HttpProblem(
+          'bootstrap-token-limited',
+          `in the ${config.environment} environment the bootstrap token (LEDGER_ADMIN_TOKEN) may only create admins, suspend them and revoke their keys; ` +
+            'call this route with a named admin\'s access token (ledger admin token)',
+        );
+      }
+      principal = { adminId: BOOTSTRAP_ADMIN_ID, roles: bootstrapRoles(config.environment), bootstrap: true };
+    } else {
+      principal = await namedAdmin(services, token);
+    }
+    if (!principal.roles.includes(role)) {
+      throw new HttpProblem('missing-role', `this route needs the ${role} role, which admin ${principal.adminId} does not hold`, { role });
+    }
     request.admin = principal;
   };
+}
+
+async function namedAdmin(services: AdminAccessServices, token: string): Promise<AdminPrincipal> {
+  let adminId: string;
+  try {
+    ({ subject: adminId } = await services.adminTokens.verify(token));
+  } catch (error) {
+    if (!(error instanceof InvalidAccessTokenError)) throw error;
+    // An admin token past its time asks for a new one (401); anything else is no admin credential at all (403).
+    if (looksLikeAdminToken(token)) {
+      throw new HttpProblem('invalid-token', 'the admin access token is invalid or expired', {}, { 'www-authenticate': 'Bearer realm="admin", error="invalid_token"' });
+    }
+    throw new HttpProblem('forbidden', 'this token does not grant admin access');
+  }
+  const admin = await services.admins.get(adminId);
+  if (!admin.exists) throw new HttpProblem('invalid-token', 'the access token names an unknown admin');
+  if (admin.suspended) throw new HttpProblem('admin-suspended', 'this admin is suspended');
+  return { adminId, roles: admin.roles, bootstrap: false };
+}
+
+/** Only chooses which refusal to give: the token was not verified, and nothing else is read from it. */
+function looksLikeAdminToken(token: string): boolean {
+  try {
+    return decodeProtectedHeader(token).typ === ADMIN_TOKEN_TYPE;
+  } catch {
+    return false;
+  }
+}
+
+/** The actor an admin route's commands record: `admin:<adminId>` of the caller the guard let in. */
+export function adminActorOf(request: FastifyRequest): string {
+  if (!request.admin) throw new Error('admin route without the admin guard');
+  return adminActor(request.admin.adminId);
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -59,20 +125,6 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 /** Constant-time equality of two secrets of any length. */
 export function secretEquals(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
-}
-
-/**
- * Admin routes: the configured admin bearer token, nothing else (an ActAs token is refused).
- * Runs `onRequest`, before the body is read: a caller without the token learns nothing about bodies.
- */
-export function adminGuard(adminToken: string | undefined): onRequestAsyncHookHandler {
-  return async (request: FastifyRequest, _reply: FastifyReply) => {
-    const token = bearer(request);
-    if (!token) throw new HttpProblem('unauthorized', 'admin bearer token required', {}, { 'www-authenticate': 'Bearer realm="admin"' });
-    if (!adminToken || !secretEquals(token, adminToken)) {
-      throw new HttpProblem('forbidden', 'this token does not grant admin access');
-    }
-  };
 }
 
 /** Provider routes: a valid ActAs token of a provider that is not suspended; `onRequest`, before any body parsing. */

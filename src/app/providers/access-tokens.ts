@@ -3,6 +3,9 @@ import { SignJWT, jwtVerify, createLocalJWKSet, importJWK, type CryptoKey, type 
 import type { LedgerKeys } from '../ledger-keys.ts';
 
 export interface ActAsClaims {
+  /** The token's subject: the provider (an ActAs token) or the admin (an admin token) it was issued to. */
+  subject: string;
+  /** The same as `subject`, under the name provider routes read. */
   providerId: string;
   jti: string;
   /** Expiry, epoch seconds. */
@@ -15,11 +18,25 @@ export class InvalidAccessTokenError extends Error {
 
 /** The JOSE `typ` of an ActAs token (RFC 9068 access token). */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** The JOSE `typ` of an admin access token: its own, so neither kind of token passes for the other. */
+export const ADMIN_TOKEN_TYPE = 'admin+jwt';
+
+/** What sets one kind of ledger token apart: its `typ`, the API it is for (its audience) and its scope. */
+export interface TokenProfile {
+  typ: string;
+  /** Appended to the issuer to make the audience. */
+  audiencePath: string;
+  scope: string;
+}
+
+export const ACT_AS_TOKENS: TokenProfile = { typ: ACCESS_TOKEN_TYPE, audiencePath: '/api/v1', scope: 'acts' };
+export const ADMIN_TOKENS: TokenProfile = { typ: ADMIN_TOKEN_TYPE, audiencePath: '/api/v1/admin', scope: 'admin' };
 const CACHE_LIMIT = 50_000;
 
 /**
- * ActAs tokens: JWTs the ledger signs for a provider after it proved itself with a client assertion.
- * Verification pins algorithm, issuer, audience and type. A verified token is remembered by its
+ * ActAs tokens: JWTs the ledger signs for a provider after it proved itself with a client assertion
+ * (and, with the ADMIN_TOKENS profile, admin tokens for named admins, another instance with its own
+ * type and audience). Verification pins algorithm, issuer, audience and type. A verified token is remembered by its
  * SHA-256 digest until it expires, so a provider's busy routes do not pay a signature check per call.
  */
 export class AccessTokens {
@@ -31,11 +48,12 @@ export class AccessTokens {
     private readonly keys: LedgerKeys,
     private readonly issuer: string,
     private readonly ttlMs: number,
+    private readonly profile: TokenProfile = ACT_AS_TOKENS,
   ) {}
 
-  /** The audience of ActAs tokens: the provider API. */
+  /** The audience of these tokens: the provider API for ActAs tokens, the admin API for admin tokens. */
   get audience(): string {
-    return `${this.issuer}/api/v1`;
+    return `${this.issuer}${this.profile.audiencePath}`;
   }
 
   async issue(providerId: string, nowMs = Date.now()): Promise<{ token: string; expiresIn: number }> {
@@ -45,8 +63,8 @@ export class AccessTokens {
     }
     const iat = Math.floor(nowMs / 1000);
     const expiresIn = Math.floor(this.ttlMs / 1000);
-    const token = await new SignJWT({ scope: 'acts', client_id: providerId })
-      .setProtectedHeader({ alg: 'EdDSA', typ: ACCESS_TOKEN_TYPE, kid: current.kid })
+    const token = await new SignJWT({ scope: this.profile.scope, client_id: providerId })
+      .setProtectedHeader({ alg: 'EdDSA', typ: this.profile.typ, kid: current.kid })
       .setIssuer(this.issuer)
       .setAudience(this.audience)
       .setSubject(providerId)
@@ -72,11 +90,11 @@ export class AccessTokens {
         algorithms: ['EdDSA'],
         issuer: this.issuer,
         audience: this.audience,
-        typ: ACCESS_TOKEN_TYPE,
+        typ: this.profile.typ,
         requiredClaims: ['sub', 'exp', 'iat', 'jti'],
         currentDate: new Date(nowMs),
       });
-      claims = { providerId: payload.sub!, jti: payload.jti!, exp: payload.exp! };
+      claims = { subject: payload.sub!, providerId: payload.sub!, jti: payload.jti!, exp: payload.exp! };
     } catch (error) {
       throw new InvalidAccessTokenError(error instanceof Error ? error.message : 'invalid token');
     }

@@ -1,7 +1,18 @@
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
-import { activeKeys } from '../../../commands/provider.ts';
+import { isAdminId } from '../../../events/admin.ts';
 import type { ReplayGuard } from '../../ports/replay-guard.ts';
-import type { ProviderDirectory } from './provider-directory.ts';
+
+/** What an assertion is checked against: a client (provider or named admin), its keys, whether it is suspended. */
+export interface AssertionClient {
+  exists: boolean;
+  suspended: boolean;
+  keys: Record<string, { kid: string; jwk: Record<string, unknown>; revoked: boolean }>;
+}
+
+/** Where clients of one kind are looked up by id (the provider directory, the admin directory). */
+export interface AssertionClients {
+  get(id: string): Promise<AssertionClient>;
+}
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Algorithms a provider may sign assertions with; nothing symmetric, never `none`. */
@@ -18,6 +29,8 @@ export class AssertionRefusedError extends Error {
       | 'malformed'
       | 'provider-unknown'
       | 'provider-suspended'
+      | 'admin-unknown'
+      | 'admin-suspended'
       | 'key-unknown'
       | 'signature-invalid'
       | 'claims-invalid'
@@ -29,17 +42,20 @@ export class AssertionRefusedError extends Error {
 }
 
 /**
- * Checks an RFC 7523 client assertion: signed by one of the provider's active keys with ES256 or
- * EdDSA, iss = sub = providerId, aud = the token endpoint, expiring within 5 minutes, jti unused.
+ * Checks an RFC 7523 client assertion: signed by one of the client's active keys with ES256 or
+ * EdDSA, iss = sub = the client's id, aud = the token endpoint, expiring within 5 minutes, jti unused.
+ * The client is a provider, or a named admin when `iss` is an admin id (`adm_...`): the same checks,
+ * looked up in the admin directory.
  */
 export class ClientAssertions {
   constructor(
-    private readonly providers: ProviderDirectory,
+    private readonly providers: AssertionClients,
     private readonly replay: ReplayGuard,
     private readonly tokenEndpoint: string,
+    private readonly admins?: AssertionClients,
   ) {}
 
-  /** The provider id the assertion proves, or AssertionRefusedError. */
+  /** The provider id (or admin id, `adm_...`) the assertion proves, or AssertionRefusedError. */
   async verify(assertion: string, nowMs = Date.now()): Promise<string> {
     let iss: string | undefined;
     let kid: string | undefined;
@@ -50,11 +66,12 @@ export class ClientAssertions {
       throw new AssertionRefusedError('malformed', 'client_assertion is not a JWT');
     }
     if (!iss) throw new AssertionRefusedError('malformed', 'client_assertion has no iss');
-    const provider = await this.providers.get(iss);
-    if (!provider.exists) throw new AssertionRefusedError('provider-unknown', 'unknown provider');
-    if (provider.suspended) throw new AssertionRefusedError('provider-suspended', 'provider is suspended');
+    const admin = isAdminId(iss);
+    const provider = admin ? await this.admins?.get(iss) : await this.providers.get(iss);
+    if (!provider?.exists) throw new AssertionRefusedError(admin ? 'admin-unknown' : 'provider-unknown', admin ? 'unknown admin' : 'unknown provider');
+    if (provider.suspended) throw new AssertionRefusedError(admin ? 'admin-suspended' : 'provider-suspended', admin ? 'admin is suspended' : 'provider is suspended');
 
-    const candidates = activeKeys(provider).filter((k) => kid === undefined || k.kid === kid);
+    const candidates = Object.values(provider.keys).filter((k) => !k.revoked && (kid === undefined || k.kid === kid));
     if (candidates.length === 0) {
       const revoked = kid !== undefined && provider.keys[kid]?.revoked;
       throw new AssertionRefusedError('key-unknown', revoked ? 'key is revoked' : 'no active key matches the assertion');

@@ -1,6 +1,6 @@
 import type { preValidationHookHandler } from 'fastify';
 import { routeGroup } from '../../route-group.ts';
-import { adminGuard } from '../../auth.ts';
+import { adminAccess } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { aifoSchema, citizenFieldsSchema, deviceIdSchema, mobileKeySchema, privateKeyMember } from '../../../app/citizens/citizen-input.ts';
 
@@ -60,8 +60,8 @@ const refusePrivateKey: preValidationHookHandler = (request, _reply, done) => {
  * phone and its flags, Mobile Key devices) and support staff look up the SePP a provider knows a
  * person by. The simulator's test-person routes are added in the simulator environment only.
  */
-export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPersons'], async (app, { services }) => {
-  app.addHook('onRequest', adminGuard(services.config.adminToken));
+export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPersons', 'admins', 'adminTokens'], async (app, { services }) => {
+  app.addHook('onRequest', adminAccess(services, 'registry'));
   const security = [{ admin: [] }];
   const { citizenAdmin } = services;
 

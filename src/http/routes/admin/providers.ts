@@ -1,12 +1,13 @@
+import type { FastifyRequest } from 'fastify';
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import type { ProviderState } from '../../../../commands/provider.ts';
 import type { ProviderKey } from '../../../../events/provider.ts';
 import type { ProviderDirectory } from '../../../app/providers/provider-directory.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminGuard } from '../../auth.ts';
+import { adminAccess, adminActorOf } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 
-const publicJwkSchema = {
+export const publicJwkSchema = {
   type: 'object',
   description: 'A public key: EC P-256 (ES256) or OKP Ed25519 (EdDSA). Private members are refused.',
   required: ['kty'],
@@ -54,9 +55,9 @@ const providerIdParams = {
 } as const;
 
 /** Admin API for providers: register, read, list, keys, return URLs, suspension. */
-export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock'], async (app, { services }) => {
-  app.addHook('onRequest', adminGuard(services.config.adminToken));
-  const context = (request: { id: string }) => ({ actor: 'admin', correlationId: request.id, now: services.clock().toISOString() });
+export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', 'admins', 'adminTokens'], async (app, { services }) => {
+  app.addHook('onRequest', adminAccess(services, 'providers'));
+  const context = (request: FastifyRequest) => ({ actor: adminActorOf(request), correlationId: request.id, now: services.clock().toISOString() });
   const security = [{ admin: [] }];
 
   app.post(
@@ -218,7 +219,7 @@ function view(state: ProviderState) {
   };
 }
 
-async function toProviderKey(jwk: JWK): Promise<ProviderKey> {
+export async function toProviderKey(jwk: JWK): Promise<ProviderKey> {
   const okCurve = (jwk.kty === 'EC' && jwk.crv === 'P-256' && jwk.x && jwk.y) || (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x && !jwk.y);
   if (!okCurve) throw new HttpProblem('invalid-request', 'keys must be EC P-256 (with x and y) or OKP Ed25519 (with x)');
   const { kid: givenKid, ...members } = jwk;

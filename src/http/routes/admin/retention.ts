@@ -4,7 +4,7 @@ import { retentionBounds } from '../../../../commands/retention.ts';
 import type { RetentionView } from '../../../app/retention/retention-stream.ts';
 import { formatDuration, parseDuration } from '../../../duration.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminGuard } from '../../auth.ts';
+import { adminAccess, adminActorOf } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { stringEnum } from '../../schema.ts';
 
@@ -73,8 +73,8 @@ function durationOf(field: string, text: string): number {
 }
 
 /** Admin API for retention: the policy in force, changing it, and the failed authorizations kept until then. */
-export const adminRetentionRoutes = routeGroup(['config', 'retention', 'projections', 'backgroundJobs', 'failedAuthorizations', 'clock'], async (app, { services }) => {
-  app.addHook('onRequest', adminGuard(services.config.adminToken));
+export const adminRetentionRoutes = routeGroup(['config', 'retention', 'projections', 'backgroundJobs', 'failedAuthorizations', 'clock', 'admins', 'adminTokens'], async (app, { services }) => {
+  app.addHook('onRequest', adminAccess(services, 'retention'));
   const security = [{ admin: [] }];
 
   app.get(
@@ -109,7 +109,7 @@ export const adminRetentionRoutes = routeGroup(['config', 'retention', 'projecti
         failedAuthorizationRetentionMs: durationOf('failedAuthorizationRetention', body.failedAuthorizationRetention),
         purgeEveryMs: durationOf('purgeEvery', body.purgeEvery),
       };
-      const decision = await services.retention.changePolicy('admin', policy, services.clock().toISOString(), request.id);
+      const decision = await services.retention.changePolicy(adminActorOf(request), policy, services.clock().toISOString(), request.id);
       const change = decision.events.find((e) => e.type === 'RetentionPolicyChanged');
       let reschedule: 'applied' | 'unchanged' | 'pending' = 'unchanged';
       if (change?.type === 'RetentionPolicyChanged') {

@@ -3,9 +3,10 @@ import { AssertionRefusedError, CLIENT_ASSERTION_TYPE } from '../../../app/provi
 import { routeGroup } from '../../route-group.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { TOKEN_PATH } from '../../../paths.ts';
+import { isAdminId } from '../../../../events/admin.ts';
 
 /** POST /api/v1/token: RFC 7523 client assertion in, ActAs access token out. */
-export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'accessTokens'], async (app, { services }) => {
+export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'accessTokens', 'adminTokens'], async (app, { services }) => {
   // OAuth clients send form-encoded token requests (RFC 6749); the API's other routes take JSON only.
   await app.register(formbody, { bodyLimit: services.config.bodyLimit });
   app.post(
@@ -14,11 +15,13 @@ export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'accessToke
       config: { rateLimit: { max: 300, timeWindow: '1 minute' } },
       schema: {
         tags: ['provider'],
-        summary: 'Get an ActAs access token',
+        summary: 'Get an ActAs access token (providers) or an admin access token (named admins)',
         description:
           'Client credentials with a private-key JWT (RFC 7523). The `client_assertion` is a JWT signed with ES256 or EdDSA ' +
           'by one of the provider\'s registered keys: `iss` = `sub` = providerId, `aud` = this endpoint\'s absolute URL, ' +
-          '`exp` at most 5 minutes ahead, `iat`, and a `jti` that is never reused. Form-encoded or JSON body.',
+          '`exp` at most 5 minutes ahead, `iat`, and a `jti` that is never reused. Form-encoded or JSON body. ' +
+          'A named admin does the same with its adminId (`adm_...`) and one of its keys, and gets an admin access token ' +
+          '(typ admin+jwt, audience `<public URL>/api/v1/admin`, 5 minutes) that only the admin API accepts.',
         body: {
           type: 'object',
           required: ['grant_type', 'client_assertion_type', 'client_assertion'],
@@ -32,7 +35,7 @@ export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'accessToke
         },
         response: {
           200: {
-            description: 'ActAs token: a JWT (typ at+jwt, EdDSA) signed by the ledger; keys at /.well-known/jwks.json',
+            description: 'ActAs token: a JWT (typ at+jwt, EdDSA) signed by the ledger; keys at /.well-known/jwks.json. For an admin: typ admin+jwt.',
             type: 'object',
             required: ['access_token', 'token_type', 'expires_in'],
             properties: {
@@ -47,16 +50,18 @@ export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'accessToke
     },
     async (request, reply) => {
       const { body } = request;
-      let providerId: string;
+      let clientId: string;
       try {
-        providerId = await services.clientAssertions.verify(body.client_assertion);
+        clientId = await services.clientAssertions.verify(body.client_assertion);
       } catch (error) {
         if (!(error instanceof AssertionRefusedError)) throw error;
         request.log.info({ reason: error.reason }, 'client assertion refused');
         if (error.reason === 'malformed') throw new HttpProblem('invalid-request', error.message, { reason: error.reason });
         throw new HttpProblem('invalid-client', error.message, { reason: error.reason });
       }
-      const { token, expiresIn } = await services.accessTokens.issue(providerId);
+      // Admin ids (adm_...) and provider ids never overlap: the id alone says which token to issue.
+      const tokens = isAdminId(clientId) ? services.adminTokens : services.accessTokens;
+      const { token, expiresIn } = await tokens.issue(clientId);
       reply.header('cache-control', 'no-store');
       return { access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn };
     },

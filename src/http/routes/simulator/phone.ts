@@ -1,18 +1,18 @@
 import { routeGroup } from '../../route-group.ts';
-import { adminGuard } from '../../auth.ts';
+import { adminAccess } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { escapeHtml } from '../../html.ts';
 import { page } from '../../csp-page.ts';
 
 /** The simulated phones: the outbox as JSON for test clients, and one page per test person. */
-export const simulatorPhoneRoutes = routeGroup(['config', 'outbox', 'testPersons'], async (app, { services }) => {
+export const simulatorPhoneRoutes = routeGroup(['config', 'outbox', 'testPersons', 'admins', 'adminTokens'], async (app, { services }) => {
   const outbox = services.outbox;
   if (services.config.environment !== 'simulator' || !outbox) return;
 
   app.get(
     '/api/v1/simulator/outbox',
     {
-      onRequest: adminGuard(services.config.adminToken),
+      onRequest: adminAccess(services, 'registry'),
       schema: {
         tags: ['simulator'],
         summary: 'Messages a test person received, oldest first (kept in memory only, newest 100)',
