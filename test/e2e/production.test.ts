@@ -3,6 +3,7 @@ import { compactDecrypt, exportJWK, generateKeyPair, type CryptoKey } from 'jose
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAssertion, providerKeyPair, type ProviderIdentity } from '../support/ledger.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
+import { namedAdminToken } from '../support/admins.ts';
 import { startGoogle, startSmsGateway, type GoogleStandIn, type SmsGatewayStandIn } from '../support/standins.ts';
 
 /**
@@ -20,11 +21,13 @@ describe('production environment: real delivery end to end', () => {
   let provider: ProviderIdentity;
   let device: { privateKey: CryptoKey; publicJwk: Record<string, unknown> };
   const adminToken = randomBytes(32).toString('base64url');
+  // The bootstrap token only makes admins here: providers and citizens are a named admin's work.
+  let operatorToken: string;
 
   const admin = (method: string, path: string, body?: unknown) =>
     fetch(`${ledger.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${operatorToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
@@ -41,6 +44,7 @@ describe('production environment: real delivery end to end', () => {
       OIDC_CLIENT_ID: 'ledger',
       OIDC_CLIENT_SECRET: 'secret',
     });
+    operatorToken = (await namedAdminToken({ url: ledger.url, publicUrl: PUBLIC_URL }, ['providers', 'registry'], { bootstrapToken: adminToken })).token;
     const pair = await providerKeyPair();
     const registered = await admin('POST', '/api/v1/admin/providers', { name: 'Finanční úřad', jwks: { keys: [pair.publicJwk] }, returnUrls: ['https://provider.example/return'] });
     expect(registered.status, await registered.clone().text()).toBe(201);

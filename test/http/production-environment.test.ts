@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger.ts';
 import { testPersons } from '../../src/app/citizens/test-persons.ts';
 import { freePort } from '../support/server.ts';
 import { tempDir, testLedger } from '../support/ledger.ts';
+import { namedAdminToken } from '../support/admins.ts';
 import { newRsaKeyPair, serviceAccountJson, writeServiceAccount } from '../support/standins.ts';
 
 const ADMIN = 'p'.repeat(40);
@@ -69,9 +70,12 @@ async function productionLedger(): Promise<Ledger> {
 describe('the production environment runs nothing simulated', () => {
   let production: Ledger;
   let simulator: Ledger;
+  // In production the bootstrap token only manages admins: the registry is fed by a named admin.
+  let registrar: { authorization: string };
 
   beforeAll(async () => {
     [production, simulator] = await Promise.all([productionLedger(), testLedger({ LEDGER_ADMIN_TOKEN: ADMIN }, { inMemory: true })]);
+    registrar = { authorization: `Bearer ${(await namedAdminToken(production, ['registry'], { bootstrapToken: ADMIN })).token}` };
   });
   afterAll(async () => {
     await production?.close();
@@ -98,7 +102,7 @@ describe('the production environment runs nothing simulated', () => {
   it('seeds no test persons', async () => {
     expect(await production.services.citizens.list()).toEqual([]);
     for (const person of testPersons) {
-      const res = await production.app.inject({ method: 'GET', url: `/api/v1/admin/citizens/${person.aifo}`, headers: admin });
+      const res = await production.app.inject({ method: 'GET', url: `/api/v1/admin/citizens/${person.aifo}`, headers: registrar });
       expect(res.statusCode).toBe(404);
     }
     expect(await simulator.services.citizens.get('test-person-jana')).toBeDefined();
@@ -108,13 +112,13 @@ describe('the production environment runs nothing simulated', () => {
     const put = await production.app.inject({
       method: 'PUT',
       url: '/api/v1/admin/citizens/cz-0001',
-      headers: admin,
+      headers: registrar,
       payload: { country: 'CZ', phone: '+420777000111', phoneVerified: true, phoneAllowed: true },
     });
     expect(put.statusCode, put.body).toBe(201);
-    const key = await production.app.inject({ method: 'POST', url: '/api/v1/admin/citizens/cz-0001/mobile-keys', headers: admin, payload: { fcmToken: 'f'.repeat(64), label: 'phone' } });
+    const key = await production.app.inject({ method: 'POST', url: '/api/v1/admin/citizens/cz-0001/mobile-keys', headers: registrar, payload: { fcmToken: 'f'.repeat(64), label: 'phone' } });
     expect(key.statusCode).toBe(201);
-    const record = await production.app.inject({ method: 'GET', url: '/api/v1/admin/citizens/cz-0001', headers: admin });
+    const record = await production.app.inject({ method: 'GET', url: '/api/v1/admin/citizens/cz-0001', headers: registrar });
     expect(record.json()).toMatchObject({ aifo: 'cz-0001', phone: '+420777000111', mobileKeys: [{ fcmTokenHint: 'ffff…ffff' }] });
     const anonymous = await production.app.inject({ method: 'GET', url: '/api/v1/admin/citizens/cz-0001' });
     expect(anonymous.statusCode).toBe(401);

@@ -69,8 +69,11 @@ export class RetentionPurge {
     this.collections = [...indexingActs.filter((c) => c !== FAILED_AUTHORIZATIONS), FAILED_AUTHORIZATIONS];
   }
 
-  /** Runs the purge once; `runId` (the job's) makes what it records repeatable. */
-  async run(runId: string): Promise<PurgeReport> {
+  /**
+   * Runs the purge once; `runId` (the job's) makes what it records repeatable. `actor`: who asked
+   * for it (an admin's manual run records `admin:<adminId>`; the schedule is `system:retention`).
+   */
+  async run(runId: string, actor = 'system:retention'): Promise<PurgeReport> {
     const started = performance.now();
     // The policy and the failed acts come from read models: a policy changed a moment ago applies.
     await this.deps.caughtUp?.();
@@ -102,7 +105,7 @@ export class RetentionPurge {
       const decision = await this.deps.stream.decide(
         { type: 'RecordPurge', runId, acts: candidates.map((c) => c.candidate), retentionMs: policy.failedAuthorizationRetentionMs, cutoff, now: this.deps.clock().toISOString() },
         {
-          actor: 'system:retention',
+          actor,
           correlationId: uuidFromName(`retention-purge:${runId}`),
           eventId: (event) => uuidFromName(`retention-purge:${runId}:${event.type === 'RetentionPurgeExecuted' ? `${event.data.fromSequence}-${event.data.throughSequence}` : ''}`),
         },

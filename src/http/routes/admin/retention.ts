@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { FAILURE_REASONS } from '../../../../events/act.ts';
 import type { RetentionPolicy } from '../../../../events/retention.ts';
 import { retentionBounds } from '../../../../commands/retention.ts';
@@ -73,7 +74,7 @@ function durationOf(field: string, text: string): number {
 }
 
 /** Admin API for retention: the policy in force, changing it, and the failed authorizations kept until then. */
-export const adminRetentionRoutes = routeGroup(['config', 'retention', 'projections', 'backgroundJobs', 'failedAuthorizations', 'clock', 'admins', 'adminTokens'], async (app, { services }) => {
+export const adminRetentionRoutes = routeGroup(['config', 'retention', 'retentionPurge', 'projections', 'eventStore', 'backgroundJobs', 'failedAuthorizations', 'clock', 'admins', 'adminTokens'], async (app, { services }) => {
   app.addHook('onRequest', adminAccess(services, 'retention'));
   const security = [{ admin: [] }];
 
@@ -126,6 +127,41 @@ export const adminRetentionRoutes = routeGroup(['config', 'retention', 'projecti
       }
       reply.code(reschedule === 'pending' ? 202 : 200);
       return { ...asBody(services.retention.view(decision.known.state)), reschedule };
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/retention/purge',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Run the purge now, once, as the schedule would (safe beside it)',
+        description: 'Erases the failed authorizations past the retention in force; what it records names the admin who asked.',
+        security,
+        response: {
+          200: {
+            type: 'object',
+            required: ['runId', 'retention', 'cutoff', 'erasedActs'],
+            properties: {
+              runId: { type: 'string' },
+              retention: { type: 'string' },
+              cutoff: { type: 'string', format: 'date-time' },
+              recordedActs: { type: 'integer' },
+              erasedActs: { type: 'integer' },
+              keysDestroyed: { type: 'integer' },
+              batches: { type: 'integer' },
+            },
+          },
+          ...problemResponses(401, 403),
+        },
+      },
+    },
+    async (request, reply) => {
+      // The purge finds acts through the read models: let them show every failure recorded so far.
+      await services.projections.waitFor(await services.eventStore.headPosition(), 10_000).catch(() => undefined);
+      const report = await services.retentionPurge.run(`admin:${randomUUID()}`, adminActorOf(request));
+      reply.header('cache-control', 'no-store');
+      return report;
     },
   );
 
