@@ -20,6 +20,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     summary: 'purge [--dry-run]: erase now the failed authorizations past the retention (--dry-run: only list them)',
     run: async (args) => (await import('./purge.ts')).purge(loadConfig(), args),
   },
+  admin: {
+    summary: 'admin token --admin <id> --key <private JWK file> [--url <ledger URL>]: print a named admin\'s access token',
+    run: async (args) => (await import('./admin.ts')).admin(args, () => loadConfig().publicUrl),
+  },
   citizens: {
     summary: 'citizens import <file.ndjson>: load persons and their devices into the registry, one JSON object a line (idempotent)',
     run: async (args) => (await import('./citizens.ts')).citizens(loadConfig(), args),
