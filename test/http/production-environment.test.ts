@@ -6,7 +6,8 @@ import { createLogger } from '../../src/logger.ts';
 import { testPersons } from '../../src/app/citizens/test-persons.ts';
 import { freePort } from '../support/server.ts';
 import { tempDir, testLedger } from '../support/ledger.ts';
-import { namedAdminToken } from '../support/admins.ts';
+import { adminToken, createAdmin, namedAdminToken, requestAdminToken } from '../support/admins.ts';
+import { providerKeyPair } from '../support/ledger.ts';
 import { newRsaKeyPair, serviceAccountJson, writeServiceAccount } from '../support/standins.ts';
 
 const ADMIN = 'p'.repeat(40);
@@ -128,5 +129,54 @@ describe('the production environment runs nothing simulated', () => {
     const res = await production.app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'degraded', checks: { identityProvider: { ok: false, kind: 'oidc' }, eventStore: { ok: true } } });
+  });
+
+  it('the bootstrap token may create admins, suspend them and revoke their keys; every other admin route refuses it, saying why', async () => {
+    const made = await createAdmin(production, ['admins', 'providers'], { bootstrapToken: ADMIN });
+    const spare = await providerKeyPair();
+    const named = await adminToken(production, made);
+    // A named admin with the role adds a key; the bootstrap token may revoke one and suspend the admin.
+    expect((await production.app.inject({ method: 'POST', url: `/api/v1/admin/admins/${made.adminId}/keys`, headers: { authorization: `Bearer ${named}` }, payload: { jwk: spare.publicJwk } })).statusCode).toBe(201);
+    const revoke = await production.app.inject({ method: 'POST', url: `/api/v1/admin/admins/${made.adminId}/keys/${spare.kid}/revocation`, headers: admin });
+    expect(revoke.statusCode, revoke.body).toBe(200);
+
+    const refusals: Array<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string }> = [
+      { method: 'GET', url: '/api/v1/admin/providers' },
+      { method: 'POST', url: '/api/v1/admin/providers' },
+      { method: 'GET', url: '/api/v1/admin/citizens/cz-0001' },
+      { method: 'GET', url: '/api/v1/admin/retention' },
+      { method: 'POST', url: '/api/v1/admin/retention/purge' },
+      { method: 'GET', url: '/api/v1/admin/admins' },
+      { method: 'POST', url: `/api/v1/admin/admins/${made.adminId}/keys` },
+      { method: 'DELETE', url: `/api/v1/admin/admins/${made.adminId}/suspension` },
+      { method: 'GET', url: '/api/v1/admin/activity' },
+    ];
+    for (const { method, url } of refusals) {
+      const res = await production.app.inject({ method, url, headers: admin, ...(method === 'POST' ? { payload: {} } : {}) });
+      expect(res.statusCode, `${method} ${url}`).toBe(403);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const problem = res.json() as { type: string; detail: string };
+      expect(problem.type).toBe('urn:problem:act-ledger:bootstrap-token-limited');
+      expect(problem.detail).toMatch(/bootstrap token .* may only create admins, suspend them and revoke their keys/);
+    }
+
+    const suspend = await production.app.inject({ method: 'PUT', url: `/api/v1/admin/admins/${made.adminId}/suspension`, headers: admin, payload: { reason: 'key lost' } });
+    expect(suspend.statusCode, suspend.body).toBe(200);
+    const afterSuspension = await production.app.inject({ method: 'GET', url: '/api/v1/admin/providers', headers: { authorization: `Bearer ${named}` } });
+    expect(afterSuspension.statusCode).toBe(403);
+    expect(afterSuspension.json()).toMatchObject({ type: 'urn:problem:act-ledger:admin-suspended' });
+    expect((await requestAdminToken(production, made)).status).toBe(401);
+
+    // What the bootstrap token did is on record as admin:bootstrap.
+    const activity = await production.app.inject({ method: 'GET', url: '/api/v1/admin/activity?adminId=bootstrap', headers: { authorization: `Bearer ${(await namedAdminToken(production, ['admins'], { bootstrapToken: ADMIN })).token}` } });
+    expect(activity.statusCode).toBe(200);
+    const types = (activity.json() as { activity: Array<{ type: string }> }).activity.map((e) => e.type);
+    expect(types.slice(0, 3)).toEqual(['AdminRegistered', 'AdminSuspended', 'AdminKeyRevoked']);
+  });
+
+  it('in the simulator the bootstrap token may still do everything', async () => {
+    for (const url of ['/api/v1/admin/providers', '/api/v1/admin/retention', '/api/v1/admin/admins', '/api/v1/admin/activity']) {
+      expect((await simulator.app.inject({ method: 'GET', url, headers: admin })).statusCode, url).toBe(200);
+    }
   });
 });
