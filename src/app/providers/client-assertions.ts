@@ -66,6 +66,8 @@ export class ClientAssertions {
       throw new AssertionRefusedError('malformed', 'client_assertion is not a JWT');
     }
     if (!iss) throw new AssertionRefusedError('malformed', 'client_assertion has no iss');
+    // A JWT's iss is a string (RFC 7519 section 4.1.1); anything else is no client id at all.
+    if (typeof iss !== 'string') throw new AssertionRefusedError('malformed', 'client_assertion iss is not a string');
     const admin = isAdminId(iss);
     const provider = admin ? await this.admins?.get(iss) : await this.providers.get(iss);
     if (!provider?.exists) throw new AssertionRefusedError(admin ? 'admin-unknown' : 'provider-unknown', admin ? 'unknown admin' : 'unknown provider');
