@@ -48,11 +48,12 @@ export const streamNames = {
   act: (actId: string) => `act-${actId}`,
   provider: (providerId: string) => `provider-${providerId}`,
   retention: 'retention',
+  change: (changeId: string) => `change-${changeId}`,
   checkpoints: 'ledger-checkpoints',
 } as const;
 
 /** The part of a stream name after its family prefix, or undefined when the family differs. */
-export function streamId(streamName: string, family: 'act' | 'provider'): string | undefined {
+export function streamId(streamName: string, family: 'act' | 'provider' | 'change'): string | undefined {
   const prefix = `${family}-`;
   return streamName.startsWith(prefix) ? streamName.slice(prefix.length) : undefined;
 }

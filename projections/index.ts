@@ -6,6 +6,7 @@ import { verificationIndexProjection } from './verification-index.ts';
 import { culProjection } from './cul.ts';
 import { eventSequenceProjection } from './event-sequence.ts';
 import { undeliveredCodesProjection } from './undelivered-codes.ts';
+import { adminChangesProjection } from './admin-changes.ts';
 
 /**
  * Every read model the ledger keeps. The projection runner feeds each of them every event; add a
@@ -20,4 +21,5 @@ export const projections: Projection[] = [
   verificationIndexProjection,
   culProjection,
   undeliveredCodesProjection,
+  adminChangesProjection,
 ];

@@ -16,6 +16,7 @@ import { simulatorPhoneRoutes } from './routes/simulator/phone.ts';
 import { authorizeRoutes } from './routes/citizen/authorize.ts';
 import { simulatorIdentityRoutes } from './routes/simulator/identity.ts';
 import { adminRetentionRoutes } from './routes/admin/retention.ts';
+import { adminChangeRoutes } from './routes/admin/changes.ts';
 import { providerFailedAuthorizationRoutes } from './routes/provider/failed-authorizations.ts';
 import { publicVerificationRoutes } from './routes/public/verifications.ts';
 import { verifyPageRoutes } from './routes/public/verify-page.ts';
@@ -42,6 +43,7 @@ export const routeGroups: RouteGroup[] = [
   authorizeRoutes,
   simulatorIdentityRoutes,
   adminRetentionRoutes,
+  adminChangeRoutes,
   providerFailedAuthorizationRoutes,
   publicVerificationRoutes,
   verifyPageRoutes,

@@ -33,15 +33,17 @@ export function bootstrapRoles(environment: LedgerConfig['environment']): readon
 
 /**
  * Admin routes requiring `role`. Runs `onRequest`, before the body is read. Today only the bootstrap
- * credential is known; named admins' access tokens are checked here too once they exist.
+ * credential is known; named admins' access tokens are checked here too once they exist. `any`: every
+ * admin, for routes whose role depends on what they touch (a four-eyes confirmation needs the role of
+ * its change) and that check it themselves.
  */
-export function adminAccess(config: Pick<LedgerConfig, 'adminToken' | 'environment'>, role: AdminRole): onRequestAsyncHookHandler {
+export function adminAccess(config: Pick<LedgerConfig, 'adminToken' | 'environment'>, role: AdminRole | 'any'): onRequestAsyncHookHandler {
   return async (request: FastifyRequest) => {
     const token = bearer(request);
     if (!token) throw new HttpProblem('unauthorized', 'admin bearer token required', {}, { 'www-authenticate': 'Bearer realm="admin"' });
     if (!config.adminToken || !secretEquals(token, config.adminToken)) throw new HttpProblem('forbidden', 'this token does not grant admin access');
     const principal: AdminPrincipal = { adminId: BOOTSTRAP_ADMIN_ID, roles: bootstrapRoles(config.environment), bootstrap: true };
-    if (!principal.roles.includes(role)) throw new HttpProblem('forbidden', `this needs the ${role} role`);
+    if (role !== 'any' && !principal.roles.includes(role)) throw new HttpProblem('forbidden', `this needs the ${role} role`);
     request.admin = principal;
   };
 }
