@@ -153,7 +153,7 @@ describe('retention purge on the embedded default', () => {
     expect(await second.services.jobs.scheduleOf(PURGE_JOB)).toBeUndefined();
     const res = await admin(second, 'PUT', '/api/v1/admin/retention', { failedAuthorizationRetention: 'PT2H', purgeEvery: 'PT30S' });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ failedAuthorizationRetention: 'PT2H', purgeEvery: 'PT30S', changedBy: 'admin', reschedule: 'applied' });
+    expect(res.json()).toMatchObject({ failedAuthorizationRetention: 'PT2H', purgeEvery: 'PT30S', changedBy: 'admin:bootstrap', reschedule: 'applied' });
     await eventually('the process running the jobs to reschedule', async () => (await first.services.jobs.scheduleOf(PURGE_JOB))?.everyMs === 30_000, 5_000);
     expect(await second.services.jobs.scheduleOf(PURGE_JOB)).toBeUndefined();
 

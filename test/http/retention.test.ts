@@ -118,7 +118,7 @@ describe.runIf(probe)('retention on BullMQ with a real Redis', () => {
     const changedAt = time.clock().toISOString();
     const res = await admin(ledger, 'PUT', '/api/v1/admin/retention', { failedAuthorizationRetention: 'PT1H', purgeEvery: 'PT10S' });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ failedAuthorizationRetention: 'PT1H', purgeEvery: 'PT10S', changedAt, changedBy: 'admin', reschedule: 'applied' });
+    expect(res.json()).toMatchObject({ failedAuthorizationRetention: 'PT1H', purgeEvery: 'PT10S', changedAt, changedBy: 'admin:bootstrap', reschedule: 'applied' });
     // The interval lives in Redis; the new one starts a run at once, under the new retention.
     expect((await ledger.services.jobs.scheduleOf(PURGE_JOB))?.everyMs).toBe(10_000);
     await eventually('the act failed two hours ago to be erased', async () => (await failedIds(ledger)).length === 0, 10_000);
@@ -126,10 +126,10 @@ describe.runIf(probe)('retention on BullMQ with a real Redis', () => {
 
     const changes = (await ledger.services.eventStore.readStream(streamNames.retention)).filter((e) => e.type === 'RetentionPolicyChanged');
     expect(changes.map((e) => e.data)).toEqual([
-      { by: 'admin', old: { failedAuthorizationRetentionMs: 24 * HOUR, purgeEveryMs: 300_000 }, new: { failedAuthorizationRetentionMs: HOUR, purgeEveryMs: 10_000 }, changedAt },
+      { by: 'admin:bootstrap', old: { failedAuthorizationRetentionMs: 24 * HOUR, purgeEveryMs: 300_000 }, new: { failedAuthorizationRetentionMs: HOUR, purgeEveryMs: 10_000 }, changedAt },
     ]);
-    expect(changes[0]!.metadata).toMatchObject({ actor: 'admin', occurredAt: changedAt });
-    expect((await admin(ledger, 'GET', '/api/v1/admin/retention')).json()).toMatchObject({ failedAuthorizationRetention: 'PT1H', purgeEvery: 'PT10S', changedAt, changedBy: 'admin' });
+    expect(changes[0]!.metadata).toMatchObject({ actor: 'admin:bootstrap', occurredAt: changedAt });
+    expect((await admin(ledger, 'GET', '/api/v1/admin/retention')).json()).toMatchObject({ failedAuthorizationRetention: 'PT1H', purgeEvery: 'PT10S', changedAt, changedBy: 'admin:bootstrap' });
 
     // Out of bounds or not a duration: refused as problem+json, nothing recorded.
     const streamLength = (await ledger.services.eventStore.readStream(streamNames.retention)).length;
