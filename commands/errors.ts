@@ -21,6 +21,10 @@ export type DomainErrorCode =
   | 'code-rate-limited'
   | 'redirect-uri-not-registered'
   | 'invalid-retention-policy'
+  | 'change-self-confirmation'
+  | 'change-role-missing'
+  | 'change-expired'
+  | 'change-already-confirmed'
   | 'forbidden';
 
 export class DomainError extends Error {

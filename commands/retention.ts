@@ -30,6 +30,16 @@ export const retentionBounds = {
   purgeEvery: { field: 'purgeEveryMs', minMs: 10_000, maxMs: 86_400_000, min: 'PT10S', max: 'P1D' },
 } as const;
 
+/** Refuses a policy out of bounds (invalid-retention-policy, naming the field). */
+export function checkRetentionPolicy(policy: RetentionPolicy): void {
+  for (const [name, bound] of Object.entries(retentionBounds)) {
+    const ms = policy[bound.field];
+    if (!Number.isSafeInteger(ms) || ms < bound.minMs || ms > bound.maxMs) {
+      refuse('invalid-retention-policy', `${name} must be from ${bound.min} to ${bound.max}`, { field: name, minimum: bound.min, maximum: bound.max });
+    }
+  }
+}
+
 /** The policy in force: the latest change, else the configured defaults. */
 export const effectivePolicy = (state: RetentionState, defaults: RetentionPolicy): RetentionPolicy => state.policy ?? defaults;
 
@@ -53,12 +63,7 @@ export const retentionDecider: Decider<RetentionState, RetentionCommand, Retenti
   decide(command, state) {
     switch (command.type) {
       case 'ChangeRetentionPolicy': {
-        for (const [name, bound] of Object.entries(retentionBounds)) {
-          const ms = command.policy[bound.field];
-          if (!Number.isSafeInteger(ms) || ms < bound.minMs || ms > bound.maxMs) {
-            refuse('invalid-retention-policy', `${name} must be from ${bound.min} to ${bound.max}`, { field: name, minimum: bound.min, maximum: bound.max });
-          }
-        }
+        checkRetentionPolicy(command.policy);
         const old = effectivePolicy(state, command.defaults);
         if (samePolicy(old, command.policy)) return [];
         return [{ type: 'RetentionPolicyChanged', data: { by: command.by, old, new: { ...command.policy }, changedAt: command.now } }];

@@ -49,11 +49,12 @@ export const streamNames = {
   provider: (providerId: string) => `provider-${providerId}`,
   retention: 'retention',
   admin: (adminId: string) => `admin-${adminId}`,
+  change: (changeId: string) => `change-${changeId}`,
   checkpoints: 'ledger-checkpoints',
 } as const;
 
 /** The part of a stream name after its family prefix, or undefined when the family differs. */
-export function streamId(streamName: string, family: 'act' | 'provider'): string | undefined {
+export function streamId(streamName: string, family: 'act' | 'provider' | 'change'): string | undefined {
   const prefix = `${family}-`;
   return streamName.startsWith(prefix) ? streamName.slice(prefix.length) : undefined;
 }

@@ -4,22 +4,24 @@ import { actEventSchemas } from './act-schemas.ts';
 import { providerEventSchemas } from './provider-schemas.ts';
 import { retentionEventSchemas } from './retention-schemas.ts';
 import { adminEventSchemas } from './admin-schemas.ts';
+import { changeEventSchemas } from './change-schemas.ts';
 import type { JsonSchema } from './json-schema.ts';
 import { UnknownSchemaVersionError, upcast } from './upcasters.ts';
 
 /**
  * Reading a stored event: its data is upcast to the current schema version of its type, then
- * checked against that version's schema. Streams of a family (act-, provider-, retention, admin-) hold only
+ * checked against that version's schema. Streams of a family (act-, provider-, retention, admin-, change-) hold only
  * their family's event types; streams no family owns are read as they are.
  */
 
-export type StreamFamily = 'act' | 'provider' | 'retention' | 'admin';
+export type StreamFamily = 'act' | 'provider' | 'retention' | 'admin' | 'change';
 
 export const eventSchemas: Readonly<Record<StreamFamily, Readonly<Record<string, JsonSchema>>>> = {
   act: actEventSchemas,
   provider: providerEventSchemas,
   retention: retentionEventSchemas,
   admin: adminEventSchemas,
+  change: changeEventSchemas,
 };
 
 /** The family a stream belongs to, or undefined for a stream no family owns. */
@@ -28,6 +30,7 @@ export function familyOf(streamName: string): StreamFamily | undefined {
   if (streamName.startsWith('provider-')) return 'provider';
   if (streamName === 'retention') return 'retention';
   if (streamName.startsWith('admin-')) return 'admin';
+  if (streamName.startsWith('change-')) return 'change';
   return undefined;
 }
 

@@ -7,6 +7,7 @@ import { culProjection } from './cul.ts';
 import { eventSequenceProjection } from './event-sequence.ts';
 import { undeliveredCodesProjection } from './undelivered-codes.ts';
 import { adminActivityProjection } from './admin-activity.ts';
+import { adminChangesProjection } from './admin-changes.ts';
 
 /**
  * Every read model the ledger keeps. The projection runner feeds each of them every event; add a
@@ -22,4 +23,5 @@ export const projections: Projection[] = [
   culProjection,
   undeliveredCodesProjection,
   adminActivityProjection,
+  adminChangesProjection,
 ];

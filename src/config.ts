@@ -62,6 +62,8 @@ export interface LedgerConfig {
   retention: { failedAuthorizationRetentionMs: number; purgeEveryMs: number; purgeBatchSize: number };
   /** How often pending acts past their lifetime are failed as expired. */
   expirySweepEveryMs: number;
+  /** How long a four-eyes change waits for a second admin's confirmation (LEDGER_CHANGE_CONFIRMATION_TTL). */
+  changeConfirmationTtlMs: number;
   /** Largest request body accepted, bytes (public uploads have their own cap). */
   bodyLimit: number;
   /**
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
       purgeBatchSize: int(env, 'LEDGER_PURGE_BATCH_SIZE', 1000, 1, 10_000),
     },
     expirySweepEveryMs: bounded(env, 'LEDGER_EXPIRY_SWEEP_EVERY', 'PT1M', { minMs: 1000, maxMs: 86_400_000, min: 'PT1S', max: 'P1D' }),
+    changeConfirmationTtlMs: bounded(env, 'LEDGER_CHANGE_CONFIRMATION_TTL', 'PT24H', { minMs: 60_000, maxMs: 30 * 86_400_000, min: 'PT1M', max: 'P30D' }),
     bodyLimit: int(env, 'LEDGER_BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
     httpTimeouts: {
       idleMs: bounded(env, 'LEDGER_HTTP_IDLE_TIMEOUT', 'PT10S', { minMs: 1000, maxMs: 600_000, min: 'PT1S', max: 'PT10M' }),

@@ -34,6 +34,8 @@ import type { BackgroundJobs } from './retention/background-jobs.ts';
 import type { LedgerMeter, OperatorMetrics } from '../ports/metrics.ts';
 import type { AdminDirectory } from './admins/admin-directory.ts';
 import type { AdminActivity } from './admins/admin-activity.ts';
+import type { AdminChanges } from './admins/changes.ts';
+import type { RetentionPolicyChanges } from './retention/retention-policy-change.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -91,6 +93,10 @@ export interface LedgerServices {
   failedAuthorizations: FailedAuthorizations;
   /** The retention policy in force and the record of purges (the `retention` stream). */
   retention: RetentionStream;
+  /** Admins changing the retention policy: a shortening waits for a second admin (four eyes). */
+  retentionPolicy: RetentionPolicyChanges;
+  /** Four-eyes changes: proposed by one admin, confirmed (and so applied) by another holding the role. */
+  changes: AdminChanges;
   /** Erases failed authorizations older than the retention. */
   retentionPurge: RetentionPurge;
   /** Fails pending acts past their lifetime. */

@@ -28,6 +28,7 @@ import { FailedAuthorizations } from '../app/retention/failed-authorizations.ts'
 import { buildStores, type Closers } from './stores.ts';
 import { buildProjections } from './projections.ts';
 import { buildJobScheduler, buildRetention } from './jobs.ts';
+import { buildChanges } from './changes.ts';
 import { buildIdentityProvider } from './identity.ts';
 import { buildNotifiers } from './notifiers.ts';
 import { PrometheusMetrics } from '../adapters/prometheus/ledger-metrics.ts';
@@ -178,6 +179,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     citizenAdmin: new CitizenAdmin({ citizens, pseudonyms, providers, clock }),
     failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
     ...retention,
+    ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock }),
     meter: metrics,
     metrics,
     readiness: {

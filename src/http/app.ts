@@ -17,6 +17,7 @@ import { authorizeRoutes } from './routes/citizen/authorize.ts';
 import { simulatorIdentityRoutes } from './routes/simulator/identity.ts';
 import { adminRetentionRoutes } from './routes/admin/retention.ts';
 import { adminAdminRoutes } from './routes/admin/admins.ts';
+import { adminChangeRoutes } from './routes/admin/changes.ts';
 import { providerFailedAuthorizationRoutes } from './routes/provider/failed-authorizations.ts';
 import { publicVerificationRoutes } from './routes/public/verifications.ts';
 import { verifyPageRoutes } from './routes/public/verify-page.ts';
@@ -44,6 +45,7 @@ export const routeGroups: RouteGroup[] = [
   simulatorIdentityRoutes,
   adminRetentionRoutes,
   adminAdminRoutes,
+  adminChangeRoutes,
   providerFailedAuthorizationRoutes,
   publicVerificationRoutes,
   verifyPageRoutes,

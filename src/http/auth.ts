@@ -52,9 +52,10 @@ export interface AdminAccessOptions {
  * Admin routes requiring `role`, for the bootstrap credential (compared in constant time) or a named
  * admin's access token (`POST /api/v1/token`, typ admin+jwt). A named admin is looked up on every
  * request, so roles and suspension apply at once, not when the token expires. Runs `onRequest`,
- * before the body is read. Sets `request.admin`.
+ * before the body is read. Sets `request.admin`. `any`: every admin, for routes whose role depends
+ * on what they touch (a four-eyes confirmation needs the role of its change) and that check it themselves.
  */
-export function adminAccess(services: AdminAccessServices, role: AdminRole, options: AdminAccessOptions = {}): onRequestAsyncHookHandler {
+export function adminAccess(services: AdminAccessServices, role: AdminRole | 'any', options: AdminAccessOptions = {}): onRequestAsyncHookHandler {
   const { config } = services;
   return async (request: FastifyRequest) => {
     const token = bearer(request);
@@ -72,7 +73,7 @@ export function adminAccess(services: AdminAccessServices, role: AdminRole, opti
     } else {
       principal = await namedAdmin(services, token);
     }
-    if (!principal.roles.includes(role)) {
+    if (role !== 'any' && !principal.roles.includes(role)) {
       throw new HttpProblem('missing-role', `this route needs the ${role} role, which admin ${principal.adminId} does not hold`, { role });
     }
     request.admin = principal;

@@ -38,6 +38,10 @@ export const problemCatalog = {
   'provider-unknown': { status: 404, title: 'No such provider' },
   'key-revoked': { status: 409, title: 'The key is revoked' },
   'redirect-uri-not-registered': { status: 400, title: 'The redirect_uri is not registered for this provider' },
+  'change-self-confirmation': { status: 403, title: 'A change must be confirmed by an admin other than the one who proposed it' },
+  'change-role-missing': { status: 403, title: 'This change needs a role the admin does not hold' },
+  'change-expired': { status: 409, title: 'The change expired before it was confirmed' },
+  'change-already-confirmed': { status: 409, title: 'The change was confirmed already' },
   'request-timeout': { status: 408, title: 'The request did not arrive in time' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'uri-too-long': { status: 414, title: 'The request path is too long' },
@@ -102,6 +106,10 @@ export const domainProblems: Record<DomainErrorCode, ProblemName> = {
   'code-rate-limited': 'code-rate-limited',
   'redirect-uri-not-registered': 'redirect-uri-not-registered',
   'invalid-retention-policy': 'invalid-retention-policy',
+  'change-self-confirmation': 'change-self-confirmation',
+  'change-role-missing': 'change-role-missing',
+  'change-expired': 'change-expired',
+  'change-already-confirmed': 'change-already-confirmed',
   forbidden: 'forbidden',
 };
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Model, Tally } from './model.ts';
+import { activityKey } from '../../projections/admin-activity.ts';
 
 /**
  * Checks a data dir whose server is dead (killed or stopped): the event log against what was
@@ -23,6 +24,7 @@ interface EventRow {
   method: string | null;
   reason: string | null;
   name: string | null;
+  actor: string | null;
 }
 
 interface ActLog {
@@ -49,7 +51,7 @@ export interface OfflineFigures {
 }
 
 const JANA = 'test-person-jana';
-const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul', 'undelivered-codes'] as const;
+const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul', 'undelivered-codes', 'admin-activity', 'admin-changes'] as const;
 
 export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = Date.now()): OfflineFigures {
   const eventFile = join(dataDir, 'ledger.sqlite');
@@ -67,7 +69,8 @@ export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = 
            json_extract(data, '$.actId') AS actId, json_extract(data, '$.providerId') AS providerId,
            json_extract(data, '$.requestDigest') AS digest, json_extract(data, '$.codeId') AS codeId,
            json_extract(data, '$.attemptsLeft') AS attemptsLeft, json_extract(data, '$.method') AS method,
-           json_extract(data, '$.reason') AS reason, json_extract(data, '$.name') AS name
+           json_extract(data, '$.reason') AS reason, json_extract(data, '$.name') AS name,
+           json_extract(metadata, '$.actor') AS actor
          FROM events ORDER BY position`,
       )
       .all() as EventRow[];
@@ -83,9 +86,11 @@ export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = 
   const providers = new Map<string, { registrations: number; name: string | null }>();
   const retentionPositions: number[] = [];
   const codeEvents: LogView['codeEvents'] = [];
+  const adminPositions: number[] = [];
   let head = 0;
   for (const e of rows) {
     head = Math.max(head, e.position);
+    if (e.actor?.startsWith('admin:')) adminPositions.push(e.position);
     if (eventIds.has(e.eventId)) tally.report('duplicate', `event-id:${e.eventId}`, `event id ${e.eventId} stored twice (${e.stream}@${e.revision})`);
     eventIds.add(e.eventId);
     const s = streams.get(e.stream) ?? { count: 0, min: Number.MAX_SAFE_INTEGER, max: -1 };
@@ -215,7 +220,7 @@ export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = 
   }
 
   const positions = rows.map((e) => e.position).sort((a, b) => a - b);
-  const readModelPosition = checkReadModels(dataDir, { acts, head, retentionPositions, positions, codeEvents }, model, tally);
+  const readModelPosition = checkReadModels(dataDir, { acts, head, retentionPositions, positions, codeEvents, adminPositions }, model, tally);
   return { events: rows.length, head, acts: acts.size, readModelPosition };
 }
 
@@ -227,6 +232,8 @@ interface LogView {
   positions: number[];
   /** CodeIssued (issued) and CodeDelivered / CodeDeliveryFailed (not), in log order. */
   codeEvents: Array<{ position: number; codeId: string; issued: boolean }>;
+  /** The positions of the events an admin caused (actor `admin:...`), in log order. */
+  adminPositions: number[];
 }
 
 interface Doc {
@@ -370,6 +377,16 @@ function compareProjection(projection: string, position: number, tables: Map<str
       sameIds('undelivered_codes', undelivered, table('undelivered_codes'));
       return;
     }
+    case 'admin-activity': {
+      // One entry per event an admin caused, numbered in log order (the workload's admin is the bootstrap token).
+      const upTo = log.adminPositions.filter((p) => p <= position);
+      sameIds('admin_activity', upTo.map((_, i) => activityKey(i + 1)), table('admin_activity'));
+      return;
+    }
+    case 'admin-changes':
+      // The workload proposes no four-eyes change.
+      sameIds('admin_changes', [], table('admin_changes'));
+      return;
     case 'retention':
       sameIds('retention_state', log.retentionPositions.some((p) => p <= position) ? ['retention'] : [], table('retention_state'));
       return;

@@ -43,6 +43,16 @@ const ROUTES: Array<{ method: Method; url: string; role: AdminRole; pattern: str
   { method: 'GET', url: '/api/v1/admin/activity', role: 'admins', pattern: '/api/v1/admin/activity' },
 ];
 
+/**
+ * Open to every named admin: what waits for a second pair of eyes. Confirming then needs the role of the
+ * change itself (test/http/four-eyes.test.ts).
+ */
+const ANY_ADMIN_ROUTES: Array<{ method: Method; url: string; pattern: string }> = [
+  { method: 'GET', url: '/api/v1/admin/changes', pattern: '/api/v1/admin/changes' },
+  { method: 'GET', url: '/api/v1/admin/changes/00000000-0000-4000-8000-000000000000', pattern: '/api/v1/admin/changes/{changeId}' },
+  { method: 'POST', url: '/api/v1/admin/changes/00000000-0000-4000-8000-000000000000/confirmation', pattern: '/api/v1/admin/changes/{changeId}/confirmation' },
+];
+
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const send = (ledger: Ledger, method: Method, url: string, token: string, payload?: object) =>
   ledger.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : method === 'POST' || method === 'PUT' ? { payload: {} } : {}) });
@@ -67,7 +77,18 @@ describe('named admins: roles, tokens of their own, accountability', () => {
     const documented = Object.entries(paths)
       .filter(([path]) => path.startsWith('/api/v1/admin/') || path === '/api/v1/simulator/outbox')
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    expect(documented.filter((op) => !ROUTES.some((r) => `${r.method} ${r.pattern}` === op))).toEqual([]);
+    const listed = [...ROUTES, ...ANY_ADMIN_ROUTES].map((r) => `${r.method} ${r.pattern}`);
+    expect(documented.filter((op) => !listed.includes(op))).toEqual([]);
+  });
+
+  it.each(ANY_ADMIN_ROUTES)('$method $url is open to an admin of any role, and to nobody else', async ({ method, url }) => {
+    for (const role of ADMIN_ROLES) {
+      const res = await send(ledger, method, url, only[role]);
+      expect(res.statusCode, `${method} ${url} with ${role}: ${res.body}`).not.toBe(403);
+      expect(res.statusCode).not.toBe(401);
+      expect(res.statusCode).toBeLessThan(500);
+    }
+    expect((await ledger.app.inject({ method, url })).statusCode).toBe(401);
   });
 
   it.each(ROUTES)('$method $url needs the $role role', async ({ method, url, role }) => {

@@ -59,6 +59,11 @@ export class RetentionStream {
     return loadState(this.deps.eventStore, streamNames.retention, retentionDecider);
   }
 
+  /** Whether the stream holds an event with this id (read whole: for the rare retry of a confirmed change). */
+  async holdsEvent(eventId: string): Promise<boolean> {
+    return (await this.deps.eventStore.readStream(streamNames.retention)).some((e) => e.metadata.eventId === eventId);
+  }
+
   view(state: RetentionState): RetentionView {
     return {
       policy: effectivePolicy(state, this.deps.defaults),
@@ -69,9 +74,18 @@ export class RetentionStream {
     };
   }
 
-  /** Records a new policy (nothing when it equals the one in force); refuses one out of bounds. */
-  async changePolicy(by: string, policy: RetentionPolicy, now: string, correlationId?: string): Promise<RetentionDecision> {
-    return this.decide({ type: 'ChangeRetentionPolicy', by, policy, defaults: this.deps.defaults, now }, { actor: by, ...(correlationId ? { correlationId } : {}) });
+  /**
+   * Records a new policy (nothing when it equals the one in force); refuses one out of bounds. A
+   * confirmed four-eyes change passes its causation and the event id derived from its change id.
+   */
+  async changePolicy(
+    by: string,
+    policy: RetentionPolicy,
+    now: string,
+    correlationId?: string,
+    cause?: { causationId: string; eventId: (event: RetentionEvent, index: number) => string },
+  ): Promise<RetentionDecision> {
+    return this.decide({ type: 'ChangeRetentionPolicy', by, policy, defaults: this.deps.defaults, now }, { actor: by, ...(correlationId ? { correlationId } : {}), ...cause });
   }
 
   /**
@@ -82,7 +96,7 @@ export class RetentionStream {
    */
   async decide(
     command: RetentionCommand,
-    context: { actor: string; correlationId?: string; eventId?: (event: RetentionEvent, index: number) => string },
+    context: { actor: string; correlationId?: string; causationId?: string; eventId?: (event: RetentionEvent, index: number) => string },
     known?: RetentionKnown,
   ): Promise<RetentionDecision> {
     const { eventId, ...who } = context;

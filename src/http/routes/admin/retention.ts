@@ -3,7 +3,9 @@ import { FAILURE_REASONS } from '../../../../events/act.ts';
 import type { RetentionPolicy } from '../../../../events/retention.ts';
 import { retentionBounds } from '../../../../commands/retention.ts';
 import type { RetentionView } from '../../../app/retention/retention-stream.ts';
-import { formatDuration, parseDuration } from '../../../duration.ts';
+import { retentionResult } from '../../../app/retention/retention-policy-change.ts';
+import type { AdminAccessFor } from './changes.ts';
+import { parseDuration } from '../../../duration.ts';
 import { routeGroup } from '../../route-group.ts';
 import { adminAccess, adminActorOf } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
@@ -56,14 +58,7 @@ export const failedAuthorizationQuery = {
   limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
 } as const;
 
-const asBody = (view: RetentionView) => ({
-  failedAuthorizationRetention: formatDuration(view.policy.failedAuthorizationRetentionMs),
-  purgeEvery: formatDuration(view.policy.purgeEveryMs),
-  ...(view.changedAt ? { changedAt: view.changedAt } : {}),
-  ...(view.changedBy ? { changedBy: view.changedBy } : {}),
-  purgedActs: view.purgedActs,
-  ...(view.lastPurgeAt ? { lastPurgeAt: view.lastPurgeAt } : {}),
-});
+const asBody = (view: RetentionView) => retentionResult(view);
 
 function durationOf(field: string, text: string): number {
   try {
@@ -73,113 +68,125 @@ function durationOf(field: string, text: string): number {
   }
 }
 
-/** Admin API for retention: the policy in force, changing it, and the failed authorizations kept until then. */
-export const adminRetentionRoutes = routeGroup(['config', 'retention', 'retentionPurge', 'projections', 'eventStore', 'backgroundJobs', 'failedAuthorizations', 'clock', 'admins', 'adminTokens'], async (app, { services }) => {
-  app.addHook('onRequest', adminAccess(services, 'retention'));
-  const security = [{ admin: [] }];
+const awaitingConfirmationSchema = {
+  type: 'object',
+  required: ['changeId', 'status', 'expiresAt'],
+  properties: {
+    changeId: { type: 'string', format: 'uuid' },
+    status: { type: 'string', enum: ['awaiting-confirmation'] },
+    expiresAt: { type: 'string', format: 'date-time', description: 'A second admin must confirm before this' },
+  },
+} as const;
 
-  app.get(
-    '/api/v1/admin/retention',
-    { schema: { tags: ['admin'], summary: 'The retention policy in force', security, response: { 200: retentionViewSchema, ...problemResponses(401, 403) } } },
-    async () => asBody(services.retention.view((await services.retention.current()).state)),
-  );
+/**
+ * Admin API for retention: the policy in force, changing it, and the failed authorizations kept until
+ * then. `access` is the admin guard (tests mount the same routes behind another).
+ */
+export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
+  routeGroup(['config', 'retention', 'retentionPolicy', 'retentionPurge', 'projections', 'eventStore', 'failedAuthorizations', 'admins', 'adminTokens'], async (app, { services }) => {
+    app.addHook('onRequest', (access ?? ((role) => adminAccess(services, role)))('retention'));
+    const security = [{ admin: [] }];
 
-  app.put(
-    '/api/v1/admin/retention',
-    {
-      config: { fieldProblems: { failedAuthorizationRetention: 'invalid-retention-policy', purgeEvery: 'invalid-retention-policy' } },
-      schema: {
-        tags: ['admin'],
-        summary: 'Change the retention policy',
-        description:
-          'Records a RetentionPolicyChanged event (who, when, old, new) in the `retention` stream and reschedules the purge at once in every ' +
-          'ledger process. 200: the purge follows the new policy. 202: the change is recorded but the job backend (Redis) does not answer; ' +
-          'the new interval is applied as soon as it does (`reschedule: "pending"`).',
-        security,
-        body: { type: 'object', required: ['failedAuthorizationRetention', 'purgeEvery'], properties: policyProperties, additionalProperties: false },
-        response: {
-          200: { ...retentionViewSchema, properties: { ...retentionViewSchema.properties, reschedule: { type: 'string', enum: ['applied', 'unchanged'] } } },
-          202: { ...retentionViewSchema, properties: { ...retentionViewSchema.properties, reschedule: { type: 'string', enum: ['pending'] } } },
-          ...problemResponses(400, 401, 403),
-        },
-      },
-    },
-    async (request, reply) => {
-      const { body } = request;
-      const policy: RetentionPolicy = {
-        failedAuthorizationRetentionMs: durationOf('failedAuthorizationRetention', body.failedAuthorizationRetention),
-        purgeEveryMs: durationOf('purgeEvery', body.purgeEvery),
-      };
-      const decision = await services.retention.changePolicy(adminActorOf(request), policy, services.clock().toISOString(), request.id);
-      const change = decision.events.find((e) => e.type === 'RetentionPolicyChanged');
-      let reschedule: 'applied' | 'unchanged' | 'pending' = 'unchanged';
-      if (change?.type === 'RetentionPolicyChanged') {
-        // Later reads (GET, the purge) take the snapshot the projections keep: let it catch up first.
-        await services.projections.waitFor(decision.position!, 2_000).catch(() => undefined);
-        if (change.data.old.purgeEveryMs !== change.data.new.purgeEveryMs) {
-          // A new interval runs the purge at once, with the new retention too.
-          reschedule = await services.backgroundJobs.applyPolicy(change.data.new);
-        } else {
-          // Same interval: the next run would apply the new retention; ask for one now.
-          reschedule = 'applied';
-          services.backgroundJobs.purgeSoon();
-        }
-      }
-      reply.code(reschedule === 'pending' ? 202 : 200);
-      return { ...asBody(services.retention.view(decision.known.state)), reschedule };
-    },
-  );
+    app.get(
+      '/api/v1/admin/retention',
+      { schema: { tags: ['admin'], summary: 'The retention policy in force', security, response: { 200: retentionViewSchema, ...problemResponses(401, 403) } } },
+      async () => asBody(services.retention.view((await services.retention.current()).state)),
+    );
 
-  app.post(
-    '/api/v1/admin/retention/purge',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'Run the purge now, once, as the schedule would (safe beside it)',
-        description: 'Erases the failed authorizations past the retention in force; what it records names the admin who asked.',
-        security,
-        response: {
-          200: {
-            type: 'object',
-            required: ['runId', 'retention', 'cutoff', 'erasedActs'],
-            properties: {
-              runId: { type: 'string' },
-              retention: { type: 'string' },
-              cutoff: { type: 'string', format: 'date-time' },
-              recordedActs: { type: 'integer' },
-              erasedActs: { type: 'integer' },
-              keysDestroyed: { type: 'integer' },
-              batches: { type: 'integer' },
+    app.put(
+      '/api/v1/admin/retention',
+      {
+        config: { fieldProblems: { failedAuthorizationRetention: 'invalid-retention-policy', purgeEvery: 'invalid-retention-policy' } },
+        schema: {
+          tags: ['admin'],
+          summary: 'Change the retention policy',
+          description:
+            'A longer or equal failed-authorization retention (or a new purge interval alone) takes effect at once: a RetentionPolicyChanged ' +
+            'event (who, when, old, new) in the `retention` stream, and the purge rescheduled in every ledger process. 200: the purge follows ' +
+            'the new policy; 202 with `reschedule: "pending"`: recorded, but the job backend (Redis) does not answer, and the new interval is ' +
+            'applied as soon as it does. A SHORTER retention erases sooner and cannot be undone: it needs four eyes. The call answers ' +
+            '202 `{ changeId, status: "awaiting-confirmation", expiresAt }` and changes nothing yet; a second admin with the retention role ' +
+            'confirms it at `POST /api/v1/admin/changes/{changeId}/confirmation`. In the simulator environment the bootstrap token applies ' +
+            'a shortening at once (there is no second person there).',
+          security,
+          body: { type: 'object', required: ['failedAuthorizationRetention', 'purgeEvery'], properties: policyProperties, additionalProperties: false },
+          response: {
+            200: { ...retentionViewSchema, properties: { ...retentionViewSchema.properties, reschedule: { type: 'string', enum: ['applied', 'unchanged'] } } },
+            202: {
+              anyOf: [awaitingConfirmationSchema, { ...retentionViewSchema, properties: { ...retentionViewSchema.properties, reschedule: { type: 'string', enum: ['pending'] } } }],
             },
+            ...problemResponses(400, 401, 403),
           },
-          ...problemResponses(401, 403),
         },
       },
-    },
-    async (request, reply) => {
-      // The purge finds acts through the read models: let them show every failure recorded so far.
-      await services.projections.waitFor(await services.eventStore.headPosition(), 10_000).catch(() => undefined);
-      const report = await services.retentionPurge.run(`admin:${randomUUID()}`, adminActorOf(request));
-      reply.header('cache-control', 'no-store');
-      return report;
-    },
-  );
-
-  app.get(
-    '/api/v1/admin/failed-authorizations',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'Failed authorizations kept until the retention erases them, newest first',
-        description: 'Nothing personal: the act id, its provider, why and when it failed.',
-        security,
-        querystring: { type: 'object', properties: { providerId: { type: 'string', minLength: 1, maxLength: 100 }, ...failedAuthorizationQuery }, additionalProperties: false },
-        response: { 200: failedAuthorizationListSchema, ...problemResponses(400, 401, 403) },
+      async (request, reply) => {
+        const { body } = request;
+        const policy: RetentionPolicy = {
+          failedAuthorizationRetentionMs: durationOf('failedAuthorizationRetention', body.failedAuthorizationRetention),
+          purgeEveryMs: durationOf('purgeEvery', body.purgeEvery),
+        };
+        const outcome = await services.retentionPolicy.request(request.admin!, policy, request.id);
+        if (outcome.status === 'awaiting-confirmation') {
+          reply.code(202);
+          return { changeId: outcome.changeId, status: outcome.status, expiresAt: outcome.expiresAt };
+        }
+        reply.code(outcome.reschedule === 'pending' ? 202 : 200);
+        return retentionResult(outcome.view, outcome.reschedule);
       },
-    },
-    async (request) => {
-      const { providerId, reason, limit } = request.query;
-      return services.failedAuthorizations.list({ ...(providerId ? { providerId } : {}), ...(reason ? { reason } : {}) }, limit);
-    },
-  );
-});
+    );
+
+    app.post(
+      '/api/v1/admin/retention/purge',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Run the purge now, once, as the schedule would (safe beside it)',
+          description: 'Erases the failed authorizations past the retention in force; what it records names the admin who asked.',
+          security,
+          response: {
+            200: {
+              type: 'object',
+              required: ['runId', 'retention', 'cutoff', 'erasedActs'],
+              properties: {
+                runId: { type: 'string' },
+                retention: { type: 'string' },
+                cutoff: { type: 'string', format: 'date-time' },
+                recordedActs: { type: 'integer' },
+                erasedActs: { type: 'integer' },
+                keysDestroyed: { type: 'integer' },
+                batches: { type: 'integer' },
+              },
+            },
+            ...problemResponses(401, 403),
+          },
+        },
+      },
+      async (request, reply) => {
+        // The purge finds acts through the read models: let them show every failure recorded so far.
+        await services.projections.waitFor(await services.eventStore.headPosition(), 10_000).catch(() => undefined);
+        const report = await services.retentionPurge.run(`admin:${randomUUID()}`, adminActorOf(request));
+        reply.header('cache-control', 'no-store');
+        return report;
+      },
+    );
+
+    app.get(
+      '/api/v1/admin/failed-authorizations',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Failed authorizations kept until the retention erases them, newest first',
+          description: 'Nothing personal: the act id, its provider, why and when it failed.',
+          security,
+          querystring: { type: 'object', properties: { providerId: { type: 'string', minLength: 1, maxLength: 100 }, ...failedAuthorizationQuery }, additionalProperties: false },
+          response: { 200: failedAuthorizationListSchema, ...problemResponses(400, 401, 403) },
+        },
+      },
+      async (request) => {
+        const { providerId, reason, limit } = request.query;
+        return services.failedAuthorizations.list({ ...(providerId ? { providerId } : {}), ...(reason ? { reason } : {}) }, limit);
+      },
+    );
+  });
+
+export const adminRetentionRoutes = adminRetentionRoutesWith();
