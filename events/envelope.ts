@@ -50,6 +50,9 @@ export const streamNames = {
   retention: 'retention',
   admin: (adminId: string) => `admin-${adminId}`,
   change: (changeId: string) => `change-${changeId}`,
+  /** A person's registry changes, by the keyed pseudonym of their AIFO (events/registry.ts). */
+  registry: (subject: string) => `registry-${subject}`,
+  registryImports: 'registry-imports',
   checkpoints: 'ledger-checkpoints',
 } as const;
 

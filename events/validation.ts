@@ -5,16 +5,17 @@ import { providerEventSchemas } from './provider-schemas.ts';
 import { retentionEventSchemas } from './retention-schemas.ts';
 import { adminEventSchemas } from './admin-schemas.ts';
 import { changeEventSchemas } from './change-schemas.ts';
+import { registryEventSchemas } from './registry-schemas.ts';
 import type { JsonSchema } from './json-schema.ts';
 import { UnknownSchemaVersionError, upcast } from './upcasters.ts';
 
 /**
  * Reading a stored event: its data is upcast to the current schema version of its type, then
- * checked against that version's schema. Streams of a family (act-, provider-, retention, admin-, change-) hold only
+ * checked against that version's schema. Streams of a family (act-, provider-, retention, admin-, change-, registry-) hold only
  * their family's event types; streams no family owns are read as they are.
  */
 
-export type StreamFamily = 'act' | 'provider' | 'retention' | 'admin' | 'change';
+export type StreamFamily = 'act' | 'provider' | 'retention' | 'admin' | 'change' | 'registry';
 
 export const eventSchemas: Readonly<Record<StreamFamily, Readonly<Record<string, JsonSchema>>>> = {
   act: actEventSchemas,
@@ -22,6 +23,7 @@ export const eventSchemas: Readonly<Record<StreamFamily, Readonly<Record<string,
   retention: retentionEventSchemas,
   admin: adminEventSchemas,
   change: changeEventSchemas,
+  registry: registryEventSchemas,
 };
 
 /** The family a stream belongs to, or undefined for a stream no family owns. */
@@ -31,6 +33,7 @@ export function familyOf(streamName: string): StreamFamily | undefined {
   if (streamName === 'retention') return 'retention';
   if (streamName.startsWith('admin-')) return 'admin';
   if (streamName.startsWith('change-')) return 'change';
+  if (streamName.startsWith('registry-')) return 'registry';
   return undefined;
 }
 

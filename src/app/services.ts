@@ -26,6 +26,7 @@ import type { PortalLogin } from './citizens/portal-login.ts';
 import type { PortalSessions } from './citizens/portal-session.ts';
 import type { TestPersonDirectory } from './citizens/test-persons.ts';
 import type { CitizenAdmin } from './citizens/citizen-admin.ts';
+import type { RegistryAudit } from './citizens/registry-audit.ts';
 import type { FailedAuthorizations } from './retention/failed-authorizations.ts';
 import type { RetentionStream } from './retention/retention-stream.ts';
 import type { RetentionPurge } from './retention/retention-purge.ts';
@@ -89,6 +90,8 @@ export interface LedgerServices {
   testPersons: TestPersonDirectory;
   /** The operator's citizen registry (every environment): persons, their devices, the SePP for support, bulk import lines. */
   citizenAdmin: CitizenAdmin;
+  /** Records registry changes in the log, by whom, with no personal data (the CLI's import summary too). */
+  registryAudit: RegistryAudit;
   /** Failed authorizations kept until the retention erases them, for admins and providers. */
   failedAuthorizations: FailedAuthorizations;
   /** The retention policy in force and the record of purges (the `retention` stream). */

@@ -11,6 +11,7 @@ import type { Notifier } from '../ports/notifier.ts';
 import type { TaskQueue } from '../ports/task-queue.ts';
 import type { EventCodec } from '../app/command-handler.ts';
 import { CodeDelivery } from '../app/acts/code-delivery.ts';
+import type { RegistryAudit } from '../app/citizens/registry-audit.ts';
 import type { Closers } from './stores.ts';
 
 export interface DeliveryDeps {
@@ -21,6 +22,7 @@ export interface DeliveryDeps {
   eventStore: EventStore;
   codec: EventCodec<ActEvent>;
   citizens: CitizenRegistry;
+  registryAudit: RegistryAudit;
   notifiers: Record<CodeChannel, Notifier>;
   deliveryKey: Buffer;
   clock: () => Date;
@@ -49,6 +51,7 @@ export function buildDelivery(config: LedgerConfig, deps: DeliveryDeps, closers:
     store: deps.eventStore,
     codec: deps.codec,
     registry: deps.citizens,
+    registryAudit: deps.registryAudit,
     notifiers: deps.notifiers,
     deliveryKey: deps.deliveryKey,
     clock: deps.clock,

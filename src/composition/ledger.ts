@@ -19,6 +19,7 @@ import { AuthorizationService } from '../app/acts/authorization-by-authenticatio
 import { Pseudonyms } from '../app/citizens/pseudonyms.ts';
 import { seedTestPersons, TestPersonDirectory } from '../app/citizens/test-persons.ts';
 import { CitizenAdmin } from '../app/citizens/citizen-admin.ts';
+import { RegistryAudit } from '../app/citizens/registry-audit.ts';
 import { CaptchaService } from '../app/citizens/captcha.ts';
 import { PublicVerification } from '../app/citizens/public-verification.ts';
 import { CitizenLog } from '../app/citizens/citizen-log.ts';
@@ -102,10 +103,11 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
   const codec = actCodec(keyVault);
   const { readModels, projectionRunner, projectionRole, projectionsReadiness, onDuty } = await buildProjections(config, { stores, inMemory, codec, logger }, closers);
   const pseudonyms = new Pseudonyms(keys.secrets.pseudonymKey, citizens, config.homeCountry);
+  const registryAudit = new RegistryAudit({ store: eventStore, pseudonym: (sector, aifo) => pseudonyms.bsi(sector, aifo), clock });
   if (config.environment === 'simulator') await seedTestPersons(citizens, clock().toISOString());
   const notifiers = await buildNotifiers(config, clock);
   const deliveryKey = keys.secrets.deliveryKey;
-  const delivery = buildDelivery(config, { db: stores.db, ...(stores.stagedTasks ? { stagedTasks: stores.stagedTasks } : {}), eventStore, codec, citizens, notifiers: notifiers.byChannel, deliveryKey, clock, logger, meter: metrics, runJobs: options.runJobs !== false }, closers);
+  const delivery = buildDelivery(config, { db: stores.db, ...(stores.stagedTasks ? { stagedTasks: stores.stagedTasks } : {}), eventStore, codec, citizens, registryAudit, notifiers: notifiers.byChannel, deliveryKey, clock, logger, meter: metrics, runJobs: options.runJobs !== false }, closers);
   const acts = new ActService({
     store: eventStore,
     codec,
@@ -176,7 +178,8 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     }),
     portalSessions: new PortalSessions({ cookieKey: keys.secrets.cookieKey, ttlMs: config.portalSessionTtlMs, clock, replayGuard }),
     testPersons: new TestPersonDirectory({ citizens, pseudonyms, providers, homeCountry: config.homeCountry, clock }),
-    citizenAdmin: new CitizenAdmin({ citizens, pseudonyms, providers, clock }),
+    registryAudit,
+    citizenAdmin: new CitizenAdmin({ citizens, pseudonyms, providers, audit: registryAudit, clock }),
     failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
     ...retention,
     ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock }),

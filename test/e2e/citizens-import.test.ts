@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { hostname, userInfo } from 'node:os';
 import { openSqlite } from '../../src/adapters/sqlite/database.ts';
+import { SqliteEventStore } from '../../src/adapters/sqlite/event-store.ts';
+import { streamNames } from '../../events/envelope.ts';
 import { SqliteCitizenRegistry } from '../../src/adapters/sqlite/citizen-registry.ts';
 import { ledgerFiles } from '../../src/composition/stores.ts';
 import { tempDir } from '../support/ledger.ts';
@@ -84,6 +87,20 @@ describe('ledger citizens import', () => {
       expect(await registry.get('sk-0006')).toMatchObject({ country: 'SK' });
       expect(await registry.get('de-0004')).toBeUndefined();
       expect(await registry.get('cz-0005')).toBeUndefined();
+
+      // Each run recorded its summary, by the operator who ran it; the lines are not in the log.
+      const events = new SqliteEventStore(db);
+      const imports = await events.readStream(streamNames.registryImports);
+      expect(imports.map((e) => e.type)).toEqual(['CitizensImported', 'CitizensImported', 'CitizensImported']);
+      expect(imports.map(({ data: { importedAt, ...counted } }) => counted)).toEqual([
+        { created: 3, updated: 0, unchanged: 0, refused: 4 },
+        { created: 0, updated: 0, unchanged: 3, refused: 4 },
+        { created: 1, updated: 1, unchanged: 2, refused: 0 },
+      ]);
+      expect(imports[0]!.metadata.actor).toBe(`operator:${userInfo().username}@${hostname()}`);
+      const all = await events.readAll({ limit: 10_000 });
+      expect(all.filter((e) => e.streamName.startsWith('registry-')).map((e) => e.streamName)).toEqual([streamNames.registryImports, streamNames.registryImports, streamNames.registryImports]);
+      expect(JSON.stringify(all)).not.toMatch(/cz-000|\+420|fcm-token/);
     } finally {
       db.close();
     }

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { streamNames } from '../../events/envelope.ts';
+import { REGISTRY_AUDIT_SECTOR } from '../../events/registry.ts';
 import type { CodeChannel } from '../../events/act.ts';
 import type { Ledger } from '../../src/composition/ledger.ts';
 import { ActService, view } from '../../src/app/acts/act-service.ts';
@@ -61,6 +62,7 @@ describe('code delivery as a task, against a gateway process', () => {
       store: s.eventStore,
       codec: s.actCodec,
       registry: s.citizens,
+      registryAudit: s.registryAudit,
       notifiers: { sms: new GatewayNotifier(gateway, '/sms'), 'mobile-key': new GatewayNotifier(gateway, '/push') },
       deliveryKey,
       clock: () => new Date(),
@@ -158,6 +160,11 @@ describe('code delivery as a task, against a gateway process', () => {
     const citizen = (await ledger.services.citizens.get(aifo))!;
     expect(citizen.mobileKeys.map((d) => d.fcmToken)).toEqual(['token-older']);
     expect(citizen.removedMobileKeys).toMatchObject([{ label: 'device 1', reason: 'unregistered' }]);
+    // The removal is in the log, by the notifier, under the person's registry pseudonym.
+    const removals = await ledger.services.eventStore.readStream(streamNames.registry(ledger.services.pseudonyms.bsi(REGISTRY_AUDIT_SECTOR, aifo)));
+    expect(removals.map((e) => ({ type: e.type, actor: e.metadata.actor, reason: e.data.reason, deviceId: e.data.deviceId }))).toEqual([
+      { type: 'MobileKeyRemoved', actor: NOTIFIER_ACTOR, reason: 'unregistered', deviceId: citizen.removedMobileKeys![0]!.deviceId },
+    ]);
     expect((await eventsOf(actId, 'CodeDelivered'))[0]!.data).toMatchObject({ attempts: 2 });
   });
 

@@ -5,6 +5,7 @@ import { providerEventTypes } from '../../events/provider.ts';
 import { retentionEventTypes } from '../../events/retention.ts';
 import { adminEventTypes } from '../../events/admin.ts';
 import { changeEventTypes } from '../../events/change.ts';
+import { registryEventTypes } from '../../events/registry.ts';
 import { actEventSchemas } from '../../events/act-schemas.ts';
 import { currentSchemaVersion, upcast } from '../../events/upcasters.ts';
 import { InvalidEventError, eventSchemas } from '../../events/validation.ts';
@@ -34,6 +35,7 @@ describe('event schemas: what the store gives back is checked before anything fo
     expect(Object.keys(eventSchemas.retention).sort()).toEqual([...retentionEventTypes].sort());
     expect(Object.keys(eventSchemas.admin).sort()).toEqual([...adminEventTypes].sort());
     expect(Object.keys(eventSchemas.change).sort()).toEqual([...changeEventTypes].sort());
+    expect(Object.keys(eventSchemas.registry).sort()).toEqual([...registryEventTypes].sort());
   });
 
   it('leaves sealed fields optional, and allows `erased` exactly where fields are sealed', () => {

@@ -10,6 +10,7 @@ import { silentMeter, type LedgerMeter } from '../../ports/metrics.ts';
 import type { StagedTask, Task, TaskOutcome, TaskPayload, TaskQueue } from '../../ports/task-queue.ts';
 import { handleCommand, loadState, type EventCodec } from '../command-handler.ts';
 import { seal, unseal, type SealedPart } from './act-sealing.ts';
+import type { RegistryAudit } from '../citizens/registry-audit.ts';
 import { DEFAULT_DELIVERY_RETRY, nextDeliveryAttempt, type DeliveryRetryPolicy } from './delivery-retry.ts';
 
 /** The task queue codes travel through; one task per code, its id the code's id. */
@@ -77,6 +78,8 @@ export interface CodeDeliveryDeps {
   store: EventStore;
   codec: EventCodec<ActEvent>;
   registry: CitizenRegistry;
+  /** Records a device the push service dropped as removed by `system:notifier`; absent: not recorded (tests of delivery alone). */
+  registryAudit?: Pick<RegistryAudit, 'mobileKeyRemoved'>;
   /** One notifier per channel; each send is one attempt. */
   notifiers: Record<CodeChannel, Notifier>;
   deliveryKey: Buffer;
@@ -195,7 +198,9 @@ export class CodeDelivery {
       const ending = await this.sendOnce(message(device.deviceId, device), task, attempts, expiresAt);
       attempts += 1;
       if (!('unregistered' in ending)) return ending;
-      await this.deps.registry.removeMobileKey(citizen.aifo, device.deviceId, 'unregistered', this.deps.clock().toISOString());
+      if (await this.deps.registry.removeMobileKey(citizen.aifo, device.deviceId, 'unregistered', this.deps.clock().toISOString())) {
+        await this.deps.registryAudit?.mobileKeyRemoved(citizen.aifo, device.deviceId, 'unregistered', NOTIFIER_ACTOR);
+      }
       this.deps.logger?.warn({ ...ids, deviceId: device.deviceId }, 'mobile key device unregistered by the push service; removed from the registry');
     }
     return { delivered: false, reason: 'unregistered', attempts: Math.max(attempts, before) };

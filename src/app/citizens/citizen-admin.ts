@@ -4,6 +4,8 @@ import { DomainError, refuse } from '../../../commands/errors.ts';
 import type { Citizen, CitizenRegistry, DevicePublicKey, MobileKeyDevice, RemovedMobileKey } from '../../ports/citizen-registry.ts';
 import type { ProviderDirectory } from '../providers/provider-directory.ts';
 import { providerSector, type Pseudonyms } from './pseudonyms.ts';
+import type { RegistryAudit } from './registry-audit.ts';
+import type { CitizenField, MobileKeyField } from '../../../events/registry.ts';
 import {
   citizenImportLineSchema,
   privateKeyMember,
@@ -44,13 +46,17 @@ export interface CitizenAdminOptions {
   citizens: CitizenRegistry;
   pseudonyms: Pseudonyms;
   providers: ProviderDirectory;
+  /** Where each change is recorded, by whom (names of fields, never values). */
+  audit: RegistryAudit;
   clock: () => Date;
 }
 
 /**
  * The operator's citizen registry, in every environment: persons' fields, their Mobile Key devices,
  * the SePP support staff need, and the bulk import's lines. The HTTP edge has checked a body against
- * the schemas of citizen-input.ts; an import line is checked here against the same ones.
+ * the schemas of citizen-input.ts; an import line is checked here against the same ones. Every write
+ * that changed something is recorded in the log with the caller's `actor`; a write that changed
+ * nothing records nothing. Import lines are not recorded one by one: the import records its summary.
  */
 export class CitizenAdmin {
   private readonly validateLine: ValidateFunction;
@@ -61,12 +67,18 @@ export class CitizenAdmin {
   }
 
   /** Creates the person or sets their fields (devices untouched); writes nothing when they are already so. */
-  async upsert(aifo: string, fields: CitizenFieldsInput): Promise<{ outcome: RegistryOutcome; citizen: CitizenView }> {
+  async upsert(aifo: string, fields: CitizenFieldsInput, actor: string): Promise<{ outcome: RegistryOutcome; citizen: CitizenView }> {
+    const written = await this.writeFields(aifo, fields);
+    if (written.outcome !== 'unchanged') await this.options.audit.citizenChanged(aifo, written.outcome === 'created', written.changed, actor);
+    return { outcome: written.outcome, citizen: view(written.citizen) };
+  }
+
+  private async writeFields(aifo: string, fields: CitizenFieldsInput): Promise<{ outcome: RegistryOutcome; citizen: Citizen; changed: CitizenField[] }> {
     checkPhoneFlags(fields, '');
     const existing = await this.options.citizens.get(aifo);
-    if (existing && sameFields(existing, fields)) return { outcome: 'unchanged', citizen: view(existing) };
+    if (existing && sameFields(existing, fields)) return { outcome: 'unchanged', citizen: existing, changed: [] };
     const { citizen, created } = await this.options.citizens.upsert(aifo, { ...fields, phone: fields.phone ?? null }, this.now());
-    return { outcome: created ? 'created' : 'updated', citizen: view(citizen) };
+    return { outcome: created ? 'created' : 'updated', citizen, changed: changedFields(created ? undefined : existing, citizen) };
   }
 
   /** The person's record; refused as not-found when the registry has no such person. */
@@ -75,20 +87,32 @@ export class CitizenAdmin {
   }
 
   /** Registers a device for the person, or updates it when its FCM token is already theirs. */
-  async addMobileKey(aifo: string, device: MobileKeyInput): Promise<{ outcome: RegistryOutcome; device: MobileKeyView }> {
+  async addMobileKey(aifo: string, device: MobileKeyInput, actor: string): Promise<{ outcome: RegistryOutcome; device: MobileKeyView }> {
+    const written = await this.writeDevice(aifo, device);
+    if (written.outcome !== 'unchanged') {
+      await this.options.audit.mobileKeyRegistered(aifo, written.device.deviceId, written.outcome === 'created', written.changed, actor);
+    }
+    return { outcome: written.outcome, device: deviceView(written.device) };
+  }
+
+  private async writeDevice(aifo: string, device: MobileKeyInput): Promise<{ outcome: RegistryOutcome; device: MobileKeyDevice; changed: MobileKeyField[] }> {
     const publicKey = device.publicKey ? await checkedPublicKey(device.publicKey, '/publicKey') : undefined;
     const citizen = await this.existing(aifo);
     const present = citizen.mobileKeys.find((d) => d.fcmToken === device.fcmToken);
-    if (present && sameDevice(present, device.label, publicKey)) return { outcome: 'unchanged', device: deviceView(present) };
+    if (present && sameDevice(present, device.label, publicKey)) return { outcome: 'unchanged', device: present, changed: [] };
     const added = await this.options.citizens.addMobileKey(aifo, { fcmToken: device.fcmToken, label: device.label, ...(publicKey ? { publicKey } : {}) }, this.now());
     if (!added) refuse('not-found', 'no such person');
-    return { outcome: present ? 'updated' : 'created', device: deviceView(added) };
+    const changed: MobileKeyField[] = present
+      ? [...(present.label !== device.label ? (['label'] as const) : []), ...(sameKey(present.publicKey, publicKey) ? [] : (['publicKey'] as const))]
+      : ['fcmToken', 'label', ...(publicKey ? (['publicKey'] as const) : [])];
+    return { outcome: present ? 'updated' : 'created', device: added, changed };
   }
 
   /** Removes a device; refused as not-found when the person or the device is not there. */
-  async removeMobileKey(aifo: string, deviceId: string): Promise<void> {
+  async removeMobileKey(aifo: string, deviceId: string, actor: string): Promise<void> {
     await this.existing(aifo);
     if (!(await this.options.citizens.removeMobileKey(aifo, deviceId, 'admin', this.now()))) refuse('not-found', 'the person has no such device');
+    await this.options.audit.mobileKeyRemoved(aifo, deviceId, 'admin', actor);
   }
 
   /** The SePP (BSI) a provider knows a person by; refused as not-found when either is unknown. */
@@ -106,10 +130,10 @@ export class CitizenAdmin {
   async importLine(value: unknown): Promise<RegistryOutcome> {
     const line = await this.checkedLine(value);
     const { aifo, mobileKeys = [], ...fields } = line;
-    const person = await this.upsert(aifo, fields);
+    const person = await this.writeFields(aifo, fields);
     let outcome = person.outcome;
     for (const device of mobileKeys) {
-      const added = await this.addMobileKey(aifo, device);
+      const added = await this.writeDevice(aifo, device);
       if (added.outcome !== 'unchanged' && outcome === 'unchanged') outcome = 'updated';
     }
     return outcome;
@@ -182,8 +206,22 @@ function sameFields(citizen: Citizen, fields: CitizenFieldsInput): boolean {
 }
 
 function sameDevice(device: MobileKeyDevice, label: string, publicKey: DevicePublicKey | undefined): boolean {
-  const key = device.publicKey;
-  return device.label === label && (key === undefined ? publicKey === undefined : publicKey !== undefined && key.x === publicKey.x && key.y === publicKey.y);
+  return device.label === label && sameKey(device.publicKey, publicKey);
+}
+
+function sameKey(a: DevicePublicKey | undefined, b: DevicePublicKey | undefined): boolean {
+  return a === undefined ? b === undefined : b !== undefined && a.x === b.x && a.y === b.y;
+}
+
+/** The names of the fields a write changed (every field it set, for a new person): what the log may say of it. */
+function changedFields(before: Citizen | undefined, after: Citizen): CitizenField[] {
+  const fields: CitizenField[] = [];
+  if (!before || before.displayName !== after.displayName) fields.push('displayName');
+  if (!before || before.country !== after.country) fields.push('country');
+  if ((before?.phone ?? null) !== (after.phone ?? null)) fields.push('phone');
+  if (!before || before.phoneVerified !== after.phoneVerified) fields.push('phoneVerified');
+  if (!before || before.phoneAllowed !== after.phoneAllowed) fields.push('phoneAllowed');
+  return fields;
 }
 
 function view(citizen: Citizen): CitizenView {

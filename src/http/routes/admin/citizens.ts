@@ -1,6 +1,6 @@
 import type { preValidationHookHandler } from 'fastify';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess } from '../../auth.ts';
+import { adminAccess, adminActorOf } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { aifoSchema, citizenFieldsSchema, deviceIdSchema, mobileKeySchema, privateKeyMember } from '../../../app/citizens/citizen-input.ts';
 
@@ -79,7 +79,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
       },
     },
     async (request, reply) => {
-      const { outcome, citizen } = await citizenAdmin.upsert(request.params.aifo, request.body);
+      const { outcome, citizen } = await citizenAdmin.upsert(request.params.aifo, request.body, adminActorOf(request));
       reply.code(outcome === 'created' ? 201 : 200).header('cache-control', 'no-store');
       return citizen;
     },
@@ -117,7 +117,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
       },
     },
     async (request, reply) => {
-      const { outcome, device } = await citizenAdmin.addMobileKey(request.params.aifo, request.body);
+      const { outcome, device } = await citizenAdmin.addMobileKey(request.params.aifo, request.body, adminActorOf(request));
       reply.code(outcome === 'created' ? 201 : 200).header('cache-control', 'no-store');
       return device;
     },
@@ -135,7 +135,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
       },
     },
     async (request, reply) => {
-      await citizenAdmin.removeMobileKey(request.params.aifo, request.params.deviceId);
+      await citizenAdmin.removeMobileKey(request.params.aifo, request.params.deviceId, adminActorOf(request));
       return reply.code(204).send(null);
     },
   );
