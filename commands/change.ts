@@ -1,18 +1,9 @@
 import type { AdminRole } from '../events/admin.ts';
-import type { ChangeEvent } from '../events/change.ts';
+import type { ChangeEvent, ChangeProposal } from '../events/change.ts';
 import type { Decider } from './decider.ts';
 import { refuse } from './errors.ts';
 
-/** What waits for a second admin, as its stream tells it. */
-export interface ChangeProposal {
-  changeId: string;
-  kind: string;
-  payload: Record<string, unknown>;
-  requiredRole: AdminRole;
-  proposedBy: string;
-  proposedAt: string;
-  expiresAt: string;
-}
+export type { ChangeProposal };
 
 export type ChangeState =
   | { status: 'none' }

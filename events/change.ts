@@ -8,20 +8,20 @@ import type { AdminRole } from './admin.ts';
  * application records that the owning service has carried it out. Admins appear as their actors
  * (`admin:<adminId>`), as in the events' metadata.
  */
+/** What waits for a second admin (a type, not an interface: event data is a plain record). */
+export type ChangeProposal = {
+  changeId: string;
+  kind: string;
+  /** What the change does, in the shape its kind defines; never personal data. */
+  payload: Record<string, unknown>;
+  requiredRole: AdminRole;
+  proposedBy: string;
+  proposedAt: string;
+  expiresAt: string;
+};
+
 export type ChangeEvent =
-  | DomainEvent<
-      'ChangeProposed',
-      {
-        changeId: string;
-        kind: string;
-        /** What the change does, in the shape its kind defines; never personal data. */
-        payload: Record<string, unknown>;
-        requiredRole: AdminRole;
-        proposedBy: string;
-        proposedAt: string;
-        expiresAt: string;
-      }
-    >
+  | DomainEvent<'ChangeProposed', ChangeProposal>
   | DomainEvent<'ChangeConfirmed', { changeId: string; confirmedBy: string; confirmedAt: string }>
   | DomainEvent<'ChangeApplied', { changeId: string; appliedAt: string }>;
 

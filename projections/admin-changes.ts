@@ -1,5 +1,6 @@
 import { streamId, type RecordedEvent } from '../events/envelope.ts';
 import type { AdminRole } from '../events/admin.ts';
+import type { ChangeProposal } from '../events/change.ts';
 import type { Change, Projection } from './projection.ts';
 
 /**
@@ -7,14 +8,7 @@ import type { Change, Projection } from './projection.ts';
  * applied); a pending change past `expiresAt` is expired, which readers tell by the time, since no
  * event marks it.
  */
-export interface AdminChangeDoc {
-  changeId: string;
-  kind: string;
-  payload: Record<string, unknown>;
-  requiredRole: AdminRole;
-  proposedBy: string;
-  proposedAt: string;
-  expiresAt: string;
+export interface AdminChangeDoc extends ChangeProposal {
   status: 'pending' | 'confirmed' | 'applied';
   confirmedBy?: string;
   confirmedAt?: string;
