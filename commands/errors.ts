@@ -25,6 +25,21 @@ export type DomainErrorCode =
   | 'change-role-missing'
   | 'change-expired'
   | 'change-already-confirmed'
+  | 'application-not-filed'
+  | 'application-already-decided'
+  | 'application-out-of-order'
+  | 'environment-access-missing'
+  | 'environment-access-expired'
+  | 'production-not-activated'
+  | 'support-extension-not-allowed'
+  | 'conformance-missing'
+  | 'connection-not-decided'
+  | 'connection-already-decided'
+  | 'certificate-unknown'
+  | 'certificate-expired'
+  | 'certificate-not-yet-valid'
+  | 'certificate-weak'
+  | 'certificate-profile-mismatch'
   | 'forbidden';
 
 export class DomainError extends Error {

@@ -1,6 +1,7 @@
 import type { ProviderEvent, ProviderKey } from '../events/provider.ts';
 import type { Decider } from './decider.ts';
 import { refuse } from './errors.ts';
+import { decideOnboarding, evolveOnboarding, initialOnboarding, isOnboardingCommand, type OnboardingCommand, type OnboardingState } from './provider-onboarding.ts';
 
 export interface ProviderState {
   exists: boolean;
@@ -11,6 +12,8 @@ export interface ProviderState {
   returnUrls: string[];
   suspended: boolean;
   registeredAt?: string;
+  /** Applications, access, certificates and decisions on the way to production (provider-onboarding.ts). */
+  onboarding: OnboardingState;
 }
 
 export type ProviderCommand =
@@ -19,15 +22,17 @@ export type ProviderCommand =
   | { type: 'RevokeProviderKey'; kid: string; now: string }
   | { type: 'ChangeProviderReturnUrls'; returnUrls: string[]; now: string }
   | { type: 'SuspendProvider'; reason: string; now: string }
-  | { type: 'ReinstateProvider'; now: string };
+  | { type: 'ReinstateProvider'; now: string }
+  | OnboardingCommand;
 
 export const providerDecider: Decider<ProviderState, ProviderCommand, ProviderEvent> = {
-  initialState: () => ({ exists: false, providerId: '', name: '', keys: {}, returnUrls: [], suspended: false }),
+  initialState: () => ({ exists: false, providerId: '', name: '', keys: {}, returnUrls: [], suspended: false, onboarding: initialOnboarding() }),
 
   evolve(state, event) {
     switch (event.type) {
       case 'ProviderRegistered':
         return {
+          ...state,
           exists: true,
           providerId: event.data.providerId,
           name: event.data.name,
@@ -48,10 +53,16 @@ export const providerDecider: Decider<ProviderState, ProviderCommand, ProviderEv
         return { ...state, suspended: true };
       case 'ProviderReinstated':
         return { ...state, suspended: false };
+      case 'ApplicationFiled':
+        // An application may open the stream: the provider is known by it before it is registered.
+        return { ...state, providerId: state.providerId || event.data.providerId, onboarding: evolveOnboarding(state.onboarding, event) };
+      default:
+        return { ...state, onboarding: evolveOnboarding(state.onboarding, event) };
     }
   },
 
   decide(command, state) {
+    if (isOnboardingCommand(command)) return decideOnboarding(command, state.onboarding, state.providerId);
     switch (command.type) {
       case 'RegisterProvider':
         if (state.exists) refuse('conflict', 'provider already registered');

@@ -1,7 +1,12 @@
-import type { ProviderEvent } from './provider.ts';
-import { exactly, instant, listOf, text, type JsonSchema } from './json-schema.ts';
+import { CERTIFICATE_PURPOSES, CONNECTION_DECISIONS, ENVIRONMENTS, KEY_TYPES, type ProviderEvent } from './provider.ts';
+import { count, exactly, hex256, instant, listOf, oneOf, sequence, text, type JsonSchema } from './json-schema.ts';
 
 const key = exactly({ kid: text, jwk: { type: 'object' } });
+const environment = oneOf(ENVIRONMENTS);
+/** An admin as its actor, `admin:<adminId>`, as in the events' metadata. */
+const admin = { type: 'string', pattern: '^admin:.+' } as const;
+const email = { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' } as const;
+const profile = exactly({ keyType: oneOf(KEY_TYPES), signatureAlgorithm: text }, { curve: text, modulusBits: count });
 
 /** The data of each provider event at its current schema version (older versions are upcast first: upcasters.ts). */
 export const providerEventSchemas = {
@@ -11,4 +16,35 @@ export const providerEventSchemas = {
   ProviderReturnUrlsChanged: exactly({ providerId: text, returnUrls: listOf(text), changedAt: instant }),
   ProviderSuspended: exactly({ providerId: text, reason: text, suspendedAt: instant }),
   ProviderReinstated: exactly({ providerId: text, reinstatedAt: instant }),
+
+  ApplicationFiled: exactly({
+    providerId: text,
+    applicationId: text,
+    environment,
+    owner: exactly({ name: text, registrationNumber: text }),
+    technicalContact: exactly({ name: text, email }),
+    skipSimulator: { type: 'boolean' },
+    filingSequence: sequence,
+    filedAt: instant,
+  }),
+  ApplicationApproved: exactly({ providerId: text, applicationId: text, by: admin, reason: text, approvedAt: instant }, { outOfOrderReason: text }),
+  ApplicationRejected: exactly({ providerId: text, applicationId: text, by: admin, reason: text, rejectedAt: instant }, { outOfOrderReason: text }),
+  EnvironmentAccessGranted: exactly({ providerId: text, environment, supportUntil: { anyOf: [instant, { type: 'null' }] }, grantedAt: instant }),
+  SupportExtended: exactly({ providerId: text, environment: oneOf(['integration']), supportUntil: instant, by: admin, extendedAt: instant }),
+  CertificateRegistered: exactly({
+    providerId: text,
+    environment,
+    certificateId: text,
+    purpose: oneOf(CERTIFICATE_PURPOSES),
+    thumbprintSha256: hex256,
+    subject: text,
+    notBefore: instant,
+    notAfter: instant,
+    profile,
+    registeredAt: instant,
+  }),
+  CertificateRevoked: exactly({ providerId: text, certificateId: text, reason: text, revokedAt: instant }),
+  ConformancePassed: exactly({ providerId: text, environment, at: instant }),
+  ConnectionDecided: exactly({ providerId: text, decision: oneOf(CONNECTION_DECISIONS), by: admin, reason: text, decidedAt: instant }),
+  ProductionActivated: exactly({ providerId: text, by: admin, at: instant }),
 } as const satisfies Record<ProviderEvent['type'], JsonSchema>;

@@ -6,7 +6,89 @@ export interface ProviderKey {
   jwk: Record<string, unknown>;
 }
 
+/** The stages a provider passes through; each ledger runs in one of them (LEDGER_ENVIRONMENT). */
+export const ENVIRONMENTS = ['simulator', 'integration', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** What a certificate is for: signing the provider's messages, or encrypting its transport (TLS). */
+export const CERTIFICATE_PURPOSES = ['signing', 'transport'] as const;
+export type CertificatePurpose = (typeof CERTIFICATE_PURPOSES)[number];
+
+export const KEY_TYPES = ['RSA', 'EC', 'Ed25519'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+/**
+ * A certificate's technical profile, compared member by member between environments. Curves are
+ * named as in JOSE (`P-256`, `P-384`, `P-521`); RSA keys give their modulus size instead.
+ * A type, not an interface: event data is a plain record.
+ */
+export type CertificateProfile = {
+  keyType: KeyType;
+  curve?: string;
+  modulusBits?: number;
+  /** The algorithm the certificate's issuer signed it with, e.g. `sha256WithRSAEncryption`, `ecdsa-with-SHA256`. */
+  signatureAlgorithm: string;
+};
+
+export type CertificateRecord = {
+  certificateId: string;
+  purpose: CertificatePurpose;
+  thumbprintSha256: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  profile: CertificateProfile;
+};
+
+export const CONNECTION_DECISIONS = ['approve', 'refuse'] as const;
+export type ConnectionDecision = (typeof CONNECTION_DECISIONS)[number];
+
+/**
+ * The onboarding part of a provider's stream. Admins appear as their actors (`admin:<adminId>`),
+ * as in the events' metadata. `filingSequence` is the ledger-wide order applications were filed in,
+ * assigned by the application layer; deciders only compare it.
+ */
+export type OnboardingEvent =
+  | DomainEvent<
+      'ApplicationFiled',
+      {
+        providerId: string;
+        applicationId: string;
+        environment: Environment;
+        owner: { name: string; registrationNumber: string };
+        technicalContact: { name: string; email: string };
+        skipSimulator: boolean;
+        filingSequence: number;
+        filedAt: string;
+      }
+    >
+  | DomainEvent<'ApplicationApproved', { providerId: string; applicationId: string; by: string; reason: string; outOfOrderReason?: string; approvedAt: string }>
+  | DomainEvent<'ApplicationRejected', { providerId: string; applicationId: string; by: string; reason: string; outOfOrderReason?: string; rejectedAt: string }>
+  /** `supportUntil` is null in production: there access lasts, and activation governs tokens. */
+  | DomainEvent<'EnvironmentAccessGranted', { providerId: string; environment: Environment; supportUntil: string | null; grantedAt: string }>
+  | DomainEvent<'SupportExtended', { providerId: string; environment: 'integration'; supportUntil: string; by: string; extendedAt: string }>
+  | DomainEvent<'CertificateRegistered', CertificateRecord & { providerId: string; environment: Environment; registeredAt: string }>
+  | DomainEvent<'CertificateRevoked', { providerId: string; certificateId: string; reason: string; revokedAt: string }>
+  | DomainEvent<'ConformancePassed', { providerId: string; environment: Environment; at: string }>
+  | DomainEvent<'ConnectionDecided', { providerId: string; decision: ConnectionDecision; by: string; reason: string; decidedAt: string }>
+  | DomainEvent<'ProductionActivated', { providerId: string; by: string; at: string }>;
+
+export const onboardingEventTypes = [
+  'ApplicationFiled',
+  'ApplicationApproved',
+  'ApplicationRejected',
+  'EnvironmentAccessGranted',
+  'SupportExtended',
+  'CertificateRegistered',
+  'CertificateRevoked',
+  'ConformancePassed',
+  'ConnectionDecided',
+  'ProductionActivated',
+] as const satisfies ReadonlyArray<OnboardingEvent['type']>;
+
 export type ProviderEvent =
+  | OnboardingEvent
+
   | DomainEvent<'ProviderRegistered', { providerId: string; name: string; keys: ProviderKey[]; returnUrls: string[]; registeredAt: string }>
   | DomainEvent<'ProviderKeyAdded', { providerId: string; key: ProviderKey; addedAt: string }>
   | DomainEvent<'ProviderKeyRevoked', { providerId: string; kid: string; revokedAt: string }>
@@ -21,4 +103,5 @@ export const providerEventTypes = [
   'ProviderReturnUrlsChanged',
   'ProviderSuspended',
   'ProviderReinstated',
+  ...onboardingEventTypes,
 ] as const satisfies ReadonlyArray<ProviderEvent['type']>;
