@@ -89,6 +89,50 @@ describe('event schemas: what the store gives back is checked before anything fo
   });
 });
 
+describe('provider onboarding events go through the store and read back valid', () => {
+  it('from application to production activation, folded by the provider decider', async () => {
+    const store = new SqliteEventStore(openSqlite(':memory:'));
+    const providers = new ProviderDirectory(store);
+    const context = { actor: 'admin:adm_eva', now: NOW };
+    const by = 'admin:adm_eva';
+    const decided = { by, reason: 'complete', earliestUndecidedFilingSequence: null, now: NOW };
+    const file = (applicationId: string, environment: 'integration' | 'production', filingSequence: number) => ({
+      type: 'FileApplication' as const,
+      providerId: 'p1',
+      applicationId,
+      environment,
+      owner: { name: 'Tax office', registrationNumber: '0000012345' },
+      technicalContact: { name: 'Ola', email: 'ola@tax.example' },
+      skipSimulator: environment === 'integration',
+      filingSequence,
+      now: NOW,
+    });
+    const profile = { keyType: 'EC' as const, curve: 'P-256', signatureAlgorithm: 'ecdsa-with-SHA256' };
+    const certificate = (certificateId: string, thumbprintSha256: string) => ({ certificateId, purpose: 'signing' as const, thumbprintSha256, subject: 'CN=Tax office', notBefore: '2026-11-01T00:00:00.000Z', notAfter: '2027-11-01T00:00:00.000Z', profile });
+    for (const command of [
+      file('a1', 'integration', 1),
+      { type: 'ApproveApplication' as const, applicationId: 'a1', ...decided },
+      { type: 'ExtendSupport' as const, environment: 'integration' as const, supportUntil: '2027-01-01T00:00:00.000Z', by, now: NOW },
+      { type: 'RegisterCertificate' as const, environment: 'integration' as const, certificate: certificate('c1', 'a'.repeat(64)), now: NOW },
+      { type: 'RecordConformancePassed' as const, environment: 'integration' as const, now: NOW },
+      file('a2', 'production', 2),
+      { type: 'ApproveApplication' as const, applicationId: 'a2', ...decided },
+      { type: 'RegisterCertificate' as const, environment: 'production' as const, certificate: certificate('c2', 'b'.repeat(64)), now: NOW },
+      { type: 'RevokeCertificate' as const, certificateId: 'c1', reason: 'integration is over', now: NOW },
+      { type: 'DecideConnection' as const, decision: 'approve' as const, by, reason: 'checked', now: NOW },
+      { type: 'ActivateProduction' as const, by, now: NOW },
+    ]) {
+      await providers.execute('p1', command, context);
+    }
+    const { state } = await loadState(store, 'provider-p1', providerDecider);
+    expect((await store.readStream('provider-p1')).map((e) => e.type)).toEqual([
+      'ApplicationFiled', 'ApplicationApproved', 'EnvironmentAccessGranted', 'SupportExtended', 'CertificateRegistered', 'ConformancePassed',
+      'ApplicationFiled', 'ApplicationApproved', 'EnvironmentAccessGranted', 'CertificateRegistered', 'CertificateRevoked', 'ConnectionDecided', 'ProductionActivated',
+    ]);
+    expect(state.onboarding).toMatchObject({ activatedAt: NOW, connection: { decision: 'approve' }, access: { production: { supportUntil: null } } });
+  });
+});
+
 describe('act events are checked once unsealed', () => {
   const registration = (actId: string, documentHash: string): Extract<ActEvent, { type: 'ActRegistered' }> => ({
     type: 'ActRegistered',
