@@ -66,6 +66,18 @@ beforeAll(() => {
   selfSigned('rsa-ca', 'rsa2048', ['-addext', 'basicConstraints=critical,CA:TRUE']);
   openssl('req', '-new', '-key', 'p256.key', '-subj', '/CN=issued', '-out', 'issued.csr');
   openssl('x509', '-req', '-in', 'issued.csr', '-CA', 'rsa-ca.pem', '-CAkey', 'rsa2048.key', '-set_serial', '4660', '-days', '1', '-out', 'issued.pem');
+  // And the other way round: an Ed25519 authority's signature over a P-384 key, an ECDSA one over an
+  // Ed25519 key (whose own key identifier has the same bytes as an Ed25519 signature's).
+  selfSigned('ed-ca', 'ed25519', ['-addext', 'basicConstraints=critical,CA:TRUE']);
+  openssl('req', '-new', '-key', 'p384.key', '-subj', '/CN=issued-by-ed25519', '-out', 'issued-by-ed25519.csr');
+  openssl('x509', '-req', '-in', 'issued-by-ed25519.csr', '-CA', 'ed-ca.pem', '-CAkey', 'ed25519.key', '-set_serial', '2', '-days', '1', '-out', 'issued-by-ed25519.pem');
+  selfSigned('ec-ca', 'p256', ['-addext', 'basicConstraints=critical,CA:TRUE']);
+  openssl('req', '-new', '-key', 'ed25519.key', '-subj', '/CN=ed25519-by-ec', '-out', 'ed25519-by-ec.csr');
+  openssl('x509', '-req', '-in', 'ed25519-by-ec.csr', '-CA', 'ec-ca.pem', '-CAkey', 'p256.key', '-set_serial', '3', '-days', '1', '-out', 'ed25519-by-ec.pem');
+  selfSigned('rsa-pss', 'rsa2048', ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32']);
+  // Keys as people paste them: the traditional EC form, and one under a passphrase.
+  openssl('pkey', '-in', 'p256.key', '-traditional', '-out', 'p256-traditional.key');
+  openssl('pkey', '-in', 'p256.key', '-aes256', '-passout', 'pass:secret', '-out', 'p256-encrypted.key');
 
   mkdirSync(join(dir, 'newcerts'));
   writeFileSync(join(dir, 'index.txt'), '');
@@ -100,6 +112,9 @@ describe('parseCertificate: what the ledger records agrees with OpenSSL', () => 
     ['rsa3072', { keyType: 'rsa', modulusBits: 3072, signatureAlgorithm: 'sha256WithRSAEncryption' }],
     ['ed25519', { keyType: 'ed25519', signatureAlgorithm: 'ED25519' }],
     ['issued', { keyType: 'ec', curve: 'P-256', signatureAlgorithm: 'sha256WithRSAEncryption' }],
+    ['issued-by-ed25519', { keyType: 'ec', curve: 'P-384', signatureAlgorithm: 'ED25519' }],
+    ['ed25519-by-ec', { keyType: 'ed25519', signatureAlgorithm: 'ecdsa-with-SHA256' }],
+    ['rsa-pss', { keyType: 'rsa', modulusBits: 2048, signatureAlgorithm: 'rsassaPss' }],
   ];
 
   it.each(cases)('%s', (name, profile) => {
@@ -116,7 +131,7 @@ describe('parseCertificate: what the ledger records agrees with OpenSSL', () => 
     expect(parsed.notBefore).toBe(new Date(/notBefore=(.*)/.exec(dates)![1]!).toISOString());
     expect(parsed.notAfter).toBe(new Date(/notAfter=(.*)/.exec(dates)![1]!).toISOString());
     expect(parsed.subject).toContain(`CN=${name}`);
-    expect(parsed.publicJwk.kty).toBe(name === 'ed25519' ? 'OKP' : profile.keyType === 'rsa' ? 'RSA' : 'EC');
+    expect(parsed.publicJwk.kty).toBe({ ed25519: 'OKP', rsa: 'RSA', ec: 'EC' }[profile.keyType as string]);
     expect(parsed.publicJwk).not.toHaveProperty('d');
   });
 
@@ -168,18 +183,24 @@ describe('checkCertificate: what registration refuses', () => {
       'a private key': key,
       'a certificate with its key': cert + key,
       'an RSA private key': file('rsa2048.key'),
+      'a traditional EC private key': file('p256-traditional.key'),
+      'an encrypted private key': file('p256-encrypted.key'),
       'text around the certificate': `Bag Attributes\n${cert}`,
       'a base64 body without the PEM lines': cert.split('\n').slice(1, -2).join('\n'),
       'a PEM block whose content is not a certificate': cert.replace(body(cert), body(cert).split('').reverse().join('')),
       'DER read as text': der,
       nothing: '',
     };
+    expect(sent['a traditional EC private key']).toMatch(/^-----BEGIN EC PRIVATE KEY-----/);
+    expect(sent['an encrypted private key']).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
     for (const [what, input] of Object.entries(sent)) {
       const refused = refusal(() => checkCertificate(input, { now: now(), purpose: 'signing' }));
       expect(refused?.reason, what).toBe('certificate-malformed');
       expect(refused!.message, what).not.toContain(body(key).slice(0, 16));
       expect(refused!.message, what).not.toContain(body(cert).slice(0, 16));
     }
+    expect(refusal(() => checkCertificate(undefined as unknown as string, { now: now(), purpose: 'signing' }))?.reason).toBe('certificate-malformed');
+    expect(refusal(() => checkCertificate(`${cert}\n`.repeat(20).slice(0, 20_000), { now: now(), purpose: 'signing' }))?.reason).toBe('certificate-malformed');
     expect(refusal(() => checkCertificate(key, { now: now(), purpose: 'signing' }))?.message).toMatch(/private key/);
     expect(refusal(() => checkCertificate(cert + file('p384.pem'), { now: now(), purpose: 'signing' }))?.message).toMatch(/more than one certificate/);
   });
