@@ -9,6 +9,7 @@ import {
   checkCertificate,
   parseCertificate,
   sameProfile,
+  signatureAlgorithmOf,
   type AssertionAlgorithm,
   type CertificateRefusal,
   type ParsedCertificate,
@@ -20,6 +21,10 @@ import {
 let dir: string;
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const file = (name: string) => readFileSync(join(dir, name), 'utf8');
+const readDer = (name: string) => {
+  openssl('x509', '-in', `${name}.pem`, '-outform', 'DER', '-out', `${name}.der`);
+  return readFileSync(join(dir, `${name}.der`));
+};
 
 const KEYS: Record<string, string[]> = {
   p256: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
@@ -139,6 +144,17 @@ describe('parseCertificate: what the ledger records agrees with OpenSSL', () => 
     const parsed = parseCertificate(file('issued.pem'));
     expect(parsed.issuer).toBe('O=Test Provider, CN=rsa-ca');
     expect(parsed.serialNumber).toBe('1234');
+  });
+});
+
+describe('signatureAlgorithmOf: the algorithm stated twice, or unknown', () => {
+  it('says unknown when no known algorithm is stated twice, or when two are', () => {
+    expect(signatureAlgorithmOf(readDer('p256'), false)).toBe('ecdsa-with-SHA256');
+    expect(signatureAlgorithmOf(Buffer.from('no identifiers here'), false)).toBe('unknown');
+    const rsa = Buffer.from('06092a864886f70d01010b', 'hex');
+    const ecdsa = Buffer.from('06082a8648ce3d040302', 'hex');
+    expect(signatureAlgorithmOf(Buffer.concat([rsa, ecdsa, rsa, ecdsa]), false)).toBe('unknown');
+    expect(signatureAlgorithmOf(Buffer.concat([rsa, rsa, rsa]), false)).toBe('unknown');
   });
 });
 
