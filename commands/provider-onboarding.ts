@@ -276,10 +276,10 @@ function addDays(instant: string, days: number): string {
 }
 
 function assertStrong(profile: CertificateProfile): void {
-  if (profile.keyType === 'RSA' && !(typeof profile.modulusBits === 'number' && profile.modulusBits >= MIN_RSA_MODULUS_BITS)) {
+  if (profile.keyType === 'rsa' && !(typeof profile.modulusBits === 'number' && profile.modulusBits >= MIN_RSA_MODULUS_BITS)) {
     refuse('certificate-weak', `RSA keys need at least ${MIN_RSA_MODULUS_BITS} bits`);
   }
-  if (profile.keyType === 'EC' && !(KNOWN_CURVES as readonly (string | undefined)[]).includes(profile.curve)) {
+  if (profile.keyType === 'ec' && !(KNOWN_CURVES as readonly (string | undefined)[]).includes(profile.curve)) {
     refuse('certificate-weak', `EC keys must use one of ${KNOWN_CURVES.join(', ')}`);
   }
 }
@@ -291,7 +291,7 @@ function assertStrong(profile: CertificateProfile): void {
  */
 function assertIntegrationProfile(state: OnboardingState, purpose: CertificatePurpose, profile: CertificateProfile): void {
   const before = Object.values(state.certificates).filter((c) => c.environment === 'integration' && c.purpose === purpose);
-  if (!before.some((c) => sameProfile(c.profile, profile))) {
+  if (!before.some((c) => profileDifferences(c.profile, profile).length === 0)) {
     refuse('certificate-profile-mismatch', `the ${purpose} certificate's profile differs from the one used in integration`, {
       integrationProfiles: before.map((c) => c.profile),
     });
@@ -299,6 +299,8 @@ function assertIntegrationProfile(state: OnboardingState, purpose: CertificatePu
 }
 
 /** Member by member, so that the order members were written in does not matter. */
-export function sameProfile(a: CertificateProfile, b: CertificateProfile): boolean {
-  return a.keyType === b.keyType && a.curve === b.curve && a.modulusBits === b.modulusBits && a.signatureAlgorithm === b.signatureAlgorithm;
+/** The members in which two certificate profiles differ (none: the same profile). */
+export function profileDifferences(a: CertificateProfile, b: CertificateProfile): Array<keyof CertificateProfile> {
+  const members: Array<keyof CertificateProfile> = ['keyType', 'curve', 'modulusBits', 'signatureAlgorithm'];
+  return members.filter((member) => a[member] !== b[member]);
 }

@@ -14,6 +14,8 @@ export const sequence = { type: 'integer', minimum: 1 } as const;
 export const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' } as const;
 /** 32 bytes in lowercase hex: a SHA-256 or an HMAC-SHA-256. */
 export const hex256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+/** A SHA-256 digest in base64url without padding (RFC 8705 `x5t#S256`). */
+export const base64url256 = { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' } as const;
 
 /** One of the given values. */
 export const oneOf = (values: readonly string[]) => ({ enum: [...values] }) as const;

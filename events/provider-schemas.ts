@@ -1,5 +1,5 @@
 import { CERTIFICATE_PURPOSES, CONNECTION_DECISIONS, ENVIRONMENTS, KEY_TYPES, type ProviderEvent } from './provider.ts';
-import { count, exactly, hex256, instant, listOf, oneOf, sequence, text, type JsonSchema } from './json-schema.ts';
+import { base64url256, count, exactly, hex256, instant, listOf, oneOf, sequence, text, type JsonSchema } from './json-schema.ts';
 
 const key = exactly({ kid: text, jwk: { type: 'object' } });
 const environment = oneOf(ENVIRONMENTS);
@@ -36,7 +36,7 @@ export const providerEventSchemas = {
     environment,
     certificateId: text,
     purpose: oneOf(CERTIFICATE_PURPOSES),
-    thumbprintSha256: hex256,
+    thumbprintSha256: base64url256,
     subject: text,
     notBefore: instant,
     notAfter: instant,

@@ -14,7 +14,7 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export const CERTIFICATE_PURPOSES = ['signing', 'transport'] as const;
 export type CertificatePurpose = (typeof CERTIFICATE_PURPOSES)[number];
 
-export const KEY_TYPES = ['RSA', 'EC', 'Ed25519'] as const;
+export const KEY_TYPES = ['ec', 'rsa', 'ed25519'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
 
 /**
@@ -33,6 +33,7 @@ export type CertificateProfile = {
 export type CertificateRecord = {
   certificateId: string;
   purpose: CertificatePurpose;
+  /** base64url SHA-256 of the DER: the `x5t#S256` of RFC 8705. */
   thumbprintSha256: string;
   subject: string;
   notBefore: string;

@@ -8,7 +8,7 @@ import {
   assertionKeyFor,
   checkCertificate,
   parseCertificate,
-  sameProfile,
+  profileDifferences,
   signatureAlgorithmOf,
   type AssertionAlgorithm,
   type CertificateRefusal,
@@ -222,18 +222,18 @@ describe('checkCertificate: what registration refuses', () => {
   });
 });
 
-describe('sameProfile: the production rule names what differs', () => {
+describe('profileDifferences: the production rule names what differs', () => {
   const profile = (name: string) => parseCertificate(file(`${name}.pem`)).profile;
 
   it('finds nothing between two certificates of one key type, curve and algorithm', () => {
-    expect(sameProfile(profile('p256'), profile('client-auth'))).toEqual([]);
+    expect(profileDifferences(profile('p256'), profile('client-auth'))).toEqual([]);
   });
 
   it('names the curve, the modulus size, the signature algorithm, or all of them', () => {
-    expect(sameProfile(profile('p256'), profile('p384'))).toEqual(['curve']);
-    expect(sameProfile(profile('rsa2048'), profile('rsa3072'))).toEqual(['modulusBits']);
-    expect(sameProfile(profile('p384'), profile('p384-sha384'))).toEqual(['signatureAlgorithm']);
-    expect(sameProfile(profile('p256'), profile('rsa2048'))).toEqual(['keyType', 'curve', 'modulusBits', 'signatureAlgorithm']);
+    expect(profileDifferences(profile('p256'), profile('p384'))).toEqual(['curve']);
+    expect(profileDifferences(profile('rsa2048'), profile('rsa3072'))).toEqual(['modulusBits']);
+    expect(profileDifferences(profile('p384'), profile('p384-sha384'))).toEqual(['signatureAlgorithm']);
+    expect(profileDifferences(profile('p256'), profile('rsa2048'))).toEqual(['keyType', 'curve', 'modulusBits', 'signatureAlgorithm']);
   });
 });
 

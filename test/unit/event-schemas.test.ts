@@ -107,17 +107,17 @@ describe('provider onboarding events go through the store and read back valid', 
       filingSequence,
       now: NOW,
     });
-    const profile = { keyType: 'EC' as const, curve: 'P-256', signatureAlgorithm: 'ecdsa-with-SHA256' };
+    const profile = { keyType: 'ec' as const, curve: 'P-256', signatureAlgorithm: 'ecdsa-with-SHA256' };
     const certificate = (certificateId: string, thumbprintSha256: string) => ({ certificateId, purpose: 'signing' as const, thumbprintSha256, subject: 'CN=Tax office', notBefore: '2026-11-01T00:00:00.000Z', notAfter: '2027-11-01T00:00:00.000Z', profile });
     for (const command of [
       file('a1', 'integration', 1),
       { type: 'ApproveApplication' as const, applicationId: 'a1', ...decided },
       { type: 'ExtendSupport' as const, environment: 'integration' as const, supportUntil: '2027-01-01T00:00:00.000Z', by, now: NOW },
-      { type: 'RegisterCertificate' as const, environment: 'integration' as const, certificate: certificate('c1', 'a'.repeat(64)), now: NOW },
+      { type: 'RegisterCertificate' as const, environment: 'integration' as const, certificate: certificate('c1', 'a'.repeat(43)), now: NOW },
       { type: 'RecordConformancePassed' as const, environment: 'integration' as const, now: NOW },
       file('a2', 'production', 2),
       { type: 'ApproveApplication' as const, applicationId: 'a2', ...decided },
-      { type: 'RegisterCertificate' as const, environment: 'production' as const, certificate: certificate('c2', 'b'.repeat(64)), now: NOW },
+      { type: 'RegisterCertificate' as const, environment: 'production' as const, certificate: certificate('c2', 'b'.repeat(43)), now: NOW },
       { type: 'RevokeCertificate' as const, certificateId: 'c1', reason: 'integration is over', now: NOW },
       { type: 'DecideConnection' as const, decision: 'approve' as const, by, reason: 'checked', now: NOW },
       { type: 'ActivateProduction' as const, by, now: NOW },

@@ -69,12 +69,12 @@ const approvedEvents = (environment: Environment, grantedAt = T): ProviderEvent[
   },
 ];
 
-const ecProfile = { keyType: 'EC' as const, curve: 'P-256', signatureAlgorithm: 'ecdsa-with-SHA256' };
-const rsaProfile = { keyType: 'RSA' as const, modulusBits: 3072, signatureAlgorithm: 'sha256WithRSAEncryption' };
+const ecProfile = { keyType: 'ec' as const, curve: 'P-256', signatureAlgorithm: 'ecdsa-with-SHA256' };
+const rsaProfile = { keyType: 'rsa' as const, modulusBits: 3072, signatureAlgorithm: 'sha256WithRSAEncryption' };
 const certificate = (certificateId: string, extra: Partial<CertificateRecord> = {}): CertificateRecord => ({
   certificateId,
   purpose: 'signing',
-  thumbprintSha256: certificateId.padEnd(64, '0').replace(/[^0-9a-f]/g, 'a'),
+  thumbprintSha256: certificateId.padEnd(43, 'A').replace(/[^A-Za-z0-9_-]/g, 'A'),
   subject: 'CN=Tax office',
   notBefore: at(-1),
   notAfter: at(365),
@@ -190,13 +190,13 @@ describe('certificates', () => {
   });
   it('is refused when weak: RSA below 2048 bits or without a size, an unknown curve', () => {
     expect(refusal(approvedEvents('integration'), register('integration', certificate('c1', { profile: { ...rsaProfile, modulusBits: 1024 } })))).toBe('certificate-weak');
-    expect(refusal(approvedEvents('integration'), register('integration', certificate('c1', { profile: { keyType: 'RSA', signatureAlgorithm: 'sha256WithRSAEncryption' } })))).toBe('certificate-weak');
+    expect(refusal(approvedEvents('integration'), register('integration', certificate('c1', { profile: { keyType: 'rsa', signatureAlgorithm: 'sha256WithRSAEncryption' } })))).toBe('certificate-weak');
     expect(refusal(approvedEvents('integration'), register('integration', certificate('c1', { profile: { ...ecProfile, curve: 'secp256k1' } })))).toBe('certificate-weak');
     expect(refusal(approvedEvents('integration'), register('integration', certificate('c1', { profile: { ...rsaProfile, modulusBits: 2048 } })))).toBeUndefined();
   });
   it('in production, takes a certificate whose profile is the one its purpose had in integration, member by member', () => {
     const given = [...readyForConnection, registered('integration', certificate('c1', { profile: rsaProfile }))];
-    const sameMembersOtherOrder = { signatureAlgorithm: 'sha256WithRSAEncryption', modulusBits: 3072, keyType: 'RSA' as const };
+    const sameMembersOtherOrder = { signatureAlgorithm: 'sha256WithRSAEncryption', modulusBits: 3072, keyType: 'rsa' as const };
     expect(decide(given, register('production', certificate('c2', { profile: sameMembersOtherOrder })))).toHaveLength(1);
   });
   it('in production, refuses a different or weaker profile, one matching only another purpose, or one with nothing to match', () => {

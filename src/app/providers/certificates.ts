@@ -1,4 +1,6 @@
 import { createHash, createPublicKey, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { CertificatePurpose, CertificateProfile as RecordedProfile } from '../../../events/provider.ts';
+import { profileDifferences } from '../../../commands/provider-onboarding.ts';
 
 /**
  * Providers' X.509 certificates: what the ledger records of one (thumbprint, names, validity, technical
@@ -7,12 +9,11 @@ import { createHash, createPublicKey, X509Certificate, type JsonWebKey, type Key
  * ASN.1 structure by hand.
  */
 
-export type CertificatePurpose = 'signing' | 'transport';
+export type { CertificatePurpose };
 
-export interface CertificateProfile {
-  keyType: 'ec' | 'rsa' | 'ed25519';
+/** The profile the events record (events/provider.ts), as parsing finds it: named curves, OpenSSL's algorithm names. */
+export interface CertificateProfile extends RecordedProfile {
   curve?: 'P-256' | 'P-384' | 'P-521';
-  modulusBits?: number;
   /** OpenSSL's name for the algorithm the issuer signed the certificate with (see signatureAlgorithmOf). */
   signatureAlgorithm: SignatureAlgorithm;
 }
@@ -137,11 +138,8 @@ export function checkCertificate(pem: string, options: { now: Date | number; pur
   return parsed;
 }
 
-/** The fields in which two profiles differ; empty when a production certificate matches the integration one. */
-export function sameProfile(a: CertificateProfile, b: CertificateProfile): Array<keyof CertificateProfile> {
-  const fields: Array<keyof CertificateProfile> = ['keyType', 'curve', 'modulusBits', 'signatureAlgorithm'];
-  return fields.filter((field) => a[field] !== b[field]);
-}
+/** The production rule (the members in which two profiles differ; none when a production certificate matches the integration one) is the decider's. */
+export { profileDifferences };
 
 /** A certificate as registered for a provider, as the assertion check needs it. */
 export interface RegisteredCertificate {
