@@ -37,6 +37,7 @@ import type { AdminDirectory } from './admins/admin-directory.ts';
 import type { AdminActivity } from './admins/admin-activity.ts';
 import type { AdminChanges } from './admins/changes.ts';
 import type { RetentionPolicyChanges } from './retention/retention-policy-change.ts';
+import type { Conformance } from './providers/conformance.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -94,6 +95,8 @@ export interface LedgerServices {
   registryAudit: RegistryAudit;
   /** Failed authorizations kept until the retention erases them, for admins and providers. */
   failedAuthorizations: FailedAuthorizations;
+  /** Conformance in the simulator and integration: the checklist a provider's own traffic fills, and ConformancePassed once it is full. */
+  conformance: Conformance;
   /** The retention policy in force and the record of purges (the `retention` stream). */
   retention: RetentionStream;
   /** Admins changing the retention policy: a shortening waits for a second admin (four eyes). */

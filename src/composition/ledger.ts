@@ -28,6 +28,7 @@ import { PortalSessions } from '../app/citizens/portal-session.ts';
 import { FailedAuthorizations } from '../app/retention/failed-authorizations.ts';
 import { buildStores, type Closers } from './stores.ts';
 import { buildProjections } from './projections.ts';
+import { Conformance } from '../app/providers/conformance.ts';
 import { buildJobScheduler, buildRetention } from './jobs.ts';
 import { buildChanges } from './changes.ts';
 import { buildIdentityProvider } from './identity.ts';
@@ -181,6 +182,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     registryAudit,
     citizenAdmin: new CitizenAdmin({ citizens, pseudonyms, providers, audit: registryAudit, clock }),
     failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
+    conformance: new Conformance({ environment: config.environment, store: eventStore, readModels, projections: projectionRunner, providers, clock }),
     ...retention,
     ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock }),
     meter: metrics,

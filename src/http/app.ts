@@ -27,6 +27,7 @@ import { openApiInfo } from './openapi-info.ts';
 import { strictBodyValidator } from './validation.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { clientErrorHandler, frameworkErrors, hostHeaderCount, refuseRequest } from './request-framing.ts';
+import { adminConformanceRoutes, providerConformanceRoutes } from './routes/provider/conformance.ts';
 import { pickServices, type RouteGroup } from './route-group.ts';
 import { refuseWhenOverloaded } from './overload.ts';
 import { limitEachProvider } from './provider-rate-limit.ts';
@@ -47,6 +48,8 @@ export const routeGroups: RouteGroup[] = [
   adminAdminRoutes,
   adminChangeRoutes,
   providerFailedAuthorizationRoutes,
+  providerConformanceRoutes,
+  adminConformanceRoutes,
   publicVerificationRoutes,
   verifyPageRoutes,
   assetRoutes,

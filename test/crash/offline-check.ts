@@ -51,7 +51,7 @@ export interface OfflineFigures {
 }
 
 const JANA = 'test-person-jana';
-const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul', 'undelivered-codes', 'admin-activity', 'admin-changes'] as const;
+const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul', 'undelivered-codes', 'admin-activity', 'admin-changes', 'provider-conformance'] as const;
 
 export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = Date.now()): OfflineFigures {
   const eventFile = join(dataDir, 'ledger.sqlite');

@@ -21,6 +21,7 @@ const ROUTES: Array<{ method: Method; url: string; role: AdminRole; pattern: str
   { method: 'PUT', url: '/api/v1/admin/providers/nobody/return-urls', role: 'providers', pattern: '/api/v1/admin/providers/{providerId}/return-urls' },
   { method: 'PUT', url: '/api/v1/admin/providers/nobody/suspension', role: 'providers', pattern: '/api/v1/admin/providers/{providerId}/suspension' },
   { method: 'DELETE', url: '/api/v1/admin/providers/nobody/suspension', role: 'providers', pattern: '/api/v1/admin/providers/{providerId}/suspension' },
+  { method: 'GET', url: '/api/v1/admin/providers/nobody/conformance', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/conformance' },
   { method: 'PUT', url: '/api/v1/admin/citizens/cz-role-test', role: 'registry', pattern: '/api/v1/admin/citizens/{aifo}' },
   { method: 'GET', url: '/api/v1/admin/citizens/cz-role-test', role: 'registry', pattern: '/api/v1/admin/citizens/{aifo}' },
   { method: 'POST', url: '/api/v1/admin/citizens/cz-role-test/mobile-keys', role: 'registry', pattern: '/api/v1/admin/citizens/{aifo}/mobile-keys' },

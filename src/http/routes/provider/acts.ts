@@ -61,7 +61,7 @@ const actParams = {
 } as const;
 
 /** Provider API for acts: register, read the result, request a code, confirm it. */
-export const actRoutes = routeGroup(['acts', 'accessTokens', 'providers', 'config'], async (app, { services }) => {
+export const actRoutes = routeGroup(['acts', 'accessTokens', 'providers', 'config', 'conformance'], async (app, { services }) => {
   app.addHook('onRequest', providerGuard(services.accessTokens, services.providers));
   const security = [{ actAs: [] }];
   const providerOf = (request: FastifyRequest) => request.providerId!;
@@ -147,7 +147,12 @@ export const actRoutes = routeGroup(['acts', 'accessTokens', 'providers', 'confi
         response: { 200: actView, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => services.acts.get(providerOf(request), request.params.actId),
+    async (request) => {
+      const act = await services.acts.get(providerOf(request), request.params.actId);
+      // A provider reading its results is part of conformance; the read answers even when noting it fails.
+      await services.conformance.actRead(providerOf(request), act).catch((error: unknown) => request.log.warn({ err: error }, 'conformance could not note a read'));
+      return act;
+    },
   );
 
   app.post(
