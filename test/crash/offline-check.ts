@@ -387,6 +387,16 @@ function compareProjection(projection: string, position: number, tables: Map<str
       // The workload proposes no four-eyes change.
       sameIds('admin_changes', [], table('admin_changes'));
       return;
+    case 'provider-conformance': {
+      // One checklist per provider with an act registered by then; every pending act kept (authorized ones never).
+      const providers = new Set([...authorized.values(), ...failed.values()].map((a) => String(a.providerId)));
+      for (const id of pending) providers.add(String(log.acts.get(id)!.providerId));
+      sameIds('provider_conformance', providers, table('provider_conformance'));
+      const acts = table('provider_conformance_acts');
+      for (const id of pending) if (!acts.has(id)) tally.report('mismatch', `rm-missing:provider_conformance_acts:${id}`, `provider_conformance_acts (${where}) lacks pending act ${id}`);
+      for (const id of authorized.keys()) if (acts.has(id)) tally.report('mismatch', `rm-extra:provider_conformance_acts:${id}`, `provider_conformance_acts (${where}) still has authorized act ${id}`);
+      return;
+    }
     case 'retention':
       sameIds('retention_state', log.retentionPositions.some((p) => p <= position) ? ['retention'] : [], table('retention_state'));
       return;
