@@ -15,6 +15,8 @@ import type { Projector } from '../projecting/projection-runner.ts';
 import type { ProviderDirectory } from './provider-directory.ts';
 
 export const CONFORMANCE_ACTOR = 'system:conformance';
+/** How long a checklist read waits for the read model to catch up with the log. */
+const CATCH_UP_MS = 2000;
 
 export interface ConformanceChecklist {
   environment: Environment;
@@ -119,7 +121,12 @@ export class Conformance {
     return (await this.deps.providers.get(providerId)).onboarding.conformance[this.deps.environment];
   }
 
+  /**
+   * Waits a little for the read model to reach the log's head, so that a request's own writes are
+   * in it. Past that, it goes on with what the read model has: the checklist may lag a moment
+   * (another process keeping the projections, one that stalls), and the next request catches up.
+   */
   private async caughtUp(): Promise<void> {
-    await this.deps.projections.waitFor(await this.deps.store.headPosition());
+    await this.deps.projections.waitFor(await this.deps.store.headPosition(), CATCH_UP_MS).catch(() => undefined);
   }
 }
