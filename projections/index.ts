@@ -8,6 +8,7 @@ import { eventSequenceProjection } from './event-sequence.ts';
 import { undeliveredCodesProjection } from './undelivered-codes.ts';
 import { adminActivityProjection } from './admin-activity.ts';
 import { adminChangesProjection } from './admin-changes.ts';
+import { providerApplicationsProjection } from './provider-applications.ts';
 
 /**
  * Every read model the ledger keeps. The projection runner feeds each of them every event; add a
@@ -24,4 +25,5 @@ export const projections: Projection[] = [
   undeliveredCodesProjection,
   adminActivityProjection,
   adminChangesProjection,
+  providerApplicationsProjection,
 ];

@@ -182,7 +182,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     citizenAdmin: new CitizenAdmin({ citizens, pseudonyms, providers, audit: registryAudit, clock }),
     failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
     ...retention,
-    ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock }),
+    ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock, providers }),
     meter: metrics,
     metrics,
     readiness: {
