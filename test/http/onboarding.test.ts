@@ -104,6 +104,17 @@ describe('onboarding in an integration ledger', () => {
     expect(again.body).toMatchObject({ type: 'urn:problem:act-ledger:application-already-decided' });
   });
 
+  it('filings at the same moment each get a number of their own', async () => {
+    const providers = await Promise.all([1, 2, 3, 4, 5].map((n) => admin.provider(`Concurrent Filer ${n}`)));
+    const filed = await Promise.all(providers.map((providerId) => admin.file(providerId)));
+    expect(new Set(filed.map((f) => f.filingSequence)).size).toBe(5);
+    // Clear the queue for the tests after, in filing order.
+    for (const { applicationId } of [...filed].sort((a, b) => a.filingSequence - b.filingSequence)) {
+      const res = await admin.send('POST', `/api/v1/admin/applications/${applicationId}/rejection`, { reason: 'test filing' });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    }
+  });
+
   it('an application for an unknown provider is refused', async () => {
     const res = await admin.send('POST', '/api/v1/admin/providers/nobody-here/applications', application('Nobody'));
     expect(res.status).toBe(404);
