@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { streamNames } from '../../../events/envelope.ts';
 import { adminActor } from '../../../events/admin.ts';
-import type { CertificatePurpose, ConnectionDecision, Environment } from '../../../events/provider.ts';
+import { currentSchemaVersion } from '../../../events/upcasters.ts';
+import type { CertificatePurpose, ConnectionDecision, Environment, FilingEvent } from '../../../events/provider.ts';
 import { providerDecider, type ProviderCommand, type ProviderState } from '../../../commands/provider.ts';
 import { DomainError, refuse } from '../../../commands/errors.ts';
 import { PROVIDER_APPLICATIONS, type ProviderApplicationDoc } from '../../../projections/provider-applications.ts';
@@ -53,7 +54,9 @@ export type AwaitingConfirmation = { status: 'awaiting-confirmation'; changeId: 
  * second writer at the same revision, which reads again and takes the next number. The stream's
  * revision is therefore the counter: unique, increasing, durable, and correct across processes.
  * A filing that takes a number and is then refused (or crashes) leaves a gap, which the order rule
- * does not mind: it compares sequences, never counts them.
+ * does not mind: it compares sequences, never counts them. One window stays: between taking a number
+ * and recording the application, a later-numbered filing may be recorded first, and a decision in
+ * that moment does not yet see the earlier one as waiting.
  */
 export class ProviderOnboarding {
   constructor(private readonly deps: ProviderOnboardingDeps) {}
@@ -196,6 +199,8 @@ export class ProviderOnboarding {
   }
 
   private async decide(type: 'ApproveApplication' | 'RejectApplication', applicationId: string, input: DecisionInput, context: CommandContext): Promise<ProviderState> {
+    // The order rule reads the read model: let it catch up with everything filed before this request.
+    await this.deps.waitForReadModels(await this.deps.store.headPosition(), 2_000).catch(() => undefined);
     const application = await this.deps.readModels.get<ProviderApplicationDoc>(PROVIDER_APPLICATIONS, applicationId);
     if (!application || application.environment !== this.deps.environment) refuse('application-not-filed', `application ${applicationId} was not filed here`);
     const earliest = (await this.applications('undecided'))[0];
@@ -236,13 +241,10 @@ export class ProviderOnboarding {
     const streamName = streamNames.onboardingFilings;
     for (let attempt = 1; attempt <= DEFAULT_RETRY.attempts; attempt++) {
       const revision = (await this.deps.store.readStream(streamName)).length - 1;
-      const event = {
-        type: 'FilingNumberTaken',
-        data: { providerId, applicationId, environment: this.deps.environment, filingSequence: revision + 2 },
-        metadata: { eventId: newId(), correlationId: context.correlationId ?? newId(), occurredAt: context.now, actor: context.actor, schemaVersion: 1 },
-      };
+      const taken: FilingEvent = { type: 'FilingNumberTaken', data: { providerId, applicationId, environment: this.deps.environment, filingSequence: revision + 2 } };
+      const metadata = { eventId: newId(), correlationId: context.correlationId ?? newId(), occurredAt: context.now, actor: context.actor, schemaVersion: currentSchemaVersion(taken.type) };
       try {
-        await this.deps.store.append(streamName, [event], revision < 0 ? 'no-stream' : revision);
+        await this.deps.store.append(streamName, [{ type: taken.type, data: taken.data, metadata }], revision < 0 ? 'no-stream' : revision);
         return revision + 2;
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
