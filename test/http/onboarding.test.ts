@@ -168,11 +168,13 @@ describe('onboarding in a production ledger', () => {
   let ledger: Ledger;
   let first: AdminClient;
   let second: AdminClient;
+  let withoutRole: AdminClient;
 
   beforeAll(async () => {
     ledger = await environmentLedger('production');
     first = new AdminClient(ledger, (await namedAdminToken(ledger, ['onboarding', 'providers'], { bootstrapToken: BOOTSTRAP })).token);
     second = new AdminClient(ledger, (await namedAdminToken(ledger, ['onboarding'], { bootstrapToken: BOOTSTRAP })).token);
+    withoutRole = new AdminClient(ledger, (await namedAdminToken(ledger, ['providers', 'retention'], { bootstrapToken: BOOTSTRAP })).token);
   }, 60_000);
   afterAll(async () => ledger?.close());
 
@@ -195,6 +197,10 @@ describe('onboarding in a production ledger', () => {
     const self = await first.send('POST', `/api/v1/admin/changes/${proposed.body.changeId}/confirmation`);
     expect(self.status).toBe(403);
     expect(self.body.type).toBe('urn:problem:act-ledger:change-self-confirmation');
+
+    const noRole = await withoutRole.send('POST', `/api/v1/admin/changes/${proposed.body.changeId}/confirmation`);
+    expect(noRole.status).toBe(403);
+    expect(noRole.body.type).toBe('urn:problem:act-ledger:change-role-missing');
 
     const confirmed = await second.send('POST', `/api/v1/admin/changes/${proposed.body.changeId}/confirmation`);
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
