@@ -40,6 +40,9 @@ export type DomainErrorCode =
   | 'certificate-not-yet-valid'
   | 'certificate-weak'
   | 'certificate-profile-mismatch'
+  | 'certificate-malformed'
+  | 'certificate-purpose-mismatch'
+  | 'certificate-revoked'
   | 'forbidden';
 
 export class DomainError extends Error {

@@ -54,6 +54,8 @@ export const streamNames = {
   registry: (subject: string) => `registry-${subject}`,
   registryImports: 'registry-imports',
   checkpoints: 'ledger-checkpoints',
+  /** One event per application filed: its revision is the ledger-wide filing sequence (src/app/providers/onboarding.ts). */
+  onboardingFilings: 'onboarding-filings',
 } as const;
 
 /** The part of a stream name after its family prefix, or undefined when the family differs. */

@@ -1,4 +1,4 @@
-import { CERTIFICATE_PURPOSES, CONNECTION_DECISIONS, ENVIRONMENTS, KEY_TYPES, type ProviderEvent } from './provider.ts';
+import { CERTIFICATE_PURPOSES, CONNECTION_DECISIONS, ENVIRONMENTS, KEY_TYPES, type FilingEvent, type ProviderEvent } from './provider.ts';
 import { base64url256, count, exactly, hex256, instant, listOf, oneOf, sequence, text, type JsonSchema } from './json-schema.ts';
 
 const key = exactly({ kid: text, jwk: { type: 'object' } });
@@ -48,3 +48,8 @@ export const providerEventSchemas = {
   ConnectionDecided: exactly({ providerId: text, decision: oneOf(CONNECTION_DECISIONS), by: admin, reason: text, decidedAt: instant }),
   ProductionActivated: exactly({ providerId: text, by: admin, at: instant }),
 } as const satisfies Record<ProviderEvent['type'], JsonSchema>;
+
+/** The data of the `onboarding-filings` stream's one event type. */
+export const filingEventSchemas = {
+  FilingNumberTaken: exactly({ providerId: text, applicationId: text, environment, filingSequence: sequence }),
+} as const satisfies Record<FilingEvent['type'], JsonSchema>;

@@ -106,3 +106,10 @@ export const providerEventTypes = [
   'ProviderReinstated',
   ...onboardingEventTypes,
 ] as const satisfies ReadonlyArray<ProviderEvent['type']>;
+
+/**
+ * The `onboarding-filings` stream: one event per application filed, at the revision that gives the
+ * application its ledger-wide filing sequence (revision + 1). Nothing folds it; it is a counter.
+ */
+export type FilingEvent = DomainEvent<'FilingNumberTaken', { providerId: string; applicationId: string; environment: Environment; filingSequence: number }>;
+export const filingEventTypes = ['FilingNumberTaken'] as const satisfies ReadonlyArray<FilingEvent['type']>;

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { RecordedEvent } from './envelope.ts';
 import { actEventSchemas } from './act-schemas.ts';
-import { providerEventSchemas } from './provider-schemas.ts';
+import { filingEventSchemas, providerEventSchemas } from './provider-schemas.ts';
 import { retentionEventSchemas } from './retention-schemas.ts';
 import { adminEventSchemas } from './admin-schemas.ts';
 import { changeEventSchemas } from './change-schemas.ts';
@@ -15,7 +15,7 @@ import { UnknownSchemaVersionError, upcast } from './upcasters.ts';
  * their family's event types; streams no family owns are read as they are.
  */
 
-export type StreamFamily = 'act' | 'provider' | 'retention' | 'admin' | 'change' | 'registry';
+export type StreamFamily = 'act' | 'provider' | 'retention' | 'admin' | 'change' | 'registry' | 'onboarding-filings';
 
 export const eventSchemas: Readonly<Record<StreamFamily, Readonly<Record<string, JsonSchema>>>> = {
   act: actEventSchemas,
@@ -24,6 +24,7 @@ export const eventSchemas: Readonly<Record<StreamFamily, Readonly<Record<string,
   admin: adminEventSchemas,
   change: changeEventSchemas,
   registry: registryEventSchemas,
+  'onboarding-filings': filingEventSchemas,
 };
 
 /** The family a stream belongs to, or undefined for a stream no family owns. */
@@ -34,6 +35,7 @@ export function familyOf(streamName: string): StreamFamily | undefined {
   if (streamName.startsWith('admin-')) return 'admin';
   if (streamName.startsWith('change-')) return 'change';
   if (streamName.startsWith('registry-')) return 'registry';
+  if (streamName === 'onboarding-filings') return 'onboarding-filings';
   return undefined;
 }
 

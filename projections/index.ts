@@ -9,6 +9,7 @@ import { undeliveredCodesProjection } from './undelivered-codes.ts';
 import { adminActivityProjection } from './admin-activity.ts';
 import { adminChangesProjection } from './admin-changes.ts';
 import { providerConformanceProjection } from './provider-conformance.ts';
+import { providerApplicationsProjection } from './provider-applications.ts';
 
 /**
  * Every read model the ledger keeps. The projection runner feeds each of them every event; add a
@@ -26,4 +27,5 @@ export const projections: Projection[] = [
   adminActivityProjection,
   adminChangesProjection,
   providerConformanceProjection,
+  providerApplicationsProjection,
 ];

@@ -38,6 +38,7 @@ import type { AdminActivity } from './admins/admin-activity.ts';
 import type { AdminChanges } from './admins/changes.ts';
 import type { RetentionPolicyChanges } from './retention/retention-policy-change.ts';
 import type { Conformance } from './providers/conformance.ts';
+import type { ProviderOnboarding } from './providers/onboarding.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -103,6 +104,8 @@ export interface LedgerServices {
   retentionPolicy: RetentionPolicyChanges;
   /** Four-eyes changes: proposed by one admin, confirmed (and so applied) by another holding the role. */
   changes: AdminChanges;
+  /** Providers' applications, support, certificates and the four-eyes production steps, in this ledger's environment. */
+  onboarding: ProviderOnboarding;
   /** Erases failed authorizations older than the retention. */
   retentionPurge: RetentionPurge;
   /** Fails pending acts past their lifetime. */

@@ -6,6 +6,7 @@ import type { LedgerServices } from '../app/services.ts';
 import { AdminChanges } from '../app/admins/changes.ts';
 import { ChangeKinds } from '../app/admins/change-kinds.ts';
 import { RetentionPolicyChanges } from '../app/retention/retention-policy-change.ts';
+import { ProviderOnboarding } from '../app/providers/onboarding.ts';
 
 /**
  * Four eyes: the kinds of change that wait for a second admin, each registered by the service that
@@ -13,8 +14,8 @@ import { RetentionPolicyChanges } from '../app/retention/retention-policy-change
  */
 export function buildChanges(
   config: LedgerConfig,
-  deps: Pick<LedgerServices, 'retention' | 'backgroundJobs' | 'clock'> & { eventStore: EventStore; readModels: ReadModelStore; projectionRunner: Projector },
-): Pick<LedgerServices, 'changes' | 'retentionPolicy'> {
+  deps: Pick<LedgerServices, 'retention' | 'backgroundJobs' | 'clock' | 'providers'> & { eventStore: EventStore; readModels: ReadModelStore; projectionRunner: Projector },
+): Pick<LedgerServices, 'changes' | 'retentionPolicy' | 'onboarding'> {
   const kinds = new ChangeKinds();
   const changes = new AdminChanges({ eventStore: deps.eventStore, readModels: deps.readModels, kinds, confirmationTtlMs: config.changeConfirmationTtlMs, clock: deps.clock });
   const retentionPolicy = new RetentionPolicyChanges({
@@ -26,5 +27,15 @@ export function buildChanges(
     clock: deps.clock,
   });
   kinds.register(retentionPolicy.shorteningKind());
-  return { changes, retentionPolicy };
+  const onboarding = new ProviderOnboarding({
+    store: deps.eventStore,
+    providers: deps.providers,
+    readModels: deps.readModels,
+    waitForReadModels: (position, timeoutMs) => deps.projectionRunner.waitFor(position, timeoutMs),
+    changes,
+    environment: config.environment,
+    clock: deps.clock,
+  });
+  for (const kind of onboarding.changeKinds()) kinds.register(kind);
+  return { changes, retentionPolicy, onboarding };
 }

@@ -184,7 +184,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
     conformance: new Conformance({ environment: config.environment, store: eventStore, readModels, projections: projectionRunner, providers, clock }),
     ...retention,
-    ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock }),
+    ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock, providers }),
     meter: metrics,
     metrics,
     readiness: {

@@ -18,6 +18,7 @@ import { simulatorIdentityRoutes } from './routes/simulator/identity.ts';
 import { adminRetentionRoutes } from './routes/admin/retention.ts';
 import { adminAdminRoutes } from './routes/admin/admins.ts';
 import { adminChangeRoutes } from './routes/admin/changes.ts';
+import { adminOnboardingRoutes } from './routes/admin/onboarding.ts';
 import { providerFailedAuthorizationRoutes } from './routes/provider/failed-authorizations.ts';
 import { publicVerificationRoutes } from './routes/public/verifications.ts';
 import { verifyPageRoutes } from './routes/public/verify-page.ts';
@@ -47,6 +48,7 @@ export const routeGroups: RouteGroup[] = [
   adminRetentionRoutes,
   adminAdminRoutes,
   adminChangeRoutes,
+  adminOnboardingRoutes,
   providerFailedAuthorizationRoutes,
   providerConformanceRoutes,
   adminConformanceRoutes,

@@ -57,6 +57,9 @@ export const problemCatalog = {
   'certificate-not-yet-valid': { status: 422, title: 'The certificate is not valid yet' },
   'certificate-weak': { status: 422, title: "The certificate's key is too weak (RSA below 2048 bits, or an unknown curve)" },
   'certificate-profile-mismatch': { status: 422, title: "The certificate's profile differs from the one used in integration for this purpose" },
+  'certificate-malformed': { status: 400, title: 'Not exactly one well-formed PEM certificate' },
+  'certificate-purpose-mismatch': { status: 422, title: 'The certificate does not allow the purpose it is registered for (TLS client authentication)' },
+  'certificate-revoked': { status: 409, title: 'The certificate is revoked' },
   'request-timeout': { status: 408, title: 'The request did not arrive in time' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'uri-too-long': { status: 414, title: 'The request path is too long' },
@@ -140,6 +143,9 @@ export const domainProblems: Record<DomainErrorCode, ProblemName> = {
   'certificate-not-yet-valid': 'certificate-not-yet-valid',
   'certificate-weak': 'certificate-weak',
   'certificate-profile-mismatch': 'certificate-profile-mismatch',
+  'certificate-malformed': 'certificate-malformed',
+  'certificate-purpose-mismatch': 'certificate-purpose-mismatch',
+  'certificate-revoked': 'certificate-revoked',
   forbidden: 'forbidden',
 };
 

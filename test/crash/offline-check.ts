@@ -51,7 +51,7 @@ export interface OfflineFigures {
 }
 
 const JANA = 'test-person-jana';
-const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul', 'undelivered-codes', 'admin-activity', 'admin-changes', 'provider-conformance'] as const;
+const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul', 'undelivered-codes', 'admin-activity', 'admin-changes', 'provider-conformance', 'provider-applications'] as const;
 
 export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = Date.now()): OfflineFigures {
   const eventFile = join(dataDir, 'ledger.sqlite');
@@ -397,6 +397,10 @@ function compareProjection(projection: string, position: number, tables: Map<str
       for (const id of authorized.keys()) if (acts.has(id)) tally.report('mismatch', `rm-extra:provider_conformance_acts:${id}`, `provider_conformance_acts (${where}) still has authorized act ${id}`);
       return;
     }
+    case 'provider-applications':
+      // The workload files no onboarding application.
+      sameIds('provider_applications', [], table('provider_applications'));
+      return;
     case 'retention':
       sameIds('retention_state', log.retentionPositions.some((p) => p <= position) ? ['retention'] : [], table('retention_state'));
       return;

@@ -42,6 +42,16 @@ const ROUTES: Array<{ method: Method; url: string; role: AdminRole; pattern: str
   { method: 'PUT', url: '/api/v1/admin/admins/adm_nobody/suspension', role: 'admins', pattern: '/api/v1/admin/admins/{adminId}/suspension' },
   { method: 'DELETE', url: '/api/v1/admin/admins/adm_nobody/suspension', role: 'admins', pattern: '/api/v1/admin/admins/{adminId}/suspension' },
   { method: 'GET', url: '/api/v1/admin/activity', role: 'admins', pattern: '/api/v1/admin/activity' },
+  { method: 'POST', url: '/api/v1/admin/providers/nobody/applications', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/applications' },
+  { method: 'GET', url: '/api/v1/admin/applications?status=undecided', role: 'onboarding', pattern: '/api/v1/admin/applications' },
+  { method: 'POST', url: '/api/v1/admin/applications/nothing/approval', role: 'onboarding', pattern: '/api/v1/admin/applications/{applicationId}/approval' },
+  { method: 'POST', url: '/api/v1/admin/applications/nothing/rejection', role: 'onboarding', pattern: '/api/v1/admin/applications/{applicationId}/rejection' },
+  { method: 'POST', url: '/api/v1/admin/providers/nobody/support-extension', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/support-extension' },
+  { method: 'POST', url: '/api/v1/admin/providers/nobody/certificates', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/certificates' },
+  { method: 'POST', url: '/api/v1/admin/providers/nobody/certificates/c1/revocation', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/certificates/{certificateId}/revocation' },
+  { method: 'POST', url: '/api/v1/admin/providers/nobody/connection-decision', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/connection-decision' },
+  { method: 'POST', url: '/api/v1/admin/providers/nobody/production-activation', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/production-activation' },
+  { method: 'GET', url: '/api/v1/admin/providers/nobody/onboarding', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/onboarding' },
 ];
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { streamNames, type NewEvent } from '../../events/envelope.ts';
 import { AUTHORIZATION_METHODS, FAILURE_REASONS, actEventTypes, sealedFields, type ActEvent } from '../../events/act.ts';
-import { providerEventTypes } from '../../events/provider.ts';
+import { filingEventTypes, providerEventTypes } from '../../events/provider.ts';
 import { retentionEventTypes } from '../../events/retention.ts';
 import { adminEventTypes } from '../../events/admin.ts';
 import { changeEventTypes } from '../../events/change.ts';
@@ -36,6 +36,7 @@ describe('event schemas: what the store gives back is checked before anything fo
     expect(Object.keys(eventSchemas.admin).sort()).toEqual([...adminEventTypes].sort());
     expect(Object.keys(eventSchemas.change).sort()).toEqual([...changeEventTypes].sort());
     expect(Object.keys(eventSchemas.registry).sort()).toEqual([...registryEventTypes].sort());
+    expect(Object.keys(eventSchemas['onboarding-filings']).sort()).toEqual([...filingEventTypes].sort());
   });
 
   it('leaves sealed fields optional, and allows `erased` exactly where fields are sealed', () => {
