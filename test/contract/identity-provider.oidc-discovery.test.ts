@@ -93,7 +93,12 @@ describe('a ledger whose OpenID Provider is down at start', () => {
     await ledger.app.listen({ port: ledgerPort, host: '127.0.0.1' });
     await ledger.services.citizens.remember(OIDC_SECTOR, 'op-jana', 'test-person-jana');
 
-    const down = await fetch(`${ledgerUrl}/readyz`);
+    // The projections may still be starting on a loaded machine: wait for them, then read what the OP's absence does.
+    let down = await fetch(`${ledgerUrl}/readyz`);
+    for (const until = Date.now() + 20_000; down.status !== 200 && Date.now() < until; down = await fetch(`${ledgerUrl}/readyz`)) {
+      await down.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     expect(down.status).toBe(200);
     const downBody = (await down.json()) as { status: string; checks: Record<string, { ok: boolean; reason?: string }> };
     expect(downBody.status).toBe('degraded');
