@@ -9,6 +9,18 @@ import { stringEnum } from '../../schema.ts';
 /** The guard of an admin route needing `role` (`any`: the route checks the role itself); it sets `request.admin`. */
 export type AdminAccessFor = (role: AdminRole | 'any') => onRequestAsyncHookHandler;
 
+/** What a change needing four eyes answers at first: nothing is done yet, and by when a second admin holding `role` must confirm. */
+export const awaitingConfirmationSchema = (role: AdminRole) =>
+  ({
+    type: 'object',
+    required: ['changeId', 'status', 'expiresAt'],
+    properties: {
+      changeId: { type: 'string', format: 'uuid' },
+      status: { type: 'string', enum: ['awaiting-confirmation'] },
+      expiresAt: { type: 'string', format: 'date-time', description: `A second admin with the ${role} role must confirm before this` },
+    },
+  }) as const;
+
 const CHANGE_STATUSES = ['pending', 'expired', 'confirmed', 'applied'] as const;
 
 export const changeViewSchema = {

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ProviderState } from '../../../../commands/provider.ts';
 import { CERTIFICATE_PURPOSES, CONNECTION_DECISIONS } from '../../../../events/provider.ts';
 import { routeGroup } from '../../route-group.ts';
+import { awaitingConfirmationSchema } from './changes.ts';
 import { adminAccess, adminActorOf } from '../../auth.ts';
 import { problemResponses } from '../../problems.ts';
 import { stringEnum } from '../../schema.ts';
@@ -30,15 +31,6 @@ const decisionBody = {
   additionalProperties: false,
 } as const;
 
-const awaitingConfirmationSchema = {
-  type: 'object',
-  required: ['changeId', 'status', 'expiresAt'],
-  properties: {
-    changeId: { type: 'string', format: 'uuid' },
-    status: { type: 'string', enum: ['awaiting-confirmation'] },
-    expiresAt: { type: 'string', format: 'date-time', description: 'A second admin with the onboarding role must confirm before this' },
-  },
-} as const;
 
 const applicationView = {
   type: 'object',
@@ -237,7 +229,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
         security,
         params: providerIdParams,
         body: { type: 'object', required: ['decision', 'reason'], properties: { decision: stringEnum(CONNECTION_DECISIONS), reason: line(1000) }, additionalProperties: false },
-        response: { 202: awaitingConfirmationSchema, ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 202: awaitingConfirmationSchema('onboarding'), ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -256,7 +248,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
         description: 'Needs an approving connection decision. Answers 202; a second admin with the onboarding role confirms at `POST /api/v1/admin/changes/{changeId}/confirmation`.',
         security,
         params: providerIdParams,
-        response: { 202: awaitingConfirmationSchema, ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 202: awaitingConfirmationSchema('onboarding'), ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {

@@ -4,9 +4,9 @@ import type { RetentionPolicy } from '../../../../events/retention.ts';
 import { retentionBounds } from '../../../../commands/retention.ts';
 import type { RetentionView } from '../../../app/retention/retention-stream.ts';
 import { retentionResult } from '../../../app/retention/retention-policy-change.ts';
-import type { AdminAccessFor } from './changes.ts';
 import { parseDuration } from '../../../duration.ts';
 import { routeGroup } from '../../route-group.ts';
+import { awaitingConfirmationSchema, type AdminAccessFor } from './changes.ts';
 import { adminAccess, adminActorOf } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { stringEnum } from '../../schema.ts';
@@ -68,15 +68,6 @@ function durationOf(field: string, text: string): number {
   }
 }
 
-const awaitingConfirmationSchema = {
-  type: 'object',
-  required: ['changeId', 'status', 'expiresAt'],
-  properties: {
-    changeId: { type: 'string', format: 'uuid' },
-    status: { type: 'string', enum: ['awaiting-confirmation'] },
-    expiresAt: { type: 'string', format: 'date-time', description: 'A second admin must confirm before this' },
-  },
-} as const;
 
 /**
  * Admin API for retention: the policy in force, changing it, and the failed authorizations kept until
@@ -113,7 +104,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
           response: {
             200: { ...retentionViewSchema, properties: { ...retentionViewSchema.properties, reschedule: { type: 'string', enum: ['applied', 'unchanged'] } } },
             202: {
-              anyOf: [awaitingConfirmationSchema, { ...retentionViewSchema, properties: { ...retentionViewSchema.properties, reschedule: { type: 'string', enum: ['pending'] } } }],
+              anyOf: [awaitingConfirmationSchema('retention'), { ...retentionViewSchema, properties: { ...retentionViewSchema.properties, reschedule: { type: 'string', enum: ['pending'] } } }],
             },
             ...problemResponses(400, 401, 403),
           },
