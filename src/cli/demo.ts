@@ -47,6 +47,15 @@ export async function demo(argv: string[]): Promise<void> {
     if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
     return json;
   };
+  /** Polls the act until the code's delivery is no longer pending (at most 30 s). */
+  const deliveryOf = async (actId: string, codeId: string, bearer: string): Promise<string> => {
+    for (const until = Date.now() + 30_000; ; ) {
+      const act = (await api('GET', `/api/v1/acts/${actId}`, undefined, bearer)) as { codes?: Array<{ codeId: string; delivery: string }> };
+      const delivery = act.codes?.find((c) => c.codeId === codeId)?.delivery ?? 'pending';
+      if (delivery !== 'pending' || Date.now() > until) return delivery;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
 
   // 0. The return URL a browser comes back to after authorization by authentication.
   const returns = await providerReturnServer();
@@ -82,13 +91,19 @@ export async function demo(argv: string[]): Promise<void> {
   } else {
     // 5b. Authorization by code: the ledger sends a code and answers its SHA-256 of the defined way.
     const issued = await api('POST', `/api/v1/acts/${actId}/codes`, { channel: values.channel }, accessToken);
-    say(`4. code sent by ${values.channel}; the provider holds its SHA-256 ${String(issued.codeSha256).slice(0, 12)}…`);
+    say(`4. code requested by ${values.channel} (delivery ${String(issued.delivery)}); the provider holds its SHA-256 ${String(issued.codeSha256).slice(0, 12)}…`);
+    // Delivery is a job: the provider follows the code's delivery on the act until it is sent (or failed).
+    const delivery = await deliveryOf(actId, String(issued.codeId), accessToken);
+    if (delivery !== 'sent') throw new Error(`the code was not delivered (${delivery}); request another one`);
+    say('   delivery: sent');
     // The citizen reads the code on their phone (here: the simulated phone) and types it in.
     const outbox = (await api('GET', `/api/v1/simulator/outbox?aifo=${encodeURIComponent(values.person!)}`, undefined, adminToken)) as { messages: Array<{ code: string; text: string }> };
-    const typed = outbox.messages.at(-1)!.code;
-    say(`   the citizen's phone shows: "${outbox.messages.at(-1)!.text}"`);
-    const defined = (alg: 'sha256' | 'sha512') => createHash(alg).update(`${actId}:${typed}`, 'utf8').digest('hex');
-    if (defined('sha256') !== issued.codeSha256) throw new Error('the typed code does not match; ask the citizen again');
+    const hashOf = (alg: 'sha256' | 'sha512', code: string) => createHash(alg).update(`${actId}:${code}`, 'utf8').digest('hex');
+    const message = outbox.messages.find((m) => hashOf('sha256', m.code) === issued.codeSha256);
+    if (!message) throw new Error('the code is not on the phone; ask the citizen again');
+    say(`   the citizen's phone shows: "${message.text}"`);
+    const typed = message.code;
+    const defined = (alg: 'sha256' | 'sha512') => hashOf(alg, typed);
     const verification = await api('POST', `/api/v1/acts/${actId}/codes/${String(issued.codeId)}/verifications`, { codeSha512: defined('sha512') }, accessToken);
     say(`5. verification: ${String(verification.result)}`);
   }
