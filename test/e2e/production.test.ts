@@ -159,6 +159,55 @@ describe('production environment: real delivery end to end', () => {
     });
   });
 
+  async function registerAct(token: string, sepp: string) {
+    const documentHash = createHash('sha256').update(randomUUID()).digest('hex');
+    const act = await api(token, 'POST', '/api/v1/acts', { sepp, documentHash, name: 'Daňové přiznání 2026', description: 'Podání přiznání k dani z příjmů' });
+    expect(act.status).toBe(201);
+    return act.body as { actId: string; methods: string[] };
+  }
+
+  it('retries an SMS the gateway answered 503 with Retry-After, and fails for good one it refused with 400', async () => {
+    const token = await accessToken();
+    const sepp = await citizen({ phone: '+420601555124' });
+    const { actId } = await registerAct(token, sepp);
+
+    await sms.script('sms', { status: 503, headers: { 'retry-after': '1' } });
+    const first = await api(token, 'POST', `/api/v1/acts/${actId}/codes`, { channel: 'sms' });
+    expect(first.body.delivery).toBe('pending');
+    expect(await deliveredCode(token, actId, first.body.codeId)).toMatchObject({ delivery: 'sent' });
+    const tries = (await sms.received()).requests.filter((r) => r.idempotencyKey === first.body.codeId);
+    expect(tries.map((r) => r.answered)).toEqual([503, expect.any(Number)]);
+    expect(Date.parse(tries[1]!.receivedAt) - Date.parse(tries[0]!.receivedAt), 'the retry waited for Retry-After').toBeGreaterThanOrEqual(950);
+
+    await sms.script('sms', { status: 400 });
+    const second = await api(token, 'POST', `/api/v1/acts/${actId}/codes`, { channel: 'sms' });
+    const failed = (await deliveredCode(token, actId, second.body.codeId)) as { delivery: string; failure?: { reason: string } };
+    expect(failed).toMatchObject({ delivery: 'failed' });
+    expect(failed.failure!.reason).toContain('400');
+    expect((await sms.received()).requests.filter((r) => r.idempotencyKey === second.body.codeId)).toHaveLength(1);
+  });
+
+  it('FCM UNREGISTERED removes the device from the registry, and the person is no longer offered mobile-key', async () => {
+    const token = await accessToken();
+    const aifo = `aifo-${randomUUID()}`;
+    expect((await admin('PUT', `/api/v1/admin/citizens/${aifo}`, { country: 'CZ', phoneVerified: false, phoneAllowed: false })).status).toBe(201);
+    expect((await admin('POST', `/api/v1/admin/citizens/${aifo}/mobile-keys`, { fcmToken: `fcm-${randomUUID()}`, label: 'Old phone' })).status).toBe(201);
+    const sepp = ((await (await admin('GET', `/api/v1/admin/citizens/${aifo}/sepp?providerId=${provider.providerId}`)).json()) as { sepp: string }).sepp;
+    const { actId, methods } = await registerAct(token, sepp);
+    expect(methods).toContain('mobile-key');
+
+    await google.script('send', { status: 404, errorCode: 'UNREGISTERED' });
+    const issued = await api(token, 'POST', `/api/v1/acts/${actId}/codes`, { channel: 'mobile-key' });
+    const failed = (await deliveredCode(token, actId, issued.body.codeId)) as { delivery: string; failure?: { reason: string } };
+    expect(failed).toMatchObject({ delivery: 'failed' });
+    expect(failed.failure!.reason).toMatch(/unregistered/i);
+
+    const record = (await (await admin('GET', `/api/v1/admin/citizens/${aifo}`)).json()) as { mobileKeys: unknown[]; removedMobileKeys?: Array<{ reason: string; label: string }> };
+    expect(record.mobileKeys).toEqual([]);
+    expect(record.removedMobileKeys).toEqual([expect.objectContaining({ reason: 'unregistered', label: 'Old phone' })]);
+    expect((await registerAct(token, sepp)).methods).not.toContain('mobile-key');
+  });
+
   it('serves nothing of the simulator', async () => {
     for (const path of ['/simulator/identity', '/simulator/phones', '/api/v1/admin/test-persons']) {
       const res = await fetch(`${ledger.url}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
