@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'bullmq';
 import { JobBackendUnavailableError } from '../../ports/job-scheduler.ts';
 
 /**
@@ -44,4 +45,15 @@ export async function closeWithin(graceful: Promise<unknown>, force: () => unkno
 /** ioredis reconnect delay: quick at first, then every 2 s, forever, so jobs resume soon after an outage. */
 export function reconnectDelay(attempt: number): number {
   return Math.min(attempt * 200, 2_000);
+}
+
+/**
+ * How a BullMQ connection talks to Redis: workers and event listeners block on it and must retry
+ * forever (maxRetriesPerRequest null); everything else fails fast while Redis is down, so a request
+ * answers instead of hanging.
+ */
+export function redisConnection(redisUrl: string, blocking: boolean): ConnectionOptions {
+  return blocking
+    ? { url: redisUrl, maxRetriesPerRequest: null, retryStrategy: reconnectDelay }
+    : { url: redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: reconnectDelay };
 }

@@ -12,7 +12,7 @@ import {
   type JobSchedule,
   type JobScheduler,
 } from '../../ports/job-scheduler.ts';
-import { closeWithin, reconnectDelay, withinTime } from './bounded-calls.ts';
+import { closeWithin, reconnectDelay, redisConnection, withinTime } from './bounded-calls.ts';
 
 export interface BullmqJobSchedulerOptions {
   redisUrl: string;
@@ -266,14 +266,8 @@ export class BullmqJobScheduler implements JobScheduler {
     return events;
   }
 
-  /**
-   * Workers and event listeners block on Redis and must retry forever (maxRetriesPerRequest null);
-   * the rest fails fast while Redis is down, so an admin request answers instead of hanging.
-   */
   private connectionOptions(blocking: boolean): ConnectionOptions {
-    return blocking
-      ? { url: this.options.redisUrl, maxRetriesPerRequest: null, retryStrategy: reconnectDelay }
-      : { url: this.options.redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: reconnectDelay };
+    return redisConnection(this.options.redisUrl, blocking);
   }
 
   /** One log line per kind of failure while Redis is away, not one per retry. */

@@ -9,7 +9,7 @@ import {
   type TaskPayload,
   type TaskQueue,
 } from '../../ports/task-queue.ts';
-import { closeWithin, reconnectDelay, withinTime } from './bounded-calls.ts';
+import { closeWithin, redisConnection, withinTime } from './bounded-calls.ts';
 
 export interface BullmqTaskQueueOptions {
   redisUrl: string;
@@ -141,9 +141,7 @@ export class BullmqTaskQueue implements TaskQueue {
 
   /** Workers block on Redis and retry forever; the enqueuing side fails fast so a request answers. */
   private connection(blocking: boolean): ConnectionOptions {
-    return blocking
-      ? { url: this.options.redisUrl, maxRetriesPerRequest: null, retryStrategy: reconnectDelay }
-      : { url: this.options.redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: reconnectDelay };
+    return redisConnection(this.options.redisUrl, blocking);
   }
 
   /** One log line per kind of failure while Redis is away, not one per retry. */
