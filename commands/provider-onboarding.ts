@@ -1,4 +1,5 @@
 import type {
+  ApplicationFiling,
   CertificateProfile,
   CertificatePurpose,
   CertificateRecord,
@@ -68,18 +69,7 @@ interface DecidingAnApplication {
 }
 
 export type OnboardingCommand =
-  | {
-      type: 'FileApplication';
-      providerId: string;
-      applicationId: string;
-      environment: Environment;
-      owner: { name: string; registrationNumber: string };
-      technicalContact: { name: string; email: string };
-      skipSimulator: boolean;
-      /** Assigned by the application layer, increasing across the ledger. */
-      filingSequence: number;
-      now: string;
-    }
+  | ({ type: 'FileApplication'; now: string } & ApplicationFiling)
   | ({ type: 'ApproveApplication' } & DecidingAnApplication)
   | ({ type: 'RejectApplication' } & DecidingAnApplication)
   | { type: 'ExtendSupport'; environment: Environment; supportUntil: string; by: string; now: string }

@@ -41,6 +41,18 @@ export type CertificateRecord = {
   profile: CertificateProfile;
 };
 
+/** What an application says when it is filed (the event adds when). */
+export type ApplicationFiling = {
+  providerId: string;
+  applicationId: string;
+  environment: Environment;
+  owner: { name: string; registrationNumber: string };
+  technicalContact: { name: string; email: string };
+  skipSimulator: boolean;
+  /** Assigned by the application layer, increasing across the ledger. */
+  filingSequence: number;
+};
+
 export const CONNECTION_DECISIONS = ['approve', 'refuse'] as const;
 export type ConnectionDecision = (typeof CONNECTION_DECISIONS)[number];
 
@@ -52,16 +64,7 @@ export type ConnectionDecision = (typeof CONNECTION_DECISIONS)[number];
 export type OnboardingEvent =
   | DomainEvent<
       'ApplicationFiled',
-      {
-        providerId: string;
-        applicationId: string;
-        environment: Environment;
-        owner: { name: string; registrationNumber: string };
-        technicalContact: { name: string; email: string };
-        skipSimulator: boolean;
-        filingSequence: number;
-        filedAt: string;
-      }
+      ApplicationFiling & { filedAt: string }
     >
   | DomainEvent<'ApplicationApproved', { providerId: string; applicationId: string; by: string; reason: string; outOfOrderReason?: string; approvedAt: string }>
   | DomainEvent<'ApplicationRejected', { providerId: string; applicationId: string; by: string; reason: string; outOfOrderReason?: string; rejectedAt: string }>
