@@ -257,7 +257,8 @@ function adminActor(by: string): void {
   if (!/^admin:.+/.test(by)) refuse('invalid-request', 'decisions are made by a named admin (admin:<adminId>)');
 }
 
-function supportWindowEnd(environment: Environment, now: string): string | null {
+/** When support in `environment` ends for access granted at `now`; null in production, which has no window. */
+export function supportWindowEnd(environment: Environment, now: string): string | null {
   return environment === 'production' ? null : addDays(now, SUPPORT_DAYS[environment]);
 }
 

@@ -1,7 +1,7 @@
-import type { ProviderEvent, ProviderKey } from '../events/provider.ts';
+import type { Environment, ProviderEvent, ProviderKey } from '../events/provider.ts';
 import type { Decider } from './decider.ts';
 import { refuse } from './errors.ts';
-import { decideOnboarding, evolveOnboarding, initialOnboarding, isOnboardingCommand, type OnboardingCommand, type OnboardingState } from './provider-onboarding.ts';
+import { decideOnboarding, evolveOnboarding, initialOnboarding, isOnboardingCommand, supportWindowEnd, type OnboardingCommand, type OnboardingState } from './provider-onboarding.ts';
 
 export interface ProviderState {
   exists: boolean;
@@ -17,8 +17,14 @@ export interface ProviderState {
 }
 
 export type ProviderCommand =
-  | { type: 'RegisterProvider'; providerId: string; name: string; keys: ProviderKey[]; returnUrls: string[]; now: string }
-  | { type: 'AddProviderKey'; key: ProviderKey; now: string }
+  /**
+   * `environment` is the ledger's. In the simulator, registering admits: the simulator is where an
+   * integrator starts, self-service, and its support window runs from registration. Elsewhere a
+   * provider is admitted by an approved application, and signs with registered certificates, not
+   * plain keys.
+   */
+  | { type: 'RegisterProvider'; providerId: string; name: string; keys: ProviderKey[]; returnUrls: string[]; environment: Environment; now: string }
+  | { type: 'AddProviderKey'; key: ProviderKey; environment: Environment; now: string }
   | { type: 'RevokeProviderKey'; kid: string; now: string }
   | { type: 'ChangeProviderReturnUrls'; returnUrls: string[]; now: string }
   | { type: 'SuspendProvider'; reason: string; now: string }
@@ -65,16 +71,21 @@ export const providerDecider: Decider<ProviderState, ProviderCommand, ProviderEv
     if (isOnboardingCommand(command)) return decideOnboarding(command, state.onboarding, state.providerId);
     switch (command.type) {
       case 'RegisterProvider':
+      {
         if (state.exists) refuse('conflict', 'provider already registered');
-        if (command.keys.length === 0) refuse('invalid-request', 'a provider needs at least one key');
+        const simulator = command.environment === 'simulator';
+        if (simulator && command.keys.length === 0) refuse('invalid-request', 'a provider in the simulator needs at least one key');
+        if (!simulator && command.keys.length > 0) {
+          refuse('invalid-request', `in the ${command.environment} environment providers sign with registered signing certificates, not plain keys`);
+        }
         assertDistinctKids(command.keys);
-        return [
-          {
-            type: 'ProviderRegistered',
-            data: { providerId: command.providerId, name: command.name, keys: command.keys, returnUrls: command.returnUrls, registeredAt: command.now },
-          },
-        ];
+        const { providerId, name, keys, returnUrls, now } = command;
+        const registration: ProviderEvent = { type: 'ProviderRegistered', data: { providerId, name, keys, returnUrls, registeredAt: now } };
+        if (!simulator) return [registration];
+        return [registration, { type: 'EnvironmentAccessGranted', data: { providerId, environment: 'simulator', supportUntil: supportWindowEnd('simulator', now), grantedAt: now } }];
+      }
       case 'AddProviderKey':
+        if (command.environment !== 'simulator') refuse('invalid-request', `in the ${command.environment} environment providers sign with registered signing certificates, not plain keys`);
         if (state.keys[command.key.kid]) refuse('conflict', `key ${command.key.kid} already exists`);
         return [{ type: 'ProviderKeyAdded', data: { providerId: registered(state), key: command.key, addedAt: command.now } }];
       case 'RevokeProviderKey': {

@@ -6,6 +6,13 @@ const environment = oneOf(ENVIRONMENTS);
 /** An admin as its actor, `admin:<adminId>`, as in the events' metadata. */
 const admin = { type: 'string', pattern: '^admin:.+' } as const;
 const email = { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' } as const;
+/** A certificate's public key as a JWK: public members only, never a private one. */
+const publicJwk = {
+  type: 'object',
+  required: ['kty'],
+  properties: { kty: { type: 'string', enum: ['EC', 'RSA', 'OKP'] }, crv: text, x: text, y: text, n: text, e: text },
+  additionalProperties: false,
+} as const;
 const profile = exactly({ keyType: oneOf(KEY_TYPES), signatureAlgorithm: text }, { curve: text, modulusBits: count });
 
 /** The data of each provider event at its current schema version (older versions are upcast first: upcasters.ts). */
@@ -41,6 +48,7 @@ export const providerEventSchemas = {
     notBefore: instant,
     notAfter: instant,
     profile,
+    publicJwk,
     registeredAt: instant,
   }),
   CertificateRevoked: exactly({ providerId: text, certificateId: text, reason: text, revokedAt: instant }),

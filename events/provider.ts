@@ -39,6 +39,8 @@ export type CertificateRecord = {
   notBefore: string;
   notAfter: string;
   profile: CertificateProfile;
+  /** The certificate's public key as a JWK (public members only): what a signing certificate's assertions verify with. */
+  publicJwk: Record<string, unknown>;
 };
 
 /** What an application says when it is filed (the event adds when). */

@@ -56,6 +56,13 @@ export interface LedgerConfig {
   projections: boolean;
   /** Provider API requests one provider may make per minute (LEDGER_PROVIDER_RATE_LIMIT). */
   providerRateLimitPerMinute: number;
+  /**
+   * LEDGER_TLS_CERT and LEDGER_TLS_KEY (PEM files): the ledger serves HTTPS itself. With
+   * LEDGER_TLS_CLIENT_CA too it asks for client certificates (mutual TLS): provider routes then need a
+   * certificate issued under that CA and registered as the provider's transport certificate, and
+   * ActAs tokens are bound to it (RFC 8705).
+   */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
   /** Overload: answer 503 with Retry-After past this event-loop delay (ms) or heap use (bytes; 0 = 90 % of the heap limit). */
   overload: { maxEventLoopDelayMs: number; maxHeapUsedBytes: number };
   /** Defaults until an admin changes them (the `retention` stream then rules); acts erased per batch. */
@@ -160,8 +167,22 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     uploadLimit: int(env, 'LEDGER_UPLOAD_LIMIT', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     captcha: { ttlMs: duration(env, 'LEDGER_CAPTCHA_TTL', 'PT10M'), maxNumber: int(env, 'LEDGER_CAPTCHA_MAX_NUMBER', 20_000, 1000, 10_000_000) },
     portalSessionTtlMs: duration(env, 'LEDGER_PORTAL_SESSION_TTL', 'PT15M'),
+    ...tls(env),
     ...(env.LEDGER_RATE_LIMIT_ALLOW ? { rateLimitAllowList: env.LEDGER_RATE_LIMIT_ALLOW.split(',').map((ip) => ip.trim()).filter(Boolean) } : {}),
   };
+}
+
+/** LEDGER_TLS_*: certificate and key together or neither; a client CA only with them. Files are read when the server is built. */
+function tls(env: Env): { tls?: LedgerConfig['tls'] } {
+  const certFile = env.LEDGER_TLS_CERT;
+  const keyFile = env.LEDGER_TLS_KEY;
+  const clientCaFile = env.LEDGER_TLS_CLIENT_CA;
+  if (!certFile && !keyFile) {
+    if (clientCaFile) throw new Error('LEDGER_TLS_CLIENT_CA needs LEDGER_TLS_CERT and LEDGER_TLS_KEY: client certificates are asked for over the ledger\'s own TLS');
+    return {};
+  }
+  if (!certFile || !keyFile) throw new Error('LEDGER_TLS_CERT and LEDGER_TLS_KEY go together: the server certificate and its private key (PEM files)');
+  return { tls: { certFile: resolve(certFile), keyFile: resolve(keyFile), ...(clientCaFile ? { clientCaFile: resolve(clientCaFile) } : {}) } };
 }
 
 /** A variable another one makes necessary, e.g. EVENTSTORE_URL for LEDGER_EVENT_STORE=eventstoredb. */

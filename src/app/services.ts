@@ -4,6 +4,7 @@ import type { EventStore } from '../ports/event-store.ts';
 import type { ReplayGuard } from '../ports/replay-guard.ts';
 import type { AccessTokens } from './providers/access-tokens.ts';
 import type { ClientAssertions } from './providers/client-assertions.ts';
+import type { ActAsGrants } from './providers/act-as-grants.ts';
 import type { LedgerKeys } from './ledger-keys.ts';
 import type { ProviderDirectory } from './providers/provider-directory.ts';
 import type { ActEvent } from '../../events/act.ts';
@@ -50,6 +51,8 @@ export interface LedgerServices {
   providers: ProviderDirectory;
   accessTokens: AccessTokens;
   clientAssertions: ClientAssertions;
+  /** Who gets an ActAs token in this environment, and over which client certificate (act-as-grants.ts). */
+  actAsGrants: ActAsGrants;
   /** Named admins: their roles, keys and suspension (`admin-<adminId>` streams). */
   admins: AdminDirectory;
   /** Admin access tokens: the same machinery as ActAs tokens, with their own type and audience. */

@@ -9,7 +9,8 @@ import type { RouteGroup } from '../http/route-group.ts';
 import { LedgerKeys } from '../app/ledger-keys.ts';
 import type { LedgerServices } from '../app/services.ts';
 import { AccessTokens, ADMIN_TOKENS } from '../app/providers/access-tokens.ts';
-import { ClientAssertions } from '../app/providers/client-assertions.ts';
+import { ClientAssertions, providerAssertionClients } from '../app/providers/client-assertions.ts';
+import { ActAsGrants } from '../app/providers/act-as-grants.ts';
 import { ProviderDirectory } from '../app/providers/provider-directory.ts';
 import { ADMIN_TOKEN_TTL_MS, AdminDirectory } from '../app/admins/admin-directory.ts';
 import { AdminActivity } from '../app/admins/admin-activity.ts';
@@ -99,7 +100,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
   closers.push(() => metrics.close());
   const eventStore = new CountingEventStore(stores.eventStore, metrics);
   const keys = inMemory ? await LedgerKeys.ephemeral() : await LedgerKeys.open(config.dataDir);
-  const providers = new ProviderDirectory(eventStore);
+  const providers = new ProviderDirectory(eventStore, config.environment);
   const admins = new AdminDirectory(eventStore);
   const codec = actCodec(keyVault);
   const { readModels, projectionRunner, projectionRole, projectionsReadiness, onDuty } = await buildProjections(config, { stores, inMemory, codec, logger }, closers);
@@ -140,6 +141,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
   const { jobsReadiness } = scheduler;
   const jobs = await onDuty(scheduler.jobs);
   const retention = buildRetention(config, { eventStore, readModels, keyVault, acts, jobs, projectionRunner, clock, logger });
+  const accessTokens = new AccessTokens(keys, config.publicUrl, config.accessTokenTtlMs);
   const services: LedgerServices = {
     config,
     logger,
@@ -147,8 +149,9 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     replayGuard,
     keys,
     providers,
-    accessTokens: new AccessTokens(keys, config.publicUrl, config.accessTokenTtlMs),
-    clientAssertions: new ClientAssertions(providers, replayGuard, `${config.publicUrl}${TOKEN_PATH}`, admins),
+    accessTokens,
+    clientAssertions: new ClientAssertions(providerAssertionClients(providers, config.environment), replayGuard, `${config.publicUrl}${TOKEN_PATH}`, admins),
+    actAsGrants: new ActAsGrants({ providers, tokens: accessTokens, environment: config.environment, mutualTls: config.tls?.clientCaFile !== undefined, clock }),
     admins,
     adminTokens: new AccessTokens(keys, config.publicUrl, ADMIN_TOKEN_TTL_MS, ADMIN_TOKENS),
     adminActivity: new AdminActivity(readModels),

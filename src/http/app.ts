@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -59,6 +60,22 @@ export const routeGroups: RouteGroup[] = [
 ];
 
 /**
+ * Plain HTTP, or HTTPS with the ledger's own certificate (LEDGER_TLS_*). With a client CA the server
+ * asks every client for a certificate but lets those without one in: citizens' browsers have none,
+ * and provider routes refuse them by themselves (auth.ts); the handshake only marks a certificate the
+ * CA issued as verified (`socket.authorized`).
+ */
+function serverOptions(config: LedgerServices['config']): { http: object } | { https: object } {
+  // Node enforces the request and header timeouts on this interval; its default (30 s) would let a
+  // stalled request outlive them by that much.
+  const timeouts = { headersTimeout: config.httpTimeouts.headersMs, connectionsCheckingInterval: 1000 };
+  if (!config.tls) return { http: timeouts };
+  const { certFile, keyFile, clientCaFile } = config.tls;
+  const clientCertificates = clientCaFile ? { ca: readFileSync(clientCaFile), requestCert: true, rejectUnauthorized: false } : {};
+  return { https: { ...timeouts, cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2', ...clientCertificates } };
+}
+
+/**
  * The HTTP edge: external plugins, then problem handling, then every audience's routes.
  * Takes all it needs as arguments; holds no globals.
  */
@@ -79,9 +96,7 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteG
     // A client that stops half-way (slowloris) is cut off: silent sockets, slow headers, slow bodies.
     connectionTimeout: services.config.httpTimeouts.idleMs,
     requestTimeout: services.config.httpTimeouts.requestMs,
-    // Node enforces the request and header timeouts on this interval; its default (30 s) would let a
-    // stalled request outlive them by that much.
-    http: { headersTimeout: services.config.httpTimeouts.headersMs, connectionsCheckingInterval: 1000 },
+    ...serverOptions(services.config),
     // Ids are 36 characters, provider ids at most 100: longer segments still reach the routes (to be
     // refused there, after authentication); past this the router refuses them itself.
     routerOptions: { maxParamLength: 500 },

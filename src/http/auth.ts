@@ -4,6 +4,8 @@ import { decodeProtectedHeader } from 'jose';
 import { ADMIN_TOKEN_TYPE, InvalidAccessTokenError, type AccessTokens } from '../app/providers/access-tokens.ts';
 import type { AdminDirectory } from '../app/admins/admin-directory.ts';
 import type { ProviderDirectory } from '../app/providers/provider-directory.ts';
+import { TransportRefusedError, type ActAsGrants } from '../app/providers/act-as-grants.ts';
+import { clientCertificateThumbprint } from './client-certificate.ts';
 import { HttpProblem } from './problems.ts';
 import { ADMIN_ROLES, BOOTSTRAP_ADMIN_ID, adminActor, type AdminRole } from '../../events/admin.ts';
 import type { LedgerConfig } from '../config.ts';
@@ -128,16 +130,29 @@ export function secretEquals(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** Provider routes: a valid ActAs token of a provider that is not suspended; `onRequest`, before any body parsing. */
-export function providerGuard(tokens: AccessTokens, providers: ProviderDirectory): onRequestAsyncHookHandler {
+/** What the provider guard needs: ActAs tokens, the provider directory, and the transport rule. */
+export interface ProviderGuardServices {
+  accessTokens: Pick<AccessTokens, 'verify'>;
+  providers: Pick<ProviderDirectory, 'get'>;
+  actAsGrants: Pick<ActAsGrants, 'checkTransport'>;
+}
+
+/**
+ * Provider routes: a valid ActAs token of a provider that is not suspended and, over mutual TLS, a
+ * client certificate that is one of the provider's transport certificates and the one the token is
+ * bound to; `onRequest`, before any body parsing.
+ */
+export function providerGuard(services: ProviderGuardServices): onRequestAsyncHookHandler {
+  const { accessTokens: tokens, providers } = services;
   return async (request: FastifyRequest) => {
     const token = bearer(request);
     if (!token) {
       throw new HttpProblem('unauthorized', 'ActAs bearer token required', {}, { 'www-authenticate': 'Bearer realm="provider"' });
     }
     let providerId: string;
+    let boundTo: string | undefined;
     try {
-      ({ providerId } = await tokens.verify(token));
+      ({ providerId, certificateThumbprint: boundTo } = await tokens.verify(token));
     } catch (error) {
       if (!(error instanceof InvalidAccessTokenError)) throw error;
       throw new HttpProblem('invalid-token', 'the access token is invalid or expired', {}, {
@@ -147,6 +162,18 @@ export function providerGuard(tokens: AccessTokens, providers: ProviderDirectory
     const provider = await providers.get(providerId);
     if (!provider.exists) throw new HttpProblem('invalid-token', 'the access token names an unknown provider');
     if (provider.suspended) throw new HttpProblem('provider-suspended', 'this provider is suspended');
+    try {
+      services.actAsGrants.checkTransport(provider, boundTo, clientCertificateThumbprint(request));
+    } catch (error) {
+      if (error instanceof TransportRefusedError) throw transportProblem(error);
+      throw error;
+    }
     request.providerId = providerId;
   };
+}
+
+/** A transport refusal as its problem: 401 asks for the right certificate (or a token bound to it), 403 for a certificate not the provider's. */
+export function transportProblem(error: TransportRefusedError): HttpProblem {
+  const challenge = { 'www-authenticate': 'Bearer realm="provider", error="invalid_token"' };
+  return new HttpProblem(error.reason, error.message, {}, error.reason === 'client-certificate-unknown' ? {} : challenge);
 }

@@ -213,6 +213,8 @@ describe('named admins: roles, tokens of their own, accountability', () => {
     const events = await ledger.services.eventStore.readStream(streamNames.provider(providerId));
     expect(events.map((e) => [e.type, e.metadata.actor])).toEqual([
       ['ProviderRegistered', `admin:${admin.adminId}`],
+      // Registering in the simulator admits for its support window: the same command, the same admin.
+      ['EnvironmentAccessGranted', `admin:${admin.adminId}`],
       ['ProviderSuspended', `admin:${admin.adminId}`],
       ['ProviderReinstated', 'admin:bootstrap'],
     ]);
@@ -244,29 +246,31 @@ describe('named admins: roles, tokens of their own, accountability', () => {
 
     const all = await list('?limit=500');
     const mine = all.activity.filter((e) => e.adminId === admin.adminId);
-    expect(mine.map((e) => e.type)).toEqual(['ProviderRegistered', 'ProviderRegistered', 'ProviderRegistered']);
+    // Each registration in the simulator also admits the provider (EnvironmentAccessGranted), newest first.
+    expect(mine.map((e) => e.type)).toEqual(Array.from({ length: 3 }, () => ['EnvironmentAccessGranted', 'ProviderRegistered']).flat());
     // Newest first: numbers count down, and the last registration made is the first listed.
     const numbers = all.activity.map((e) => e.number);
     expect(numbers).toEqual([...numbers].sort((a, b) => b - a));
-    expect(all.activity[0]).toMatchObject({ adminId: other.admin.adminId, type: 'ProviderRegistered' });
+    expect(all.activity[0]).toMatchObject({ adminId: other.admin.adminId, type: 'EnvironmentAccessGranted' });
+    expect(all.activity[1]).toMatchObject({ adminId: other.admin.adminId, type: 'ProviderRegistered' });
     // The bootstrap token made the admins themselves.
     expect(all.activity.some((e) => e.adminId === 'bootstrap' && e.type === 'AdminRegistered')).toBe(true);
 
     const byAdmin = await list(`?adminId=${admin.adminId}`);
-    expect(byAdmin.activity.map((e) => e.adminId)).toEqual([admin.adminId, admin.adminId, admin.adminId]);
+    expect(byAdmin.activity.map((e) => e.adminId)).toEqual(Array.from({ length: 6 }, () => admin.adminId));
     expect(byAdmin.activity.map((e) => e.streamName)).toEqual([...mine.map((e) => e.streamName)]);
     expect(byAdmin.next).toBeUndefined();
 
-    const firstPage = await list(`?adminId=${admin.adminId}&limit=2`);
-    expect(firstPage.activity).toHaveLength(2);
+    const firstPage = await list(`?adminId=${admin.adminId}&limit=4`);
+    expect(firstPage.activity).toHaveLength(4);
     expect(firstPage.next).toBeDefined();
-    const secondPage = await list(`?adminId=${admin.adminId}&limit=2&before=${firstPage.next}`);
+    const secondPage = await list(`?adminId=${admin.adminId}&limit=4&before=${firstPage.next}`);
     expect([...firstPage.activity, ...secondPage.activity].map((e) => e.streamName)).toEqual(byAdmin.activity.map((e) => e.streamName));
     expect(secondPage.next).toBeUndefined();
 
-    const after = await list(`?adminId=${admin.adminId}&after=${encodeURIComponent(byAdmin.activity[1]!.occurredAt)}`);
-    expect(after.activity.every((e) => Date.parse(e.occurredAt) > Date.parse(byAdmin.activity[1]!.occurredAt))).toBe(true);
-    expect(after.activity.length).toBeLessThan(3);
+    const after = await list(`?adminId=${admin.adminId}&after=${encodeURIComponent(byAdmin.activity[2]!.occurredAt)}`);
+    expect(after.activity.every((e) => Date.parse(e.occurredAt) > Date.parse(byAdmin.activity[2]!.occurredAt))).toBe(true);
+    expect(after.activity.length).toBeLessThan(byAdmin.activity.length);
     expect((await list('?after=2999-01-01T00:00:00Z')).activity).toEqual([]);
     expect((await send(ledger, 'GET', '/api/v1/admin/activity?after=yesterday', only.admins)).statusCode).toBe(400);
   });

@@ -46,18 +46,6 @@ describe('conformance recorded from the provider\'s own traffic (simulator)', ()
   const passedEvents = async () =>
     (await ledger.services.eventStore.readStream(streamNames.provider(session.provider.providerId))).filter((e) => e.type === 'ConformancePassed');
 
-  /** Admits the provider to the simulator the way the onboarding decider does: an application, approved. */
-  const grantSimulatorAccess = async () => {
-    const { providers, clock } = ledger.services;
-    const providerId = session.provider.providerId;
-    const now = clock().toISOString();
-    const context = { actor: 'admin:bootstrap', now };
-    const owner = { name: 'Conformance s.r.o.', registrationNumber: '12345678' };
-    const technicalContact = { name: 'Tech', email: 'tech@provider.example' };
-    await providers.execute(providerId, { type: 'FileApplication', providerId, applicationId: 'app-1', environment: 'simulator', owner, technicalContact, skipSimulator: false, filingSequence: 1, now }, context);
-    await providers.execute(providerId, { type: 'ApproveApplication', applicationId: 'app-1', by: 'admin:bootstrap', reason: 'test provider', earliestUndecidedFilingSequence: 1, now }, context);
-  };
-
   /** Through the simulated identity node, as a browser would: answers the callback's response. */
   const throughSimulator = async (actId: string, form: Record<string, string>): Promise<LightMyRequestResponse> => {
     const started = await ledger.app.inject({ method: 'GET', url: `/authorize/${actId}?${new URLSearchParams({ redirect_uri: RETURN, state: 's1' })}` });
@@ -77,21 +65,18 @@ describe('conformance recorded from the provider\'s own traffic (simulator)', ()
     return back;
   };
 
-  it('starts with everything missing, and records nothing without an access window', async () => {
-    const actId = await session.register(JANA, 'before access', 'Before access');
-    await session.authorizeByCode(actId, JANA);
-    await readAct(actId);
+  it('starts with everything missing, the support window open from registration', async () => {
     const list = await checklist();
     expect(list).toMatchObject({ environment: 'simulator', passed: false });
-    // Traffic before access was granted does not count.
     expect(list.missing).toEqual([...CONFORMANCE_ITEMS]);
     expect(list.items.every((i) => !i.seen && i.at === undefined)).toBe(true);
     expect(await passedEvents()).toEqual([]);
+    // Registering in the simulator admitted the provider: that window is where conformance counts.
+    const events = await ledger.services.eventStore.readStream(streamNames.provider(session.provider.providerId));
+    expect(events.find((e) => e.type === 'EnvironmentAccessGranted')?.data).toMatchObject({ environment: 'simulator', supportUntil: expect.any(String) });
   });
 
   it('passes once the scripted set was seen inside the window, and records it once', async () => {
-    await grantSimulatorAccess();
-
     // An act registered and a code flow authorized.
     const byCode = await session.register(JANA, 'code flow', 'Code flow');
     await session.authorizeByCode(byCode, JANA);

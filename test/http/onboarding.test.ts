@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/composition/ledger.ts';
-import { providerKeyPair, testLedger } from '../support/ledger.ts';
+import { testLedger } from '../support/ledger.ts';
 import { namedAdminToken } from '../support/admins.ts';
 import { newRsaKeyPair, serviceAccountJson, writeServiceAccount } from '../support/standins.ts';
 import { TestCertificates } from '../support/certificates.ts';
@@ -48,7 +48,8 @@ class AdminClient {
   }
 
   async provider(name: string): Promise<string> {
-    const res = await this.send('POST', '/api/v1/admin/providers', { name, jwks: { keys: [(await providerKeyPair()).publicJwk] } });
+    // Outside the simulator a provider has no plain keys: it signs with the certificates it registers.
+    const res = await this.send('POST', '/api/v1/admin/providers', { name });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return String(res.body.providerId);
   }

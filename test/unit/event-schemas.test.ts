@@ -109,7 +109,7 @@ describe('provider onboarding events go through the store and read back valid', 
       now: NOW,
     });
     const profile = { keyType: 'ec' as const, curve: 'P-256', signatureAlgorithm: 'ecdsa-with-SHA256' };
-    const certificate = (certificateId: string, thumbprintSha256: string) => ({ certificateId, purpose: 'signing' as const, thumbprintSha256, subject: 'CN=Tax office', notBefore: '2026-11-01T00:00:00.000Z', notAfter: '2027-11-01T00:00:00.000Z', profile });
+    const certificate = (certificateId: string, thumbprintSha256: string) => ({ certificateId, purpose: 'signing' as const, thumbprintSha256, subject: 'CN=Tax office', notBefore: '2026-11-01T00:00:00.000Z', notAfter: '2027-11-01T00:00:00.000Z', profile, publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' } });
     for (const command of [
       file('a1', 'integration', 1),
       { type: 'ApproveApplication' as const, applicationId: 'a1', ...decided },
@@ -196,6 +196,7 @@ describe('upcasting: ProviderRegistered version 1 left out returnUrls when none 
     const events = await store.readStream('provider-p1');
     expect(events.map((e) => [e.type, e.metadata.schemaVersion])).toEqual([
       ['ProviderRegistered', 2],
+      ['EnvironmentAccessGranted', 1],
       ['ProviderSuspended', 1],
     ]);
     expect(events[0]!.data.returnUrls).toEqual([]);

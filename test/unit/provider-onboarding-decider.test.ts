@@ -79,6 +79,7 @@ const certificate = (certificateId: string, extra: Partial<CertificateRecord> = 
   notBefore: at(-1),
   notAfter: at(365),
   profile: ecProfile,
+  publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
   ...extra,
 });
 const registered = (environment: Environment, record: CertificateRecord): ProviderEvent => ({

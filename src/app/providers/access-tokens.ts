@@ -10,6 +10,8 @@ export interface ActAsClaims {
   jti: string;
   /** Expiry, epoch seconds. */
   exp: number;
+  /** The client certificate the token is bound to (`cnf.x5t#S256`, RFC 8705), when it was issued over mutual TLS. */
+  certificateThumbprint?: string;
 }
 
 export class InvalidAccessTokenError extends Error {
@@ -56,14 +58,16 @@ export class AccessTokens {
     return `${this.issuer}${this.profile.audiencePath}`;
   }
 
-  async issue(providerId: string, nowMs = Date.now()): Promise<{ token: string; expiresIn: number }> {
+  /** `certificateThumbprint`: bind the token to the client certificate it was asked for over (RFC 8705 `cnf`). */
+  async issue(providerId: string, nowMs = Date.now(), options: { certificateThumbprint?: string } = {}): Promise<{ token: string; expiresIn: number }> {
     const current = this.keys.current;
     if (this.signingKey?.kid !== current.kid) {
       this.signingKey = { kid: current.kid, key: await importJWK(current.privateJwk, 'EdDSA') };
     }
     const iat = Math.floor(nowMs / 1000);
     const expiresIn = Math.floor(this.ttlMs / 1000);
-    const token = await new SignJWT({ scope: this.profile.scope, client_id: providerId })
+    const cnf = options.certificateThumbprint ? { cnf: { 'x5t#S256': options.certificateThumbprint } } : {};
+    const token = await new SignJWT({ scope: this.profile.scope, client_id: providerId, ...cnf })
       .setProtectedHeader({ alg: 'EdDSA', typ: this.profile.typ, kid: current.kid })
       .setIssuer(this.issuer)
       .setAudience(this.audience)
@@ -94,7 +98,8 @@ export class AccessTokens {
         requiredClaims: ['sub', 'exp', 'iat', 'jti'],
         currentDate: new Date(nowMs),
       });
-      claims = { subject: payload.sub!, providerId: payload.sub!, jti: payload.jti!, exp: payload.exp! };
+      const bound = (payload.cnf as Record<string, unknown> | undefined)?.['x5t#S256'];
+      claims = { subject: payload.sub!, providerId: payload.sub!, jti: payload.jti!, exp: payload.exp!, ...(typeof bound === 'string' ? { certificateThumbprint: bound } : {}) };
     } catch (error) {
       throw new InvalidAccessTokenError(error instanceof Error ? error.message : 'invalid token');
     }

@@ -148,8 +148,8 @@ export interface RegisteredCertificate {
   thumbprintSha256: string;
   notBefore: string;
   notAfter: string;
-  profile: CertificateProfile;
-  publicJwk: JsonWebKey;
+  profile: RecordedProfile;
+  publicJwk: Record<string, unknown>;
   revoked?: boolean;
 }
 
@@ -188,7 +188,7 @@ export function assertionKeyFor(
   refuseOutsideValidity(certificate, new Date(now).getTime());
   return {
     certificateId: certificate.certificateId,
-    key: createPublicKey({ key: certificate.publicJwk, format: 'jwk' }),
+    key: createPublicKey({ key: certificate.publicJwk as JsonWebKey, format: 'jwk' }),
     alg: algorithmFor(certificate.profile),
   };
 }
@@ -197,7 +197,7 @@ export function assertionKeyFor(
  * One algorithm per key: ECDSA with the hash of the curve's size (RFC 7518 3.4), EdDSA for Ed25519,
  * and PS256 for RSA: PKCS#1 v1.5 (RS256) is what FAPI 1.0 Advanced forbids for client assertions.
  */
-export function algorithmFor(profile: CertificateProfile): AssertionAlgorithm {
+export function algorithmFor(profile: RecordedProfile): AssertionAlgorithm {
   if (profile.keyType === 'ed25519') return 'EdDSA';
   if (profile.keyType === 'rsa') return 'PS256';
   return profile.curve === 'P-521' ? 'ES512' : profile.curve === 'P-384' ? 'ES384' : 'ES256';

@@ -1,12 +1,36 @@
+import type { KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
+import type { Environment } from '../../../events/provider.ts';
+import type { ProviderState } from '../../../commands/provider.ts';
+import { assertionKeyFor, CertificateRefusedError, type RegisteredCertificate } from './certificates.ts';
 import { isAdminId } from '../../../events/admin.ts';
 import type { ReplayGuard } from '../../ports/replay-guard.ts';
 
-/** What an assertion is checked against: a client (provider or named admin), its keys, whether it is suspended. */
+/**
+ * What an assertion is checked against: a client (provider or named admin), whether it is suspended,
+ * its plain keys, and the signing certificates it may sign with in this environment.
+ */
 export interface AssertionClient {
   exists: boolean;
   suspended: boolean;
   keys: Record<string, { kid: string; jwk: Record<string, unknown>; revoked: boolean }>;
+  certificates?: readonly RegisteredCertificate[];
+}
+
+/**
+ * Providers as assertion clients in `environment`: the signing certificates registered in this
+ * environment, and plain keys only in the simulator ("plain JWKs stay accepted" there; elsewhere a
+ * provider proves itself with a certificate the admins registered).
+ */
+export function providerAssertionClients(providers: { get(id: string): Promise<ProviderState> }, environment: Environment): AssertionClients {
+  return {
+    async get(id) {
+      const state = await providers.get(id);
+      const certificates = Object.values(state.onboarding.certificates)
+        .filter((c) => c.environment === environment && c.purpose === 'signing');
+      return { exists: state.exists, suspended: state.suspended, keys: environment === 'simulator' ? state.keys : {}, certificates };
+    },
+  };
 }
 
 /** Where clients of one kind are looked up by id (the provider directory, the admin directory). */
@@ -32,6 +56,10 @@ export class AssertionRefusedError extends Error {
       | 'admin-unknown'
       | 'admin-suspended'
       | 'key-unknown'
+      | 'certificate-unknown'
+      | 'certificate-revoked'
+      | 'certificate-expired'
+      | 'certificate-not-yet-valid'
       | 'signature-invalid'
       | 'claims-invalid'
       | 'replayed',
@@ -43,7 +71,9 @@ export class AssertionRefusedError extends Error {
 
 /**
  * Checks an RFC 7523 client assertion: signed by one of the client's active keys with ES256 or
- * EdDSA, iss = sub = the client's id, aud = the token endpoint, expiring within 5 minutes, jti unused.
+ * EdDSA, or by a registered signing certificate its header names (`x5t#S256`, or `kid` = the
+ * certificate's id or thumbprint) with the one algorithm the certificate's key pins;
+ * iss = sub = the client's id, aud = the token endpoint, expiring within 5 minutes, jti unused.
  * The client is a provider, or a named admin when `iss` is an admin id (`adm_...`): the same checks,
  * looked up in the admin directory.
  */
@@ -59,9 +89,12 @@ export class ClientAssertions {
   async verify(assertion: string, nowMs = Date.now()): Promise<string> {
     let iss: string | undefined;
     let kid: string | undefined;
+    let thumbprint: unknown;
     try {
       iss = decodeJwt(assertion).iss;
-      kid = decodeProtectedHeader(assertion).kid;
+      const header = decodeProtectedHeader(assertion);
+      kid = header.kid;
+      thumbprint = header['x5t#S256'];
     } catch {
       throw new AssertionRefusedError('malformed', 'client_assertion is not a JWT');
     }
@@ -73,19 +106,12 @@ export class ClientAssertions {
     if (!provider?.exists) throw new AssertionRefusedError(admin ? 'admin-unknown' : 'provider-unknown', admin ? 'unknown admin' : 'unknown provider');
     if (provider.suspended) throw new AssertionRefusedError(admin ? 'admin-suspended' : 'provider-suspended', admin ? 'admin is suspended' : 'provider is suspended');
 
-    const candidates = Object.values(provider.keys).filter((k) => !k.revoked && (kid === undefined || k.kid === kid));
-    if (candidates.length === 0) {
-      const revoked = kid !== undefined && provider.keys[kid]?.revoked;
-      throw new AssertionRefusedError('key-unknown', revoked ? 'key is revoked' : 'no active key matches the assertion');
-    }
+    const candidates = await this.candidateKeys(provider, kid, thumbprint, nowMs);
 
     let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'] | undefined;
     let claimsError: unknown;
-    for (const candidate of candidates) {
+    for (const { key, alg } of candidates) {
       try {
-        const alg = algorithmOf(candidate.jwk as JWK);
-        if (!alg) continue;
-        const key = await importJWK(candidate.jwk as JWK, alg);
         ({ payload } = await jwtVerify(assertion, key, {
           algorithms: [alg],
           issuer: iss,
@@ -119,7 +145,44 @@ export class ClientAssertions {
     if (!fresh) throw new AssertionRefusedError('replayed', 'jti has been used before');
     return iss;
   }
+
+  /**
+   * The keys the assertion may verify with, each with the one algorithm pinned to it. A header naming
+   * a registered signing certificate is held to that certificate (unknown, revoked or outside its
+   * validity: refused); otherwise the client's active plain keys, narrowed by `kid`.
+   */
+  private async candidateKeys(client: AssertionClient, kid: string | undefined, thumbprint: unknown, nowMs: number): Promise<Array<{ key: VerificationKey; alg: string }>> {
+    const certificates = client.certificates ?? [];
+    const namesCertificate =
+      thumbprint !== undefined || (kid !== undefined && certificates.some((c) => c.certificateId === kid || c.thumbprintSha256 === kid));
+    if (namesCertificate) {
+      if (thumbprint !== undefined && typeof thumbprint !== 'string') throw new AssertionRefusedError('malformed', 'x5t#S256 is not a string');
+      try {
+        const { key, alg } = assertionKeyFor(certificates, { ...(kid !== undefined ? { kid } : {}), ...(thumbprint !== undefined ? { 'x5t#S256': thumbprint } : {}) }, nowMs);
+        return [{ key, alg }];
+      } catch (error) {
+        if (error instanceof CertificateRefusedError && error.reason !== 'certificate-malformed' && error.reason !== 'certificate-weak' && error.reason !== 'certificate-purpose-mismatch') {
+          throw new AssertionRefusedError(error.reason, error.message);
+        }
+        throw error;
+      }
+    }
+    const keys = Object.values(client.keys).filter((k) => !k.revoked && (kid === undefined || k.kid === kid));
+    const usable: Array<{ key: VerificationKey; alg: string }> = [];
+    for (const candidate of keys) {
+      const alg = algorithmOf(candidate.jwk as JWK);
+      if (alg) usable.push({ key: await importJWK(candidate.jwk as JWK, alg), alg });
+    }
+    if (usable.length === 0) {
+      const revoked = kid !== undefined && client.keys[kid]?.revoked;
+      if (!revoked && certificates.length > 0) throw new AssertionRefusedError('certificate-unknown', 'the assertion names no registered signing certificate (x5t#S256, or kid = its id or thumbprint)');
+      throw new AssertionRefusedError('key-unknown', revoked ? 'key is revoked' : 'no active key matches the assertion');
+    }
+    return usable;
+  }
 }
+
+type VerificationKey = KeyObject | Uint8Array | Awaited<ReturnType<typeof importJWK>>;
 
 function algorithmOf(jwk: JWK): 'ES256' | 'EdDSA' | undefined {
   if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';

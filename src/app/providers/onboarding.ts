@@ -123,8 +123,8 @@ export class ProviderOnboarding {
       throw error;
     }
     const certificateId = newId();
-    const { thumbprintSha256, subject, notBefore, notAfter, profile } = parsed;
-    const certificate = { certificateId, purpose, thumbprintSha256, subject, notBefore, notAfter, profile: { ...profile } };
+    const { thumbprintSha256, subject, notBefore, notAfter, profile, publicJwk } = parsed;
+    const certificate = { certificateId, purpose, thumbprintSha256, subject, notBefore, notAfter, profile: { ...profile }, publicJwk: { ...publicJwk } };
     const state = await this.deps.providers.execute(providerId, { type: 'RegisterCertificate', environment: this.deps.environment, certificate, now: context.now }, context);
     return { certificateId, state };
   }

@@ -1,5 +1,5 @@
 import { streamNames } from '../../../events/envelope.ts';
-import type { ProviderEvent, ProviderKey } from '../../../events/provider.ts';
+import type { Environment, ProviderEvent, ProviderKey } from '../../../events/provider.ts';
 import { providerDecider, type ProviderCommand, type ProviderState } from '../../../commands/provider.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import { handleCommand, loadState, type CommandContext } from '../command-handler.ts';
@@ -16,14 +16,18 @@ const CACHE_MS = 1000;
 export class ProviderDirectory {
   private readonly cache = new Map<string, { state: ProviderState; at: number }>();
 
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    /** This ledger's environment, which registration and keys are decided for. */
+    readonly environment: Environment = 'simulator',
+  ) {}
 
   async register(
     input: { name: string; keys: ProviderKey[]; returnUrls: string[]; providerId?: string },
     context: CommandContext,
   ): Promise<ProviderState> {
     const providerId = input.providerId ?? newId();
-    return this.execute(providerId, { type: 'RegisterProvider', providerId, ...input, now: context.now }, context);
+    return this.execute(providerId, { type: 'RegisterProvider', providerId, ...input, environment: this.environment, now: context.now }, context);
   }
 
   async execute(providerId: string, command: ProviderCommand, context: CommandContext): Promise<ProviderState> {

@@ -67,10 +67,14 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
       schema: {
         tags: ['admin'],
         summary: 'Register a provider with its public keys and return URLs',
+        description:
+          'In the simulator a provider signs its client assertions with the plain public keys given here (`jwks`, required), and ' +
+          'registering admits it for the simulator\'s support window (21 days). In integration and production there are no plain ' +
+          'keys (`jwks` refused): the provider is admitted by an approved application and signs with registered signing certificates.',
         security,
         body: {
           type: 'object',
-          required: ['name', 'jwks'],
+          required: ['name'],
           properties: {
             name: { type: 'string', minLength: 1, maxLength: 200 },
             jwks: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', minItems: 1, maxItems: 10, items: publicJwkSchema } } },
@@ -87,7 +91,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     },
     async (request, reply) => {
       const { body } = request;
-      const keys = await Promise.all(body.jwks.keys.map(toProviderKey));
+      const keys = await Promise.all((body.jwks?.keys ?? []).map(toProviderKey));
       const state = await services.providers.register(
         { name: body.name.trim(), keys, returnUrls: validReturnUrls(body.returnUrls ?? [], services.config.environment), ...(body.providerId ? { providerId: body.providerId } : {}) },
         context(request),
@@ -131,7 +135,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     async (request, reply) => {
       const { providerId } = request.params;
       const key = await toProviderKey(request.body.jwk);
-      await services.providers.execute(providerId, { type: 'AddProviderKey', key, now: services.clock().toISOString() }, context(request));
+      await services.providers.execute(providerId, { type: 'AddProviderKey', key, environment: services.providers.environment, now: services.clock().toISOString() }, context(request));
       reply.code(201);
       return { kid: key.kid };
     },

@@ -61,8 +61,8 @@ const actParams = {
 } as const;
 
 /** Provider API for acts: register, read the result, request a code, confirm it. */
-export const actRoutes = routeGroup(['acts', 'accessTokens', 'providers', 'config', 'conformance'], async (app, { services }) => {
-  app.addHook('onRequest', providerGuard(services.accessTokens, services.providers));
+export const actRoutes = routeGroup(['acts', 'accessTokens', 'providers', 'actAsGrants', 'config', 'conformance'], async (app, { services }) => {
+  app.addHook('onRequest', providerGuard(services));
   const security = [{ actAs: [] }];
   const providerOf = (request: FastifyRequest) => request.providerId!;
 

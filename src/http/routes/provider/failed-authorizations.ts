@@ -4,11 +4,11 @@ import { problemResponses } from '../../problems.ts';
 import { failedAuthorizationListSchema, failedAuthorizationQuery } from '../admin/retention.ts';
 
 /** GET /api/v1/failed-authorizations: the calling provider's own failed acts, until retention erases them. */
-export const providerFailedAuthorizationRoutes = routeGroup(['accessTokens', 'providers', 'failedAuthorizations'], async (app, { services }) => {
+export const providerFailedAuthorizationRoutes = routeGroup(['accessTokens', 'providers', 'actAsGrants', 'failedAuthorizations'], async (app, { services }) => {
   app.get(
     '/api/v1/failed-authorizations',
     {
-      onRequest: providerGuard(services.accessTokens, services.providers),
+      onRequest: providerGuard(services),
       schema: {
         tags: ['provider'],
         summary: 'This provider\'s failed authorizations, newest first, until the retention erases them',

@@ -3,11 +3,11 @@ import { providerGuard } from '../../auth.ts';
 import { problemResponses } from '../../problems.ts';
 
 /** GET /api/v1/provider: the calling provider's own configuration, as the ledger holds it. */
-export const providerProfileRoutes = routeGroup(['accessTokens', 'providers'], async (app, { services }) => {
+export const providerProfileRoutes = routeGroup(['accessTokens', 'providers', 'actAsGrants'], async (app, { services }) => {
   app.get(
     '/api/v1/provider',
     {
-      onRequest: providerGuard(services.accessTokens, services.providers),
+      onRequest: providerGuard(services),
       schema: {
         tags: ['provider'],
         summary: 'The calling provider: name, return URLs and key ids as registered',

@@ -4,9 +4,12 @@ import { routeGroup } from '../../route-group.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { TOKEN_PATH } from '../../../paths.ts';
 import { isAdminId } from '../../../../events/admin.ts';
+import { TransportRefusedError } from '../../../app/providers/act-as-grants.ts';
+import { transportProblem } from '../../auth.ts';
+import { clientCertificateThumbprint } from '../../client-certificate.ts';
 
 /** POST /api/v1/token: RFC 7523 client assertion in, ActAs access token out. */
-export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'accessTokens', 'adminTokens'], async (app, { services }) => {
+export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'actAsGrants', 'adminTokens'], async (app, { services }) => {
   // OAuth clients send form-encoded token requests (RFC 6749); the API's other routes take JSON only.
   await app.register(formbody, { bodyLimit: services.config.bodyLimit });
   app.post(
@@ -17,9 +20,15 @@ export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'accessToke
         tags: ['provider'],
         summary: 'Get an ActAs access token (providers) or an admin access token (named admins)',
         description:
-          'Client credentials with a private-key JWT (RFC 7523). The `client_assertion` is a JWT signed with ES256 or EdDSA ' +
-          'by one of the provider\'s registered keys: `iss` = `sub` = providerId, `aud` = this endpoint\'s absolute URL, ' +
+          'Client credentials with a private-key JWT (RFC 7523). The `client_assertion` is a JWT signed by one of the provider\'s ' +
+          'registered signing certificates, named in its header by `x5t#S256` (or `kid` = the certificate\'s id or thumbprint), with ' +
+          'the algorithm its key pins (ES256/ES384/ES512 by curve, PS256 for RSA, EdDSA); in the simulator also with ES256 or EdDSA ' +
+          'by one of the provider\'s plain keys (`kid`). Claims: `iss` = `sub` = providerId, `aud` = this endpoint\'s absolute URL, ' +
           '`exp` at most 5 minutes ahead, `iat`, and a `jti` that is never reused. Form-encoded or JSON body. ' +
+          'A token is issued only to a provider with access to this ledger\'s environment: inside its support window in the ' +
+          'simulator and integration, activated in production (otherwise 403 `environment-access-missing`, ' +
+          '`environment-access-expired` or `production-not-activated`). Over mutual TLS the request must come with one of the ' +
+          'provider\'s registered transport certificates, and the token is bound to it (`cnf.x5t#S256`, RFC 8705). ' +
           'A named admin does the same with its adminId (`adm_...`) and one of its keys, and gets an admin access token ' +
           '(typ admin+jwt, audience `<public URL>/api/v1/admin`, 5 minutes) that only the admin API accepts.',
         body: {
@@ -44,7 +53,7 @@ export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'accessToke
               expires_in: { type: 'integer', description: 'seconds' },
             },
           },
-          ...problemResponses(400, 401, 429),
+          ...problemResponses(400, 401, 403, 429),
         },
       },
     },
@@ -60,8 +69,14 @@ export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'accessToke
         throw new HttpProblem('invalid-client', error.message, { reason: error.reason });
       }
       // Admin ids (adm_...) and provider ids never overlap: the id alone says which token to issue.
-      const tokens = isAdminId(clientId) ? services.adminTokens : services.accessTokens;
-      const { token, expiresIn } = await tokens.issue(clientId);
+      let issued: { token: string; expiresIn: number };
+      try {
+        issued = isAdminId(clientId) ? await services.adminTokens.issue(clientId) : await services.actAsGrants.issue(clientId, clientCertificateThumbprint(request));
+      } catch (error) {
+        if (error instanceof TransportRefusedError) throw transportProblem(error);
+        throw error;
+      }
+      const { token, expiresIn } = issued;
       reply.header('cache-control', 'no-store');
       return { access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn };
     },
