@@ -129,10 +129,10 @@ export class OnboardingOverview {
   }
 }
 
-/** Fields left undefined are dropped; everything else becomes text. */
+/** Fields left undefined, null or empty are dropped; everything else becomes text. */
 function facts(fields: Record<string, string | number | boolean | null | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== null) out[key] = String(value);
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== null && value !== '') out[key] = String(value);
   return out;
 }
 
