@@ -40,6 +40,7 @@ import type { AdminChanges } from './admins/changes.ts';
 import type { RetentionPolicyChanges } from './retention/retention-policy-change.ts';
 import type { Conformance } from './providers/conformance.ts';
 import type { ProviderOnboarding } from './providers/onboarding.ts';
+import type { OnboardingOverview } from './providers/onboarding-overview.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -109,6 +110,8 @@ export interface LedgerServices {
   changes: AdminChanges;
   /** Providers' applications, support, certificates and the four-eyes production steps, in this ledger's environment. */
   onboarding: ProviderOnboarding;
+  /** What onboarding admins watch: a provider's timeline, support windows and certificates running out. */
+  onboardingOverview: OnboardingOverview;
   /** Erases failed authorizations older than the retention. */
   retentionPurge: RetentionPurge;
   /** Fails pending acts past their lifetime. */

@@ -30,6 +30,7 @@ import { FailedAuthorizations } from '../app/retention/failed-authorizations.ts'
 import { buildStores, type Closers } from './stores.ts';
 import { buildProjections } from './projections.ts';
 import { Conformance } from '../app/providers/conformance.ts';
+import { OnboardingOverview } from '../app/providers/onboarding-overview.ts';
 import { buildJobScheduler, buildRetention } from './jobs.ts';
 import { buildChanges } from './changes.ts';
 import { buildIdentityProvider } from './identity.ts';
@@ -188,6 +189,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     conformance: new Conformance({ environment: config.environment, store: eventStore, readModels, projections: projectionRunner, providers, clock }),
     ...retention,
     ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock, providers }),
+    onboardingOverview: new OnboardingOverview({ store: eventStore, providers, environment: config.environment, clock }),
     meter: metrics,
     metrics,
     readiness: {

@@ -20,6 +20,8 @@ import { adminRetentionRoutes } from './routes/admin/retention.ts';
 import { adminAdminRoutes } from './routes/admin/admins.ts';
 import { adminChangeRoutes } from './routes/admin/changes.ts';
 import { adminOnboardingRoutes } from './routes/admin/onboarding.ts';
+import { adminOnboardingOverviewRoutes } from './routes/admin/onboarding-overview.ts';
+import { adminPageRoutes } from './routes/admin/admin-page.ts';
 import { providerFailedAuthorizationRoutes } from './routes/provider/failed-authorizations.ts';
 import { publicVerificationRoutes } from './routes/public/verifications.ts';
 import { verifyPageRoutes } from './routes/public/verify-page.ts';
@@ -50,6 +52,7 @@ export const routeGroups: RouteGroup[] = [
   adminAdminRoutes,
   adminChangeRoutes,
   adminOnboardingRoutes,
+  adminOnboardingOverviewRoutes,
   providerFailedAuthorizationRoutes,
   providerConformanceRoutes,
   adminConformanceRoutes,
@@ -57,6 +60,7 @@ export const routeGroups: RouteGroup[] = [
   verifyPageRoutes,
   assetRoutes,
   portalRoutes,
+  adminPageRoutes,
 ];
 
 /**

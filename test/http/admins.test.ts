@@ -52,6 +52,8 @@ const ROUTES: Array<{ method: Method; url: string; role: AdminRole; pattern: str
   { method: 'POST', url: '/api/v1/admin/providers/nobody/connection-decision', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/connection-decision' },
   { method: 'POST', url: '/api/v1/admin/providers/nobody/production-activation', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/production-activation' },
   { method: 'GET', url: '/api/v1/admin/providers/nobody/onboarding', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/onboarding' },
+  { method: 'GET', url: '/api/v1/admin/providers/nobody/timeline', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/timeline' },
+  { method: 'GET', url: '/api/v1/admin/onboarding/attention', role: 'onboarding', pattern: '/api/v1/admin/onboarding/attention' },
 ];
 
 /**
