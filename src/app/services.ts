@@ -39,6 +39,7 @@ import type { AdminChanges } from './admins/changes.ts';
 import type { RetentionPolicyChanges } from './retention/retention-policy-change.ts';
 import type { Conformance } from './providers/conformance.ts';
 import type { ProviderOnboarding } from './providers/onboarding.ts';
+import type { RecordTransfer } from './providers/record-transfer.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -106,6 +107,8 @@ export interface LedgerServices {
   changes: AdminChanges;
   /** Providers' applications, support, certificates and the four-eyes production steps, in this ledger's environment. */
   onboarding: ProviderOnboarding;
+  /** A provider's record passed on between environments' ledgers: signed exports, verified imports. */
+  recordTransfer: RecordTransfer;
   /** Erases failed authorizations older than the retention. */
   retentionPurge: RetentionPurge;
   /** Fails pending acts past their lifetime. */

@@ -29,6 +29,7 @@ import { FailedAuthorizations } from '../app/retention/failed-authorizations.ts'
 import { buildStores, type Closers } from './stores.ts';
 import { buildProjections } from './projections.ts';
 import { Conformance } from '../app/providers/conformance.ts';
+import { RecordTransfer, previousEnvironmentKeys } from '../app/providers/record-transfer.ts';
 import { buildJobScheduler, buildRetention } from './jobs.ts';
 import { buildChanges } from './changes.ts';
 import { buildIdentityProvider } from './identity.ts';
@@ -183,6 +184,14 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     citizenAdmin: new CitizenAdmin({ citizens, pseudonyms, providers, audit: registryAudit, clock }),
     failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
     conformance: new Conformance({ environment: config.environment, store: eventStore, readModels, projections: projectionRunner, providers, clock }),
+    recordTransfer: new RecordTransfer({
+      environment: config.environment,
+      issuer: config.publicUrl,
+      keys,
+      providers,
+      previousKeys: previousEnvironmentKeys(config.previousEnvironmentJwks),
+      clock,
+    }),
     ...retention,
     ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock, providers }),
     meter: metrics,

@@ -19,6 +19,7 @@ import { adminRetentionRoutes } from './routes/admin/retention.ts';
 import { adminAdminRoutes } from './routes/admin/admins.ts';
 import { adminChangeRoutes } from './routes/admin/changes.ts';
 import { adminOnboardingRoutes } from './routes/admin/onboarding.ts';
+import { adminRecordTransferRoutes } from './routes/admin/record-transfer.ts';
 import { providerFailedAuthorizationRoutes } from './routes/provider/failed-authorizations.ts';
 import { publicVerificationRoutes } from './routes/public/verifications.ts';
 import { verifyPageRoutes } from './routes/public/verify-page.ts';
@@ -49,6 +50,7 @@ export const routeGroups: RouteGroup[] = [
   adminAdminRoutes,
   adminChangeRoutes,
   adminOnboardingRoutes,
+  adminRecordTransferRoutes,
   providerFailedAuthorizationRoutes,
   providerConformanceRoutes,
   adminConformanceRoutes,

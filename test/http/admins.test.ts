@@ -52,6 +52,8 @@ const ROUTES: Array<{ method: Method; url: string; role: AdminRole; pattern: str
   { method: 'POST', url: '/api/v1/admin/providers/nobody/connection-decision', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/connection-decision' },
   { method: 'POST', url: '/api/v1/admin/providers/nobody/production-activation', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/production-activation' },
   { method: 'GET', url: '/api/v1/admin/providers/nobody/onboarding', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/onboarding' },
+  { method: 'GET', url: '/api/v1/admin/providers/nobody/record-export', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/record-export' },
+  { method: 'POST', url: '/api/v1/admin/provider-imports', role: 'onboarding', pattern: '/api/v1/admin/provider-imports' },
 ];
 
 /**
