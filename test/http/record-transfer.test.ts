@@ -170,10 +170,13 @@ describe("passing a provider on: the simulator's record, signed, imported into i
     const stranger = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     const claims = decodeJwt(simulatorExport);
     const forged = async (kid: string) => new SignJWT({ ...claims, jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'EdDSA', typ: 'provider-record+jwt', kid }).sign(stranger.privateKey);
+    // Signed by the simulator's own key, but naming none: which key vouched for it could not be recorded.
+    const key = simulator.services.keys.current;
+    const unnamed = await new SignJWT({ ...claims, jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'EdDSA', typ: 'provider-record+jwt' }).sign(await importJWK(key.privateJwk, 'EdDSA'));
     const [header, , signature] = simulatorExport.split('.');
     const tamperedClaims = { ...claims, record: { ...(claims.record as ProviderRecord), conformance: { simulator: '2020-01-01T00:00:00.000Z', integration: '2020-01-01T00:00:00.000Z' } } };
     const tampered = `${header}.${Buffer.from(JSON.stringify(tamperedClaims)).toString('base64url')}.${signature}`;
-    for (const record of [await forged('ledger-unknown'), await forged(simulator.services.keys.current.kid), tampered, 'not.a.jws']) {
+    for (const record of [await forged('ledger-unknown'), await forged(simulator.services.keys.current.kid), tampered, unnamed, 'not.a.jws']) {
       const refused = await importInto(integration, integrationAdmin, record);
       expect(refused.status, JSON.stringify(refused.body)).toBe(422);
       expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -275,14 +278,26 @@ describe("the previous environment's keys, fetched from its published URL or not
   let simulator: Ledger;
   let fetching: Ledger;
   let unconfigured: Ledger;
+  let unreachable: Ledger;
+  let brokenFile: Ledger;
+  /** What the simulator exported in the first test. */
+  let record: string;
 
   beforeAll(async () => {
     simulator = await testLedger({}, { inMemory: true });
     const listening = await simulator.app.listen({ host: '127.0.0.1', port: 0 });
     fetching = await environmentLedger('integration', { LEDGER_PREVIOUS_ENVIRONMENT_JWKS: `${listening}/.well-known/jwks.json` });
     unconfigured = await environmentLedger('integration');
+    // A port nothing listens on: the one just closed by a server of the test's own.
+    const closed = await testLedger({}, { inMemory: true });
+    const gone = await closed.app.listen({ host: '127.0.0.1', port: 0 });
+    await closed.close();
+    unreachable = await environmentLedger('integration', { LEDGER_PREVIOUS_ENVIRONMENT_JWKS: `${gone}/.well-known/jwks.json` });
+    const broken = join(dir, 'broken-jwks.json');
+    writeFileSync(broken, '{"keys": [');
+    brokenFile = await environmentLedger('integration', { LEDGER_PREVIOUS_ENVIRONMENT_JWKS: broken });
   }, 60_000);
-  afterAll(async () => Promise.all([simulator?.close(), fetching?.close(), unconfigured?.close()]));
+  afterAll(async () => Promise.all([simulator?.close(), fetching?.close(), unconfigured?.close(), unreachable?.close(), brokenFile?.close()]));
 
   it('verifies against the key set served at the URL', async () => {
     const session = await providerSession(simulator, 'Fetched e-service');
@@ -291,12 +306,23 @@ describe("the previous environment's keys, fetched from its published URL or not
     await runSimulatorConformance(simulator, session, { aifo: JANA, returnUrl: RETURN });
     const exported = await send(simulator, ADMIN_TOKEN, 'GET', `/api/v1/admin/providers/${providerId}/record-export`);
     expect(exported.status, JSON.stringify(exported.body)).toBe(200);
+    record = String(exported.body.record);
 
     const admin = (await namedAdminToken(fetching, ['onboarding'], { bootstrapToken: BOOTSTRAP })).token;
-    const imported = await send(fetching, admin, 'POST', '/api/v1/admin/provider-imports', { record: exported.body.record });
+    const imported = await send(fetching, admin, 'POST', '/api/v1/admin/provider-imports', { record });
     expect(imported.status, JSON.stringify(imported.body)).toBe(201);
     expect(imported.body).toMatchObject({ providerId, imported: true, from: { environment: 'simulator' } });
   }, 60_000);
+
+  it('answers 503 with Retry-After while the key set cannot be had, unreachable or not a key set', async () => {
+    for (const ledger of [unreachable, brokenFile]) {
+      const admin = (await namedAdminToken(ledger, ['onboarding'], { bootstrapToken: BOOTSTRAP })).token;
+      const refused = await send(ledger, admin, 'POST', '/api/v1/admin/provider-imports', { record });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(503);
+      expect(refused.body.type).toBe('urn:problem:act-ledger:service-unavailable');
+      expect(refused.headers['retry-after']).toBe('30');
+    }
+  });
 
   it('without LEDGER_PREVIOUS_ENVIRONMENT_JWKS an import is refused, saying what is missing', async () => {
     const admin = (await namedAdminToken(unconfigured, ['onboarding'], { bootstrapToken: BOOTSTRAP })).token;

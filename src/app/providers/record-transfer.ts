@@ -70,7 +70,7 @@ export class RecordTransfer {
     const { environment } = this.deps;
     const audience = nextEnvironment(environment);
     if (!audience) refuse('record-transfer-not-allowed', `records are exported from the simulator and integration, not from ${environment}`);
-    const record = recordToExport(await this.deps.providers.get(providerId, 0), environment);
+    const record = recordToExport(await this.deps.providers.get(providerId), environment);
     const current = this.deps.keys.current;
     if (this.signingKey?.kid !== current.kid) this.signingKey = { kid: current.kid, key: await importJWK(current.privateJwk, 'EdDSA') };
     const iat = Math.floor(this.deps.clock().getTime() / 1000);
@@ -96,13 +96,16 @@ export class RecordTransfer {
       refuse('previous-environment-unknown', `this ${environment} ledger was not given the ${expected} ledger's keys (LEDGER_PREVIOUS_ENVIRONMENT_JWKS)`);
     }
     const { providerId, record, from } = await this.verify(jws, this.deps.previousKeys);
-    const before = await this.deps.providers.get(providerId, 0);
     const state = await this.deps.providers.execute(providerId, { type: 'ImportProviderRecord', providerId, environment, record, from, by: context.actor, now: context.now }, context);
-    return { providerId, imported: before.onboarding.previous?.exportId !== from.exportId, from, state };
+    // The stream after the command tells: a first import is recorded at this command's time, a repeated one kept its own.
+    const previous = state.onboarding.previous;
+    return { providerId, imported: previous?.exportId === from.exportId && previous.importedAt === context.now, from, state };
   }
 
   private async verify(jws: string, keys: JWTVerifyGetKey): Promise<{ providerId: string; record: ProviderRecord; from: RecordOrigin }> {
     const guarded: JWTVerifyGetKey = async (header, token) => {
+      // An export names the key it was signed with; the import records which one that was.
+      if (!header.kid) throw new errors.JWKSNoMatchingKey('the record names no key (kid)');
       try {
         return await keys(header, token);
       } catch (error) {
@@ -140,7 +143,7 @@ export class RecordTransfer {
     return {
       providerId: sub,
       record,
-      from: { environment: record.environment, issuer: payload.iss!, keyId: protectedHeader.kid ?? '', exportId: payload.jti!, exportedAt: new Date(payload.iat! * 1000).toISOString() },
+      from: { environment: record.environment, issuer: payload.iss!, keyId: protectedHeader.kid!, exportId: payload.jti!, exportedAt: new Date(payload.iat! * 1000).toISOString() },
     };
   }
 }
