@@ -43,6 +43,11 @@ export type DomainErrorCode =
   | 'certificate-malformed'
   | 'certificate-purpose-mismatch'
   | 'certificate-revoked'
+  | 'simulator-not-passed'
+  | 'record-transfer-not-allowed'
+  | 'previous-environment-unknown'
+  | 'import-signature-invalid'
+  | 'import-record-invalid'
   | 'forbidden';
 
 export class DomainError extends Error {

@@ -3,9 +3,13 @@ import type {
   CertificateProfile,
   CertificatePurpose,
   CertificateRecord,
+  ConformanceRecord,
   ConnectionDecision,
   Environment,
   OnboardingEvent,
+  RecordOrigin,
+  TransferredApplication,
+  TransferredCertificate,
 } from '../events/provider.ts';
 import { refuse, type DomainErrorCode } from './errors.ts';
 
@@ -33,8 +37,28 @@ export interface ApplicationState {
   environment: Environment;
   filingSequence: number;
   skipSimulator: boolean;
+  filedAt: string;
   status: 'filed' | 'approved' | 'rejected';
+  /** The admin who decided it, and when (a provider record passes both on). */
+  decidedBy?: string;
+  decidedAt?: string;
 }
+
+/**
+ * The record the previous environment's ledger passed on (ProviderRecordImported): where it came
+ * from, and what it vouches for. The latest import stands.
+ */
+export type PreviousRecord = RecordOrigin & {
+  /** Conformance passed there, and in any environment before it. */
+  conformance: ConformanceRecord;
+  /** Applications decided there (and before), passed on again with this ledger's own record. */
+  applications: TransferredApplication[];
+  /** Certificates used there (and before), with their profiles: production's are held to integration's. */
+  certificates: TransferredCertificate[];
+  /** The record the previous ledger had imported itself, if any. */
+  importedFrom?: { issuer: string; environment: Environment; exportId: string };
+  importedAt: string;
+};
 
 export interface OnboardingState {
   applications: Record<string, ApplicationState>;
@@ -42,19 +66,19 @@ export interface OnboardingState {
   access: Partial<Record<Environment, { grantedAt: string; supportUntil: string | null }>>;
   /** Certificates by id; revoked ones stay, marked, so an id is never reused. */
   certificates: Record<string, CertificateRecord & { environment: Environment; revoked: boolean }>;
-  /** When conformance was passed, by environment. */
-  conformance: Partial<Record<Environment, string>>;
+  /** When conformance was passed in this ledger, by environment. */
+  conformance: ConformanceRecord;
   connection?: { decision: ConnectionDecision; decidedAt: string };
   activatedAt?: string;
   /**
-   * The record came from the previous environment's ledger (an import, built later). An imported
-   * record vouches for what was passed there, so a connection decision does not need this
-   * ledger's own ConformancePassed. Nothing sets it yet.
+   * The record imported from the previous environment's ledger, if any. It vouches for what was
+   * passed there: a connection decision needs no integration conformance of this ledger's own, and
+   * production certificates are held to the integration profiles it lists.
    */
-  imported: boolean;
+  previous?: PreviousRecord;
 }
 
-export const initialOnboarding = (): OnboardingState => ({ applications: {}, access: {}, certificates: {}, conformance: {}, imported: false });
+export const initialOnboarding = (): OnboardingState => ({ applications: {}, access: {}, certificates: {}, conformance: {} });
 
 interface DecidingAnApplication {
   applicationId: string;
@@ -98,15 +122,18 @@ export function isOnboardingCommand(command: { type: string }): command is Onboa
 export function evolveOnboarding(state: OnboardingState, event: OnboardingEvent): OnboardingState {
   switch (event.type) {
     case 'ApplicationFiled': {
-      const { applicationId, environment, filingSequence, skipSimulator } = event.data;
-      return { ...state, applications: { ...state.applications, [applicationId]: { environment, filingSequence, skipSimulator, status: 'filed' } } };
+      const { applicationId, environment, filingSequence, skipSimulator, filedAt } = event.data;
+      return { ...state, applications: { ...state.applications, [applicationId]: { environment, filingSequence, skipSimulator, filedAt, status: 'filed' } } };
     }
     case 'ApplicationApproved':
     case 'ApplicationRejected': {
       const application = state.applications[event.data.applicationId];
       if (!application) return state;
-      const status = event.type === 'ApplicationApproved' ? 'approved' : 'rejected';
-      return { ...state, applications: { ...state.applications, [event.data.applicationId]: { ...application, status } } };
+      const decided =
+        event.type === 'ApplicationApproved'
+          ? { status: 'approved' as const, decidedBy: event.data.by, decidedAt: event.data.approvedAt }
+          : { status: 'rejected' as const, decidedBy: event.data.by, decidedAt: event.data.rejectedAt };
+      return { ...state, applications: { ...state.applications, [event.data.applicationId]: { ...application, ...decided } } };
     }
     case 'EnvironmentAccessGranted':
       return { ...state, access: { ...state.access, [event.data.environment]: { grantedAt: event.data.grantedAt, supportUntil: event.data.supportUntil } } };
@@ -128,6 +155,10 @@ export function evolveOnboarding(state: OnboardingState, event: OnboardingEvent)
       return { ...state, connection: { decision: event.data.decision, decidedAt: event.data.decidedAt } };
     case 'ProductionActivated':
       return { ...state, activatedAt: event.data.at };
+    case 'ProviderRecordImported': {
+      const { from, conformance, applications, certificates, importedFrom, importedAt } = event.data;
+      return { ...state, previous: { ...from, conformance, applications, certificates, ...(importedFrom ? { importedFrom } : {}), importedAt } };
+    }
   }
 }
 
@@ -159,6 +190,9 @@ export function decideOnboarding(command: OnboardingCommand, state: OnboardingSt
           filingSequence: application.filingSequence,
           earliestUndecidedFilingSequence: earliest,
         });
+      }
+      if (command.type === 'ApproveApplication' && application.environment === 'integration' && !application.skipSimulator && !simulatorPassed(state)) {
+        refuse('simulator-not-passed', 'an integration application that does not skip the simulator needs the simulator record, imported, with conformance passed there');
       }
       // A reason for taking it early is recorded only when it was taken early.
       const early = outOfOrder ? { outOfOrderReason: outOfOrderReason! } : {};
@@ -215,7 +249,7 @@ export function decideOnboarding(command: OnboardingCommand, state: OnboardingSt
     case 'DecideConnection': {
       if (!state.access.production) refuse('environment-access-missing', 'the provider has no approved production application');
       if (state.connection?.decision === 'approve') refuse('connection-already-decided', 'the connection was approved already');
-      if (command.decision === 'approve' && !state.conformance.integration && !state.imported) {
+      if (command.decision === 'approve' && !state.conformance.integration && !state.previous?.conformance.integration) {
         refuse('conformance-missing', 'the provider has not passed conformance in integration');
       }
       return [{ type: 'ConnectionDecided', data: { providerId, decision: command.decision, ...decisionBy(command), decidedAt: command.now } }];
@@ -253,7 +287,8 @@ function decisionBy(command: { by: string; reason: string }): { by: string; reas
   return { by: command.by, reason };
 }
 
-function adminActor(by: string): void {
+/** Refuses anyone but a named admin (`admin:<adminId>`). */
+export function adminActor(by: string): void {
   if (!/^admin:.+/.test(by)) refuse('invalid-request', 'decisions are made by a named admin (admin:<adminId>)');
 }
 
@@ -275,13 +310,19 @@ function assertStrong(profile: CertificateProfile): void {
   }
 }
 
+/** Conformance passed in the simulator: recorded here, or vouched for by an imported record. */
+function simulatorPassed(state: OnboardingState): boolean {
+  return Boolean(state.conformance.simulator ?? state.previous?.conformance.simulator);
+}
+
 /**
  * A production certificate keeps the profile its purpose had in integration (revoked ones count:
  * they were what was tested). With no integration certificate of that purpose on record there is
  * nothing it could be shown to match, so it is refused the same way.
  */
 function assertIntegrationProfile(state: OnboardingState, purpose: CertificatePurpose, profile: CertificateProfile): void {
-  const before = Object.values(state.certificates).filter((c) => c.environment === 'integration' && c.purpose === purpose);
+  // Here or, in a production ledger, as the imported integration record lists them.
+  const before = [...Object.values(state.certificates), ...(state.previous?.certificates ?? [])].filter((c) => c.environment === 'integration' && c.purpose === purpose);
   if (!before.some((c) => profileDifferences(c.profile, profile).length === 0)) {
     refuse('certificate-profile-mismatch', `the ${purpose} certificate's profile differs from the one used in integration`, {
       integrationProfiles: before.map((c) => c.profile),

@@ -1,6 +1,7 @@
 import type { Environment, ProviderEvent, ProviderKey } from '../events/provider.ts';
 import type { Decider } from './decider.ts';
 import { refuse } from './errors.ts';
+import { decideImport, type ImportProviderRecord } from './provider-import.ts';
 import { decideOnboarding, evolveOnboarding, initialOnboarding, isOnboardingCommand, supportWindowEnd, type OnboardingCommand, type OnboardingState } from './provider-onboarding.ts';
 
 export interface ProviderState {
@@ -29,7 +30,8 @@ export type ProviderCommand =
   | { type: 'ChangeProviderReturnUrls'; returnUrls: string[]; now: string }
   | { type: 'SuspendProvider'; reason: string; now: string }
   | { type: 'ReinstateProvider'; now: string }
-  | OnboardingCommand;
+  | OnboardingCommand
+  | ImportProviderRecord;
 
 export const providerDecider: Decider<ProviderState, ProviderCommand, ProviderEvent> = {
   initialState: () => ({ exists: false, providerId: '', name: '', keys: {}, returnUrls: [], suspended: false, onboarding: initialOnboarding() }),
@@ -69,6 +71,7 @@ export const providerDecider: Decider<ProviderState, ProviderCommand, ProviderEv
 
   decide(command, state) {
     if (isOnboardingCommand(command)) return decideOnboarding(command, state.onboarding, state.providerId);
+    if (command.type === 'ImportProviderRecord') return decideImport(command, state);
     switch (command.type) {
       case 'RegisterProvider':
       {

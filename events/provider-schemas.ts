@@ -1,4 +1,4 @@
-import { CERTIFICATE_PURPOSES, CONNECTION_DECISIONS, ENVIRONMENTS, KEY_TYPES, type FilingEvent, type ProviderEvent } from './provider.ts';
+import { CERTIFICATE_PURPOSES, CONNECTION_DECISIONS, ENVIRONMENTS, KEY_TYPES, type FilingEvent, type ProviderEvent, type ProviderRecord } from './provider.ts';
 import { base64url256, count, exactly, hex256, instant, listOf, oneOf, sequence, text, type JsonSchema } from './json-schema.ts';
 
 const key = exactly({ kid: text, jwk: { type: 'object' } });
@@ -14,6 +14,37 @@ const publicJwk = {
   additionalProperties: false,
 } as const;
 const profile = exactly({ keyType: oneOf(KEY_TYPES), signatureAlgorithm: text }, { curve: text, modulusBits: count });
+
+/** The parts of a provider record (ProviderRecord), shared by the import event and the record's own check. */
+export const providerRecordParts = {
+  provider: exactly({ name: text, returnUrls: listOf(text) }),
+  conformance: exactly({}, Object.fromEntries(ENVIRONMENTS.map((e) => [e, instant]))),
+  applications: listOf(
+    exactly(
+      { applicationId: text, environment, filingSequence: sequence, skipSimulator: { type: 'boolean' }, filedAt: instant, status: oneOf(['filed', 'approved', 'rejected']) },
+      { decidedBy: admin, decidedAt: instant },
+    ),
+  ),
+  certificates: listOf(
+    exactly({
+      environment,
+      purpose: oneOf(CERTIFICATE_PURPOSES),
+      thumbprintSha256: base64url256,
+      subject: text,
+      notBefore: instant,
+      notAfter: instant,
+      profile,
+      revoked: { type: 'boolean' },
+    }),
+  ),
+  importedFrom: exactly({ issuer: text, environment, exportId: text }),
+} as const satisfies Record<Exclude<keyof ProviderRecord, 'environment'>, JsonSchema>;
+
+/** A provider record as the `record` claim of an export carries it. */
+export const providerRecordSchema = exactly(
+  { environment, provider: providerRecordParts.provider, conformance: providerRecordParts.conformance, applications: providerRecordParts.applications, certificates: providerRecordParts.certificates },
+  { importedFrom: providerRecordParts.importedFrom },
+);
 
 /** The data of each provider event at its current schema version (older versions are upcast first: upcasters.ts). */
 export const providerEventSchemas = {
@@ -55,6 +86,19 @@ export const providerEventSchemas = {
   ConformancePassed: exactly({ providerId: text, environment, at: instant }),
   ConnectionDecided: exactly({ providerId: text, decision: oneOf(CONNECTION_DECISIONS), by: admin, reason: text, decidedAt: instant }),
   ProductionActivated: exactly({ providerId: text, by: admin, at: instant }),
+  ProviderRecordImported: exactly(
+    {
+      providerId: text,
+      from: exactly({ environment, issuer: text, keyId: text, exportId: text, exportedAt: instant }),
+      provider: providerRecordParts.provider,
+      conformance: providerRecordParts.conformance,
+      applications: providerRecordParts.applications,
+      certificates: providerRecordParts.certificates,
+      by: admin,
+      importedAt: instant,
+    },
+    { importedFrom: providerRecordParts.importedFrom },
+  ),
 } as const satisfies Record<ProviderEvent['type'], JsonSchema>;
 
 /** The data of the `onboarding-filings` stream's one event type. */

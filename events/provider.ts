@@ -55,6 +55,58 @@ export type ApplicationFiling = {
   filingSequence: number;
 };
 
+/** The environment whose ledger passes a provider on to this one's: simulator to integration, integration to production. */
+export const PREVIOUS_ENVIRONMENT = { integration: 'simulator', production: 'integration' } as const satisfies Partial<Record<Environment, Environment>>;
+/** The environment a ledger passes its providers on to. */
+export const NEXT_ENVIRONMENT = { simulator: 'integration', integration: 'production' } as const satisfies Partial<Record<Environment, Environment>>;
+
+/** When conformance was passed, by environment. */
+export type ConformanceRecord = Partial<Record<Environment, string>>;
+
+/** An application as a provider record passes it on: its environment's, decided or not. */
+export type TransferredApplication = {
+  applicationId: string;
+  environment: Environment;
+  filingSequence: number;
+  skipSimulator: boolean;
+  filedAt: string;
+  status: 'filed' | 'approved' | 'rejected';
+  decidedBy?: string;
+  decidedAt?: string;
+};
+
+/** A certificate as a provider record passes it on: what it is and its profile, never its key. */
+export type TransferredCertificate = {
+  environment: Environment;
+  purpose: CertificatePurpose;
+  thumbprintSha256: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  profile: CertificateProfile;
+  revoked: boolean;
+};
+
+/**
+ * What one environment's ledger knows of a provider, as it passes it on to the next one's (signed by
+ * the exporting ledger; the signature and its claims are the application layer's). What that ledger
+ * had imported itself travels on with it: conformance, applications and certificates of every
+ * earlier environment.
+ */
+export type ProviderRecord = {
+  /** The exporting ledger's environment. */
+  environment: Environment;
+  provider: { name: string; returnUrls: string[] };
+  conformance: ConformanceRecord;
+  applications: TransferredApplication[];
+  certificates: TransferredCertificate[];
+  /** The record the exporting ledger had imported, if any. */
+  importedFrom?: { issuer: string; environment: Environment; exportId: string };
+};
+
+/** Where an imported record came from: the exporting ledger and the export (its JWS's kid and jti). */
+export type RecordOrigin = { environment: Environment; issuer: string; keyId: string; exportId: string; exportedAt: string };
+
 export const CONNECTION_DECISIONS = ['approve', 'refuse'] as const;
 export type ConnectionDecision = (typeof CONNECTION_DECISIONS)[number];
 
@@ -77,7 +129,12 @@ export type OnboardingEvent =
   | DomainEvent<'CertificateRevoked', { providerId: string; certificateId: string; reason: string; revokedAt: string }>
   | DomainEvent<'ConformancePassed', { providerId: string; environment: Environment; at: string }>
   | DomainEvent<'ConnectionDecided', { providerId: string; decision: ConnectionDecision; by: string; reason: string; decidedAt: string }>
-  | DomainEvent<'ProductionActivated', { providerId: string; by: string; at: string }>;
+  | DomainEvent<'ProductionActivated', { providerId: string; by: string; at: string }>
+  /** The previous environment's record of the provider, verified and taken over by this ledger. */
+  | DomainEvent<
+      'ProviderRecordImported',
+      Omit<ProviderRecord, 'environment'> & { providerId: string; from: RecordOrigin; by: string; importedAt: string }
+    >;
 
 export const onboardingEventTypes = [
   'ApplicationFiled',
@@ -90,6 +147,7 @@ export const onboardingEventTypes = [
   'ConformancePassed',
   'ConnectionDecided',
   'ProductionActivated',
+  'ProviderRecordImported',
 ] as const satisfies ReadonlyArray<OnboardingEvent['type']>;
 
 export type ProviderEvent =

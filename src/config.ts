@@ -85,6 +85,12 @@ export interface LedgerConfig {
   portalSessionTtlMs: number;
   /** Client IPs exempt from rate limits (a gateway that limits on its own, a load test on loopback). */
   rateLimitAllowList?: string[];
+  /**
+   * LEDGER_PREVIOUS_ENVIRONMENT_JWKS: where the previous environment's ledger publishes its keys
+   * (its /.well-known/jwks.json, or a copy of it in a file), which verify the provider records it
+   * exports. Integration and production only; unset: no import is possible.
+   */
+  previousEnvironmentJwks?: { kind: 'url'; url: string } | { kind: 'file'; path: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -169,6 +175,7 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     portalSessionTtlMs: duration(env, 'LEDGER_PORTAL_SESSION_TTL', 'PT15M'),
     ...tls(env),
     ...(env.LEDGER_RATE_LIMIT_ALLOW ? { rateLimitAllowList: env.LEDGER_RATE_LIMIT_ALLOW.split(',').map((ip) => ip.trim()).filter(Boolean) } : {}),
+    ...previousEnvironmentJwks(env, environment),
   };
 }
 
@@ -183,6 +190,22 @@ function tls(env: Env): { tls?: LedgerConfig['tls'] } {
   }
   if (!certFile || !keyFile) throw new Error('LEDGER_TLS_CERT and LEDGER_TLS_KEY go together: the server certificate and its private key (PEM files)');
   return { tls: { certFile: resolve(certFile), keyFile: resolve(keyFile), ...(clientCaFile ? { clientCaFile: resolve(clientCaFile) } : {}) } };
+}
+
+/**
+ * LEDGER_PREVIOUS_ENVIRONMENT_JWKS: a URL (https; http only on loopback, since whoever answers it
+ * decides which imports verify) or a file path. The simulator has no previous environment.
+ */
+function previousEnvironmentJwks(env: Env, environment: LedgerConfig['environment']): Pick<LedgerConfig, 'previousEnvironmentJwks'> {
+  const raw = env.LEDGER_PREVIOUS_ENVIRONMENT_JWKS?.trim();
+  if (!raw) return {};
+  const name = 'LEDGER_PREVIOUS_ENVIRONMENT_JWKS';
+  if (environment === 'simulator') throw new Error(`${name} is for the integration and production environments: the simulator has no previous environment`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    if (!/^https?:/i.test(raw)) throw new Error(`${name} must be an https URL or a file path, got ${raw}`);
+    return { previousEnvironmentJwks: { kind: 'url', url: gatewayUrl(name, raw) } };
+  }
+  return { previousEnvironmentJwks: { kind: 'file', path: resolve(raw) } };
 }
 
 /** A variable another one makes necessary, e.g. EVENTSTORE_URL for LEDGER_EVENT_STORE=eventstoredb. */

@@ -41,6 +41,7 @@ import type { RetentionPolicyChanges } from './retention/retention-policy-change
 import type { Conformance } from './providers/conformance.ts';
 import type { ProviderOnboarding } from './providers/onboarding.ts';
 import type { OnboardingOverview } from './providers/onboarding-overview.ts';
+import type { RecordTransfer } from './providers/record-transfer.ts';
 
 /** Everything the HTTP edge and the CLI need, built once by the composition root. */
 export interface LedgerServices {
@@ -112,6 +113,8 @@ export interface LedgerServices {
   onboarding: ProviderOnboarding;
   /** What onboarding admins watch: a provider's timeline, support windows and certificates running out. */
   onboardingOverview: OnboardingOverview;
+  /** A provider's record passed on between environments' ledgers: signed exports, verified imports. */
+  recordTransfer: RecordTransfer;
   /** Erases failed authorizations older than the retention. */
   retentionPurge: RetentionPurge;
   /** Fails pending acts past their lifetime. */

@@ -31,6 +31,7 @@ import { buildStores, type Closers } from './stores.ts';
 import { buildProjections } from './projections.ts';
 import { Conformance } from '../app/providers/conformance.ts';
 import { OnboardingOverview } from '../app/providers/onboarding-overview.ts';
+import { RecordTransfer, previousEnvironmentKeys } from '../app/providers/record-transfer.ts';
 import { buildJobScheduler, buildRetention } from './jobs.ts';
 import { buildChanges } from './changes.ts';
 import { buildIdentityProvider } from './identity.ts';
@@ -187,6 +188,14 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     citizenAdmin: new CitizenAdmin({ citizens, pseudonyms, providers, audit: registryAudit, clock }),
     failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
     conformance: new Conformance({ environment: config.environment, store: eventStore, readModels, projections: projectionRunner, providers, clock }),
+    recordTransfer: new RecordTransfer({
+      environment: config.environment,
+      issuer: config.publicUrl,
+      keys,
+      providers,
+      previousKeys: previousEnvironmentKeys(config.previousEnvironmentJwks),
+      clock,
+    }),
     ...retention,
     ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock, providers }),
     onboardingOverview: new OnboardingOverview({ store: eventStore, providers, environment: config.environment, clock }),

@@ -22,6 +22,7 @@ import { adminChangeRoutes } from './routes/admin/changes.ts';
 import { adminOnboardingRoutes } from './routes/admin/onboarding.ts';
 import { adminOnboardingOverviewRoutes } from './routes/admin/onboarding-overview.ts';
 import { adminPageRoutes } from './routes/admin/admin-page.ts';
+import { adminRecordTransferRoutes } from './routes/admin/record-transfer.ts';
 import { providerFailedAuthorizationRoutes } from './routes/provider/failed-authorizations.ts';
 import { publicVerificationRoutes } from './routes/public/verifications.ts';
 import { verifyPageRoutes } from './routes/public/verify-page.ts';
@@ -53,6 +54,7 @@ export const routeGroups: RouteGroup[] = [
   adminChangeRoutes,
   adminOnboardingRoutes,
   adminOnboardingOverviewRoutes,
+  adminRecordTransferRoutes,
   providerFailedAuthorizationRoutes,
   providerConformanceRoutes,
   adminConformanceRoutes,

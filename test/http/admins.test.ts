@@ -54,6 +54,8 @@ const ROUTES: Array<{ method: Method; url: string; role: AdminRole; pattern: str
   { method: 'GET', url: '/api/v1/admin/providers/nobody/onboarding', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/onboarding' },
   { method: 'GET', url: '/api/v1/admin/providers/nobody/timeline', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/timeline' },
   { method: 'GET', url: '/api/v1/admin/onboarding/attention', role: 'onboarding', pattern: '/api/v1/admin/onboarding/attention' },
+  { method: 'GET', url: '/api/v1/admin/providers/nobody/record-export', role: 'onboarding', pattern: '/api/v1/admin/providers/{providerId}/record-export' },
+  { method: 'POST', url: '/api/v1/admin/provider-imports', role: 'onboarding', pattern: '/api/v1/admin/provider-imports' },
 ];
 
 /**

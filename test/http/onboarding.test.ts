@@ -40,6 +40,8 @@ class AdminClient {
   constructor(
     private readonly ledger: Ledger,
     readonly token: string,
+    /** What every application this admin files adds (in integration: skipping the simulator, as no simulator record is imported here). */
+    private readonly filing: { skipSimulator?: boolean } = {},
   ) {}
 
   async send(method: 'GET' | 'POST', url: string, payload?: object) {
@@ -55,7 +57,7 @@ class AdminClient {
   }
 
   async file(providerId: string): Promise<{ applicationId: string; filingSequence: number }> {
-    const res = await this.send('POST', `/api/v1/admin/providers/${providerId}/applications`, application(`Owner of ${providerId}`));
+    const res = await this.send('POST', `/api/v1/admin/providers/${providerId}/applications`, { ...application(`Owner of ${providerId}`), ...this.filing });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body as { applicationId: string; filingSequence: number };
   }
@@ -69,7 +71,7 @@ describe('onboarding in an integration ledger', () => {
   beforeAll(async () => {
     ledger = await environmentLedger('integration');
     const named = await namedAdminToken(ledger, ['onboarding', 'providers'], { bootstrapToken: BOOTSTRAP });
-    admin = new AdminClient(ledger, named.token);
+    admin = new AdminClient(ledger, named.token, { skipSimulator: true });
     certificates = new TestCertificates();
   }, 60_000);
   afterAll(async () => {

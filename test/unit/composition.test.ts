@@ -102,6 +102,17 @@ describe('configuration is validated in one place, before anything is built', ()
     expect(loadConfig({ ...production, SMS_HTTP_URL: 'http://127.0.0.1:9000/sms', FCM_API_URL: 'http://localhost:9001' }).delivery).toMatchObject({ sms: { url: 'http://127.0.0.1:9000/sms' }, mobileKey: { apiUrl: 'http://localhost:9001' } });
   });
 
+  it("takes the previous environment's key set as an https URL (http on loopback) or a file, outside the simulator only", () => {
+    const at = (value: string, environment = 'production') => loadConfig({ ...production, LEDGER_ENVIRONMENT: environment, LEDGER_PREVIOUS_ENVIRONMENT_JWKS: value }).previousEnvironmentJwks;
+    expect(loadConfig(production).previousEnvironmentJwks).toBeUndefined();
+    expect(at('https://integration.example/.well-known/jwks.json')).toEqual({ kind: 'url', url: 'https://integration.example/.well-known/jwks.json' });
+    expect(at('http://127.0.0.1:3001/.well-known/jwks.json', 'integration')).toEqual({ kind: 'url', url: 'http://127.0.0.1:3001/.well-known/jwks.json' });
+    expect(at('/run/secrets/integration-jwks.json')).toEqual({ kind: 'file', path: '/run/secrets/integration-jwks.json' });
+    expect(() => at('http://integration.example/.well-known/jwks.json')).toThrow(/LEDGER_PREVIOUS_ENVIRONMENT_JWKS must be an https URL \(http only on loopback\)/);
+    expect(() => at('ftp://integration.example/jwks.json')).toThrow(/LEDGER_PREVIOUS_ENVIRONMENT_JWKS must be an https URL or a file path/);
+    expect(() => loadConfig({ LEDGER_PREVIOUS_ENVIRONMENT_JWKS: '/tmp/jwks.json' })).toThrow(/the simulator has no previous environment/);
+  });
+
   it('names the adapters it chose, with what they need', () => {
     expect(loadConfig({}).eventStore).toEqual({ kind: 'sqlite' });
     expect(loadConfig({ LEDGER_READ_MODELS: 'mongodb', MONGODB_URL: 'mongodb://db/ledger' }).readModels).toEqual({ kind: 'mongodb', url: 'mongodb://db/ledger' });

@@ -4,7 +4,17 @@ import { providerDecider, type ProviderCommand } from '../../commands/provider.t
 import { environmentAccess } from '../../commands/provider-onboarding.ts';
 import { DomainError } from '../../commands/errors.ts';
 import { providerEventSchemas } from '../../events/provider-schemas.ts';
-import { onboardingEventTypes, type CertificateRecord, type Environment, type ProviderEvent } from '../../events/provider.ts';
+import {
+  onboardingEventTypes,
+  type CertificateProfile,
+  type CertificateRecord,
+  type Environment,
+  type ProviderEvent,
+  type ProviderRecord,
+  type RecordOrigin,
+  type TransferredCertificate,
+} from '../../events/provider.ts';
+import { recordToExport } from '../../commands/provider-import.ts';
 import { domainProblem, problemType } from '../../src/http/problems.ts';
 
 const T = '2026-11-22T10:00:00.000Z';
@@ -33,7 +43,7 @@ const refusalError = (given: ProviderEvent[], when: ProviderCommand) => {
   return expect.unreachable('the command was accepted');
 };
 
-const filed = (environment: Environment, applicationId = `app-${environment}`, filingSequence = 5): ProviderEvent => ({
+const filed = (environment: Environment, applicationId = `app-${environment}`, filingSequence = 5, skipSimulator = false): ProviderEvent => ({
   type: 'ApplicationFiled',
   data: {
     providerId: 'p1',
@@ -41,7 +51,7 @@ const filed = (environment: Environment, applicationId = `app-${environment}`, f
     environment,
     owner: { name: 'Tax office', registrationNumber: '0000012345' },
     technicalContact: { name: 'Ola', email: 'ola@tax.example' },
-    skipSimulator: false,
+    skipSimulator,
     filingSequence,
     filedAt: T,
   },
@@ -91,6 +101,46 @@ const connection = (decision: 'approve' | 'refuse'): ProviderEvent => ({ type: '
 /** A production ledger's stream of a provider that passed integration (as an import will bring it, later) and was admitted to production. */
 const readyForConnection: ProviderEvent[] = [...approvedEvents('integration'), conformance('integration'), ...approvedEvents('production')];
 
+const ISSUER = 'https://integration.ledger.example';
+const origin = (environment: Environment, exportId = 'exp-1', exportedAt = T): RecordOrigin => ({ environment, issuer: ISSUER, keyId: 'ledger-k1', exportId, exportedAt });
+const transferredCertificate = (environment: Environment, purpose: 'signing' | 'transport', profile: CertificateProfile, revoked = false): TransferredCertificate => ({
+  environment,
+  purpose,
+  thumbprintSha256: `${environment}${purpose}`.padEnd(43, 'A'),
+  subject: 'CN=Tax office',
+  notBefore: at(-30),
+  notAfter: at(300),
+  profile,
+  revoked,
+});
+/** What a ledger of `environment` exports of p1: conformance passed there, an application approved, an RSA signing certificate. */
+const exportedRecord = (environment: Environment, extra: Partial<ProviderRecord> = {}): ProviderRecord => ({
+  environment,
+  provider: { name: 'Tax office', returnUrls: ['https://tax.example/back'] },
+  conformance: { [environment]: T },
+  applications: [{ applicationId: `app-${environment}`, environment, filingSequence: 3, skipSimulator: false, filedAt: T, status: 'approved', decidedBy: ADMIN, decidedAt: T }],
+  certificates: environment === 'integration' ? [transferredCertificate('integration', 'signing', rsaProfile)] : [],
+  ...extra,
+});
+type Import = Extract<ProviderCommand, { type: 'ImportProviderRecord' }>;
+/** This ledger (of the environment after `from`) imports p1's record. */
+const importCommand = (from: Environment, extra: Partial<Import> = {}): Import => ({
+  type: 'ImportProviderRecord',
+  providerId: 'p1',
+  environment: from === 'simulator' ? 'integration' : 'production',
+  record: exportedRecord(from),
+  from: origin(from),
+  by: ADMIN,
+  now: at(1),
+  ...extra,
+});
+/** The event an import of `from`'s record records. */
+const recordImported = (from: Environment, extra: Partial<ProviderRecord> = {}, exportId = 'exp-1', exportedAt = T): ProviderEvent => {
+  const { environment: _e, ...record } = exportedRecord(from, extra);
+  return { type: 'ProviderRecordImported', data: { providerId: 'p1', from: origin(from, exportId, exportedAt), ...record, by: ADMIN, importedAt: at(1) } };
+};
+const registration: ProviderEvent = { type: 'ProviderRegistered', data: { providerId: 'p1', name: 'Tax office', keys: [], returnUrls: ['https://tax.example/back'], registeredAt: at(1) } };
+
 describe('filing an application', () => {
   it('records the application, opening the stream of a provider not registered yet', () => {
     expect(decide([], fileCommand('simulator'))).toEqual([filed('simulator')]);
@@ -120,8 +170,17 @@ describe('filing an application', () => {
 describe('deciding an application', () => {
   it('approval grants access with the environment\'s support window: 21 days in the simulator, 30 in integration, none in production', () => {
     expect(decide([filed('simulator')], approve('app-simulator'))).toEqual(approvedEvents('simulator').slice(1));
-    expect(decide([filed('integration')], approve('app-integration'))[1]).toMatchObject({ type: 'EnvironmentAccessGranted', data: { environment: 'integration', supportUntil: at(30) } });
+    expect(decide([filed('integration', 'app-integration', 5, true)], approve('app-integration'))[1]).toMatchObject({ type: 'EnvironmentAccessGranted', data: { environment: 'integration', supportUntil: at(30) } });
     expect(decide([filed('production')], approve('app-production'))[1]).toMatchObject({ type: 'EnvironmentAccessGranted', data: { environment: 'production', supportUntil: null } });
+  });
+  it('approves an integration application that does not skip the simulator only with the simulator record imported, conformance passed there', () => {
+    expect(refusal([filed('integration')], approve('app-integration'))).toBe('simulator-not-passed');
+    expect(refusal([recordImported('simulator', { conformance: {} }), filed('integration')], approve('app-integration'))).toBe('simulator-not-passed');
+    expect(decide([recordImported('simulator'), filed('integration')], approve('app-integration'))[1]).toMatchObject({ type: 'EnvironmentAccessGranted', data: { environment: 'integration' } });
+    // Skipping the simulator is the application's flag, recorded; no import is needed then.
+    expect(refusal([filed('integration', 'app-integration', 5, true)], approve('app-integration'))).toBeUndefined();
+    // Rejecting needs nothing.
+    expect(refusal([filed('integration')], { ...approve('app-integration'), type: 'RejectApplication' })).toBeUndefined();
   });
   it('rejection names the admin and the reason, and grants nothing', () => {
     expect(decide([filed('simulator')], { ...approve('app-simulator', { reason: ' incomplete ' }), type: 'RejectApplication' })).toEqual([
@@ -208,6 +267,16 @@ describe('certificates', () => {
     expect(refusal(readyForConnection, register('production', certificate('c2')))).toBe('certificate-profile-mismatch');
     expect(refusalError(given, register('production', certificate('c2', { profile: ecProfile }))).details).toEqual({ integrationProfiles: [rsaProfile] });
   });
+  it('in production, holds a certificate to the integration profiles the imported record lists (none registered here)', () => {
+    const given = [recordImported('integration'), ...approvedEvents('production')];
+    expect(decide(given, register('production', certificate('c2', { profile: rsaProfile })))).toHaveLength(1);
+    expect(refusal(given, register('production', certificate('c2', { profile: { ...rsaProfile, modulusBits: 2048 } })))).toBe('certificate-profile-mismatch');
+    expect(refusal(given, register('production', certificate('c2', { purpose: 'transport', profile: rsaProfile })))).toBe('certificate-profile-mismatch');
+    expect(refusalError(given, register('production', certificate('c2', { profile: ecProfile }))).details).toEqual({ integrationProfiles: [rsaProfile] });
+    // Certificates of the simulator listed in a record do not count for production.
+    const simulatorOnly = [recordImported('integration', { certificates: [transferredCertificate('simulator', 'signing', rsaProfile)] }), ...approvedEvents('production')];
+    expect(refusal(simulatorOnly, register('production', certificate('c2', { profile: rsaProfile })))).toBe('certificate-profile-mismatch');
+  });
   it('revokes once, and knows no certificate it never registered', () => {
     const given = [...approvedEvents('integration'), registered('integration', certificate('c1'))];
     const revoke: ProviderCommand = { type: 'RevokeCertificate', certificateId: 'c1', reason: 'key compromised', now: T };
@@ -239,13 +308,14 @@ describe('connection decision and production activation', () => {
   it('approves the connection of a provider that passed integration and was admitted to production', () => {
     expect(decide(readyForConnection, decideConnection('approve'))).toEqual([connection('approve')]);
   });
-  it('refuses to approve without integration conformance, unless the record was imported', () => {
+  it('refuses to approve without integration conformance, unless the imported integration record vouches for it', () => {
     const withoutConformance = [...approvedEvents('integration'), ...approvedEvents('production')];
     expect(refusal(withoutConformance, decideConnection('approve'))).toBe('conformance-missing');
     expect(refusal([...withoutConformance, conformance('simulator')], decideConnection('approve'))).toBe('conformance-missing');
-    const imported = fold(withoutConformance);
-    imported.onboarding.imported = true;
-    expect(providerDecider.decide(decideConnection('approve'), imported)).toEqual([connection('approve')]);
+    const production = [...approvedEvents('production')];
+    expect(decide([recordImported('integration'), ...production], decideConnection('approve'))).toEqual([connection('approve')]);
+    // A record that vouches for the simulator only is not enough.
+    expect(refusal([recordImported('integration', { conformance: { simulator: T } }), ...production], decideConnection('approve'))).toBe('conformance-missing');
     // Refusing needs no conformance.
     expect(decide(withoutConformance, decideConnection('refuse'))).toEqual([connection('refuse')]);
   });
@@ -262,6 +332,74 @@ describe('connection decision and production activation', () => {
     expect(refusal(readyForConnection, activate)).toBe('connection-not-decided');
     expect(refusal([...readyForConnection, connection('refuse')], activate)).toBe('connection-not-decided');
     expect(refusal([...readyForConnection, connection('approve')], { ...activate, by: 'system' })).toBe('invalid-request');
+  });
+});
+
+describe('importing the previous environment\'s record', () => {
+  it('registers a provider this ledger does not know, without keys, then records the import and where it came from', () => {
+    const events = decide([], importCommand('integration'));
+    expect(events).toEqual([registration, recordImported('integration')]);
+    const state = fold(events);
+    expect(state).toMatchObject({ exists: true, name: 'Tax office', keys: {}, returnUrls: ['https://tax.example/back'] });
+    expect(state.onboarding.previous).toEqual({
+      ...origin('integration'),
+      conformance: { integration: T },
+      applications: exportedRecord('integration').applications,
+      certificates: exportedRecord('integration').certificates,
+      importedAt: at(1),
+    });
+    // Nothing of the previous environment becomes this ledger's own.
+    expect(state.onboarding).toMatchObject({ applications: {}, access: {}, certificates: {}, conformance: {} });
+  });
+  it('records only the import for a provider registered here already', () => {
+    const known: ProviderEvent = { type: 'ProviderRegistered', data: { providerId: 'p1', name: 'Local name', keys: [], returnUrls: [], registeredAt: T } };
+    expect(decide([known], importCommand('simulator'))).toEqual([recordImported('simulator')]);
+    expect(fold([known, recordImported('simulator')]).name).toBe('Local name');
+  });
+  it('imports each export once: the same one again records nothing; an older one after a newer is refused; a newer one supersedes', () => {
+    const given = [registration, recordImported('integration')];
+    expect(decide(given, importCommand('integration'))).toEqual([]);
+    expect(refusal(given, importCommand('integration', { from: origin('integration', 'exp-0', at(-1)) }))).toBe('conflict');
+    const newer = decide(given, importCommand('integration', { from: origin('integration', 'exp-2', at(1)) }));
+    expect(newer).toHaveLength(1);
+    expect(fold([...given, ...newer]).onboarding.previous).toMatchObject({ exportId: 'exp-2', exportedAt: at(1) });
+  });
+  it('takes records from the environment just before this one only, and none in the simulator', () => {
+    const error = refusalError([], importCommand('simulator', { environment: 'production' }));
+    expect(error.code).toBe('import-record-invalid');
+    expect(error.details).toEqual({ reason: 'environment', expected: 'integration' });
+    // A record claiming one environment under an origin of another.
+    expect(refusal([], importCommand('integration', { record: exportedRecord('simulator') }))).toBe('import-record-invalid');
+    expect(refusal([], importCommand('integration', { environment: 'simulator' }))).toBe('record-transfer-not-allowed');
+  });
+  it('is refused: by someone who is not a named admin, for another provider\'s stream, a record vouching for no conformance', () => {
+    expect(refusal([], importCommand('integration', { by: 'system:x' }))).toBe('invalid-request');
+    expect(refusal([registration], importCommand('integration', { providerId: 'p2' }))).toBe('invalid-request');
+    expect(refusal([], importCommand('integration', { record: exportedRecord('integration', { conformance: { simulator: T } }) }))).toBe('conformance-missing');
+  });
+});
+
+describe('the record a ledger exports', () => {
+  it('is refused before conformance passed here, for a provider never registered, and in production', () => {
+    expect(() => recordToExport(fold([registration, ...approvedEvents('simulator')]), 'simulator')).toThrow(expect.objectContaining({ code: 'conformance-missing' }));
+    // Conformance of another environment is not this ledger's to pass on.
+    expect(() => recordToExport(fold([registration, ...approvedEvents('integration'), conformance('simulator')]), 'integration')).toThrow(expect.objectContaining({ code: 'conformance-missing' }));
+    expect(() => recordToExport(fold([]), 'simulator')).toThrow(expect.objectContaining({ code: 'not-found' }));
+    expect(() => recordToExport(fold(readyForConnection), 'production')).toThrow(expect.objectContaining({ code: 'record-transfer-not-allowed' }));
+  });
+  it('passes on what was passed and decided here, and what was imported before', () => {
+    const given = [registration, recordImported('simulator'), ...approvedEvents('integration'), registered('integration', certificate('c1', { profile: rsaProfile })), conformance('integration')];
+    expect(recordToExport(fold(given), 'integration')).toEqual({
+      environment: 'integration',
+      provider: { name: 'Tax office', returnUrls: ['https://tax.example/back'] },
+      conformance: { simulator: T, integration: T },
+      applications: [
+        ...exportedRecord('simulator').applications,
+        { applicationId: 'app-integration', environment: 'integration', filingSequence: 5, skipSimulator: false, filedAt: T, status: 'approved', decidedBy: ADMIN, decidedAt: T },
+      ],
+      certificates: [{ environment: 'integration', purpose: 'signing', thumbprintSha256: certificate('c1').thumbprintSha256, subject: 'CN=Tax office', notBefore: at(-1), notAfter: at(365), profile: rsaProfile, revoked: false }],
+      importedFrom: { issuer: ISSUER, environment: 'simulator', exportId: 'exp-1' },
+    });
   });
 });
 
@@ -298,8 +436,9 @@ describe('onboarding events and refusals at the edges', () => {
       conformance('integration'),
       connection('approve'),
       { type: 'ProductionActivated', data: { providerId: 'p1', by: ADMIN, at: T } },
+      ...decide([], importCommand('integration', { record: exportedRecord('integration', { importedFrom: { issuer: 'https://simulator.example', environment: 'simulator', exportId: 'exp-0' } }) })),
     ];
-    expect(new Set(produced.map((e) => e.type))).toEqual(new Set(onboardingEventTypes));
+    expect(new Set(produced.map((e) => e.type))).toEqual(new Set([...onboardingEventTypes, 'ProviderRegistered']));
     for (const event of produced) expect(ajv.validate(providerEventSchemas[event.type], event.data), `${event.type}: ${ajv.errorsText()}`).toBe(true);
     const schema = (type: keyof typeof providerEventSchemas) => (data: unknown) => ajv.validate(providerEventSchemas[type], data);
     expect(schema('ApplicationFiled')({ ...filed('simulator').data, environment: 'staging' })).toBe(false);
@@ -308,13 +447,19 @@ describe('onboarding events and refusals at the edges', () => {
     expect(schema('SupportExtended')({ providerId: 'p1', environment: 'simulator', supportUntil: T, by: ADMIN, extendedAt: T })).toBe(false);
     expect(schema('CertificateRegistered')({ ...registered('integration', certificate('c1')).data, thumbprintSha256: 'AB' })).toBe(false);
     expect(schema('ConnectionDecided')({ ...connection('approve').data, decision: 'maybe' })).toBe(false);
+    const imported = recordImported('integration').data as Record<string, unknown>;
+    expect(schema('ProviderRecordImported')(imported)).toBe(true);
+    expect(schema('ProviderRecordImported')({ ...imported, conformance: { staging: T } })).toBe(false);
+    expect(schema('ProviderRecordImported')({ ...imported, certificates: [{ ...transferredCertificate('integration', 'signing', rsaProfile), privateKey: 'x' }] })).toBe(false);
   });
   it('each onboarding refusal answers its own problem type', () => {
-    for (const code of ['application-out-of-order', 'environment-access-expired', 'certificate-profile-mismatch', 'connection-not-decided'] as const) {
+    for (const code of ['application-out-of-order', 'environment-access-expired', 'certificate-profile-mismatch', 'connection-not-decided', 'simulator-not-passed', 'import-record-invalid', 'record-transfer-not-allowed'] as const) {
       const problem = domainProblem(new DomainError(code, 'x'));
       expect(problemType(problem.name)).toBe(`urn:problem:act-ledger:${code}`);
     }
     expect(domainProblem(new DomainError('application-out-of-order', 'x')).status).toBe(409);
     expect(domainProblem(new DomainError('production-not-activated', 'x')).status).toBe(403);
+    expect(domainProblem(new DomainError('simulator-not-passed', 'x')).status).toBe(409);
+    expect(domainProblem(new DomainError('import-signature-invalid', 'x')).status).toBe(422);
   });
 });

@@ -60,7 +60,12 @@ const onboardingView = {
     conformance: { type: 'object', additionalProperties: true },
     connection: { type: 'object', additionalProperties: true },
     activatedAt: { type: 'string' },
-    imported: { type: 'boolean' },
+    previous: {
+      type: 'object',
+      additionalProperties: true,
+      description:
+        "The record imported from the previous environment's ledger: where it came from (environment, issuer, keyId, exportId, exportedAt, importedAt) and what it vouches for (conformance, applications, certificates)",
+    },
   },
 } as const;
 
