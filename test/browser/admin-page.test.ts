@@ -118,7 +118,7 @@ describe.skipIf(!requireChromium('the admin page in Chromium'))('the /admin page
     await page.locator('#timeline h3').waitFor();
     expect(await page.locator('#timeline h3').innerText()).toBe(HOSTILE_NAME);
     const types = await page.locator('#timeline li').evaluateAll((items) => items.map((i) => i.getAttribute('data-type')));
-    expect(types).toEqual(['ProviderRegistered', 'ApplicationFiled', 'ApplicationApproved', 'EnvironmentAccessGranted', 'CertificateRegistered', 'CertificateRegistered']);
+    expect(types).toEqual(['ProviderRegistered', 'EnvironmentAccessGranted', 'ApplicationFiled', 'ApplicationApproved', 'EnvironmentAccessGranted', 'CertificateRegistered', 'CertificateRegistered']);
     expect(await page.locator('#timeline li').first().innerText()).toContain(HOSTILE_NAME);
     expect(await page.locator('img').count()).toBe(0);
 
@@ -127,7 +127,7 @@ describe.skipIf(!requireChromium('the admin page in Chromium'))('the /admin page
     await page.getByLabel('Provider id').fill(other);
     await page.getByRole('button', { name: 'Show timeline' }).click();
     await page.locator('#timeline h3', { hasText: 'Filed Second' }).waitFor();
-    expect(await page.locator('#timeline li').evaluateAll((items) => items.map((i) => i.getAttribute('data-type')))).toEqual(['ProviderRegistered', 'ApplicationFiled']);
+    expect(await page.locator('#timeline li').evaluateAll((items) => items.map((i) => i.getAttribute('data-type')))).toEqual(['ProviderRegistered', 'EnvironmentAccessGranted', 'ApplicationFiled']);
     expect(errors).toEqual([]);
   });
 

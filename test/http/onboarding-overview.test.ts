@@ -45,14 +45,16 @@ describe("the onboarding overview: a provider's timeline and what runs out soon"
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const timeline = res.body as Timeline;
     expect(timeline.name).toBe('Timeline Provider');
-    expect(timeline.events.map((e) => e.type)).toEqual(['ProviderRegistered', 'ApplicationFiled', 'ApplicationApproved', 'EnvironmentAccessGranted', 'CertificateRegistered', 'CertificateRevoked']);
+    expect(timeline.events.map((e) => e.type)).toEqual(['ProviderRegistered', 'EnvironmentAccessGranted', 'ApplicationFiled', 'ApplicationApproved', 'EnvironmentAccessGranted', 'CertificateRegistered', 'CertificateRevoked']);
     const recorded = await ledger.services.eventStore.readStream(streamNames.provider(providerId));
     expect(timeline.events.map((e) => e.at)).toEqual(recorded.map((r) => r.metadata.occurredAt));
     expect(timeline.events.every((e) => e.actor === `admin:${adminId}`)).toBe(true);
-    expect(timeline.events[1]!.summary).toMatchObject({ applicationId, filingSequence: String(filingSequence), environment: 'simulator' });
-    expect(timeline.events[2]!.summary).toMatchObject({ reason: 'papers in order', by: `admin:${adminId}` });
-    expect(timeline.events[4]!.summary).toMatchObject({ certificateId, purpose: 'signing' });
-    expect(timeline.events[5]!.summary).toMatchObject({ certificateId, reason: 'key rotated' });
+    // Registering in the simulator admitted it; the approved application admitted it again.
+    expect(timeline.events[1]!.summary).toMatchObject({ environment: 'simulator' });
+    expect(timeline.events[2]!.summary).toMatchObject({ applicationId, filingSequence: String(filingSequence), environment: 'simulator' });
+    expect(timeline.events[3]!.summary).toMatchObject({ reason: 'papers in order', by: `admin:${adminId}` });
+    expect(timeline.events[5]!.summary).toMatchObject({ certificateId, purpose: 'signing' });
+    expect(timeline.events[6]!.summary).toMatchObject({ certificateId, reason: 'key rotated' });
 
     // The key is named by its kid; the JWK itself is not repeated.
     const registered = recorded[0]!.data as { keys: Array<{ kid: string; jwk: Record<string, string> }> };

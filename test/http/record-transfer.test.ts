@@ -5,7 +5,7 @@ import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair, importJWK, 
 import type { Ledger } from '../../src/composition/ledger.ts';
 import { streamNames } from '../../events/envelope.ts';
 import type { ProviderRecord } from '../../events/provider.ts';
-import { ADMIN_TOKEN, providerKeyPair, tempDir, testLedger } from '../support/ledger.ts';
+import { ADMIN_TOKEN, tempDir, testLedger } from '../support/ledger.ts';
 import { namedAdminToken } from '../support/admins.ts';
 import { providerSession } from '../support/act-flows.ts';
 import { runSimulatorConformance } from '../support/conformance-flows.ts';
@@ -203,7 +203,7 @@ describe("passing a provider on: the simulator's record, signed, imported into i
   });
 
   it("admits to integration without skipping the simulator only a provider whose simulator record was imported", async () => {
-    const stranger = await send(integration, integrationAdmin, 'POST', '/api/v1/admin/providers', { name: 'Never in the simulator', jwks: { keys: [(await providerKeyPair()).publicJwk] } });
+    const stranger = await send(integration, integrationAdmin, 'POST', '/api/v1/admin/providers', { name: 'Never in the simulator' });
     expect(stranger.status, JSON.stringify(stranger.body)).toBe(201);
     const refused = await admitted(integration, integrationAdmin, String(stranger.body.providerId));
     expect(refused.status).toBe(409);
