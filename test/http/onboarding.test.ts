@@ -1,77 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/composition/ledger.ts';
-import { testLedger } from '../support/ledger.ts';
 import { namedAdminToken } from '../support/admins.ts';
-import { newRsaKeyPair, serviceAccountJson, writeServiceAccount } from '../support/standins.ts';
 import { TestCertificates } from '../support/certificates.ts';
+import { ENVIRONMENT_BOOTSTRAP, environmentLedger, OnboardingAdmin } from '../support/onboarding.ts';
 
-// Outside the simulator the bootstrap token only creates admins: everything else is a named admin's.
-const BOOTSTRAP = 'onboarding-bootstrap-token-0123456789abcdef';
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** A ledger of `environment`, configured as one would be (no message is sent, so the gateways need not answer). */
-function environmentLedger(environment: 'integration' | 'production'): Promise<Ledger> {
-  return testLedger(
-    {
-      LEDGER_ENVIRONMENT: environment,
-      LEDGER_ADMIN_TOKEN: BOOTSTRAP,
-      LEDGER_PUBLIC_URL: 'https://ledger.example',
-      OIDC_ISSUER: 'https://idp.example',
-      OIDC_CLIENT_ID: 'ledger',
-      OIDC_CLIENT_SECRET: 'oidc-client-secret-0123456789abcdef',
-      LEDGER_SMS: 'http',
-      SMS_HTTP_URL: 'https://sms.example/v1/messages',
-      SMS_HTTP_TOKEN: 'gateway-token',
-      LEDGER_MOBILE_KEY: 'fcm',
-      FCM_SERVICE_ACCOUNT_FILE: writeServiceAccount(
-        serviceAccountJson({ projectId: 'ledger-test', clientEmail: 'ledger@ledger-test.iam.gserviceaccount.com', privateKeyId: 'k1', privateKeyPem: newRsaKeyPair().privateKeyPem, tokenUri: 'https://oauth2.example/token' }),
-      ),
-    },
-    { inMemory: true },
-  );
-}
-
-const application = (name: string) => ({
-  owner: { name, registrationNumber: '1234567890' },
-  technicalContact: { name: 'Ada Tester', email: 'ada@example.org' },
-});
-
-class AdminClient {
-  constructor(
-    private readonly ledger: Ledger,
-    readonly token: string,
-    /** What every application this admin files adds (in integration: skipping the simulator, as no simulator record is imported here). */
-    private readonly filing: { skipSimulator?: boolean } = {},
-  ) {}
-
-  async send(method: 'GET' | 'POST', url: string, payload?: object) {
-    const res = await this.ledger.app.inject({ method, url, headers: { authorization: `Bearer ${this.token}` }, ...(payload ? { payload } : {}) });
-    return { status: res.statusCode, body: res.json() as Record<string, any>, contentType: String(res.headers['content-type']) };
-  }
-
-  async provider(name: string): Promise<string> {
-    // Outside the simulator a provider has no plain keys: it signs with the certificates it registers.
-    const res = await this.send('POST', '/api/v1/admin/providers', { name });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return String(res.body.providerId);
-  }
-
-  async file(providerId: string): Promise<{ applicationId: string; filingSequence: number }> {
-    const res = await this.send('POST', `/api/v1/admin/providers/${providerId}/applications`, { ...application(`Owner of ${providerId}`), ...this.filing });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body as { applicationId: string; filingSequence: number };
-  }
-}
 
 describe('onboarding in an integration ledger', () => {
   let ledger: Ledger;
-  let admin: AdminClient;
+  let admin: OnboardingAdmin;
   let certificates: TestCertificates;
 
   beforeAll(async () => {
     ledger = await environmentLedger('integration');
-    const named = await namedAdminToken(ledger, ['onboarding', 'providers'], { bootstrapToken: BOOTSTRAP });
-    admin = new AdminClient(ledger, named.token, { skipSimulator: true });
+    const named = await namedAdminToken(ledger, ['onboarding', 'providers'], { bootstrapToken: ENVIRONMENT_BOOTSTRAP });
+    admin = new OnboardingAdmin(ledger, named.token, { skipSimulator: true });
     certificates = new TestCertificates();
   }, 60_000);
   afterAll(async () => {
@@ -119,7 +62,7 @@ describe('onboarding in an integration ledger', () => {
   });
 
   it('an application for an unknown provider is refused', async () => {
-    const res = await admin.send('POST', '/api/v1/admin/providers/nobody-here/applications', application('Nobody'));
+    const res = await admin.send('POST', '/api/v1/admin/providers/nobody-here/applications', { owner: { name: 'Nobody', registrationNumber: '1234567890' }, technicalContact: { name: 'Ada Tester', email: 'ada@example.org' } });
     expect(res.status).toBe(404);
     expect(res.body.type).toBe('urn:problem:act-ledger:not-found');
   });
@@ -169,15 +112,15 @@ describe('onboarding in an integration ledger', () => {
 
 describe('onboarding in a production ledger', () => {
   let ledger: Ledger;
-  let first: AdminClient;
-  let second: AdminClient;
-  let withoutRole: AdminClient;
+  let first: OnboardingAdmin;
+  let second: OnboardingAdmin;
+  let withoutRole: OnboardingAdmin;
 
   beforeAll(async () => {
     ledger = await environmentLedger('production');
-    first = new AdminClient(ledger, (await namedAdminToken(ledger, ['onboarding', 'providers'], { bootstrapToken: BOOTSTRAP })).token);
-    second = new AdminClient(ledger, (await namedAdminToken(ledger, ['onboarding'], { bootstrapToken: BOOTSTRAP })).token);
-    withoutRole = new AdminClient(ledger, (await namedAdminToken(ledger, ['providers', 'retention'], { bootstrapToken: BOOTSTRAP })).token);
+    first = new OnboardingAdmin(ledger, (await namedAdminToken(ledger, ['onboarding', 'providers'], { bootstrapToken: ENVIRONMENT_BOOTSTRAP })).token);
+    second = new OnboardingAdmin(ledger, (await namedAdminToken(ledger, ['onboarding'], { bootstrapToken: ENVIRONMENT_BOOTSTRAP })).token);
+    withoutRole = new OnboardingAdmin(ledger, (await namedAdminToken(ledger, ['providers', 'retention'], { bootstrapToken: ENVIRONMENT_BOOTSTRAP })).token);
   }, 60_000);
   afterAll(async () => ledger?.close());
 

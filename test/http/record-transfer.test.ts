@@ -9,38 +9,14 @@ import { ADMIN_TOKEN, tempDir, testLedger } from '../support/ledger.ts';
 import { namedAdminToken } from '../support/admins.ts';
 import { providerSession } from '../support/act-flows.ts';
 import { runSimulatorConformance } from '../support/conformance-flows.ts';
-import { newRsaKeyPair, serviceAccountJson, writeServiceAccount } from '../support/standins.ts';
 import { TestCertificates } from '../support/certificates.ts';
+import { ENVIRONMENT_BOOTSTRAP, environmentLedger } from '../support/onboarding.ts';
 
-// Outside the simulator the bootstrap token only creates admins: everything else is a named admin's.
-const BOOTSTRAP = 'record-transfer-bootstrap-token-0123456789';
 const RETURN = 'https://provider.example/return';
 const JANA = 'test-person-jana';
 const DAYS_14 = 14 * 24 * 60 * 60;
 const dir = tempDir('record-transfer-');
 
-/** A ledger of `environment`, configured as one would be (no message is sent, so the gateways need not answer). */
-function environmentLedger(environment: 'integration' | 'production', env: Record<string, string> = {}): Promise<Ledger> {
-  return testLedger(
-    {
-      LEDGER_ENVIRONMENT: environment,
-      LEDGER_ADMIN_TOKEN: BOOTSTRAP,
-      LEDGER_PUBLIC_URL: `https://${environment}.ledger.example`,
-      OIDC_ISSUER: 'https://idp.example',
-      OIDC_CLIENT_ID: 'ledger',
-      OIDC_CLIENT_SECRET: 'oidc-client-secret-0123456789abcdef',
-      LEDGER_SMS: 'http',
-      SMS_HTTP_URL: 'https://sms.example/v1/messages',
-      SMS_HTTP_TOKEN: 'gateway-token',
-      LEDGER_MOBILE_KEY: 'fcm',
-      FCM_SERVICE_ACCOUNT_FILE: writeServiceAccount(
-        serviceAccountJson({ projectId: 'ledger-test', clientEmail: 'ledger@ledger-test.iam.gserviceaccount.com', privateKeyId: 'k1', privateKeyPem: newRsaKeyPair().privateKeyPem, tokenUri: 'https://oauth2.example/token' }),
-      ),
-      ...env,
-    },
-    { inMemory: true },
-  );
-}
 
 interface Answer {
   status: number;
@@ -86,7 +62,7 @@ describe("passing a provider on: the simulator's record, signed, imported into i
     certificates = new TestCertificates();
     simulator = await testLedger({}, { inMemory: true });
     integration = await environmentLedger('integration', { LEDGER_PREVIOUS_ENVIRONMENT_JWKS: await publishedKeysFile(simulator, 'simulator') });
-    integrationAdmin = (await namedAdminToken(integration, ['onboarding', 'providers'], { bootstrapToken: BOOTSTRAP })).token;
+    integrationAdmin = (await namedAdminToken(integration, ['onboarding', 'providers'], { bootstrapToken: ENVIRONMENT_BOOTSTRAP })).token;
   }, 60_000);
   afterAll(async () => {
     certificates?.remove();
@@ -139,7 +115,7 @@ describe("passing a provider on: the simulator's record, signed, imported into i
   }, 60_000);
 
   it('integration imports it, registering the provider it did not know, and shows where the record came from', async () => {
-    const before = await importInto(integration, BOOTSTRAP, simulatorExport);
+    const before = await importInto(integration, ENVIRONMENT_BOOTSTRAP, simulatorExport);
     expect(before.body.type).toBe('urn:problem:act-ledger:bootstrap-token-limited');
 
     const imported = await importInto(integration, integrationAdmin, simulatorExport);
@@ -240,7 +216,7 @@ describe("passing a provider on: the simulator's record, signed, imported into i
     ]);
 
     production = await environmentLedger('production', { LEDGER_PREVIOUS_ENVIRONMENT_JWKS: await publishedKeysFile(integration, 'integration') });
-    productionAdmin = (await namedAdminToken(production, ['onboarding', 'providers'], { bootstrapToken: BOOTSTRAP })).token;
+    productionAdmin = (await namedAdminToken(production, ['onboarding', 'providers'], { bootstrapToken: ENVIRONMENT_BOOTSTRAP })).token;
     // The simulator's record is not production's to import: integration's keys do not verify it.
     expect((await importInto(production, productionAdmin, simulatorExport)).body.type).toBe('urn:problem:act-ledger:import-signature-invalid');
     const imported = await importInto(production, productionAdmin, String(exported.body.record));
@@ -308,7 +284,7 @@ describe("the previous environment's keys, fetched from its published URL or not
     expect(exported.status, JSON.stringify(exported.body)).toBe(200);
     record = String(exported.body.record);
 
-    const admin = (await namedAdminToken(fetching, ['onboarding'], { bootstrapToken: BOOTSTRAP })).token;
+    const admin = (await namedAdminToken(fetching, ['onboarding'], { bootstrapToken: ENVIRONMENT_BOOTSTRAP })).token;
     const imported = await send(fetching, admin, 'POST', '/api/v1/admin/provider-imports', { record });
     expect(imported.status, JSON.stringify(imported.body)).toBe(201);
     expect(imported.body).toMatchObject({ providerId, imported: true, from: { environment: 'simulator' } });
@@ -316,7 +292,7 @@ describe("the previous environment's keys, fetched from its published URL or not
 
   it('answers 503 with Retry-After while the key set cannot be had, unreachable or not a key set', async () => {
     for (const ledger of [unreachable, brokenFile]) {
-      const admin = (await namedAdminToken(ledger, ['onboarding'], { bootstrapToken: BOOTSTRAP })).token;
+      const admin = (await namedAdminToken(ledger, ['onboarding'], { bootstrapToken: ENVIRONMENT_BOOTSTRAP })).token;
       const refused = await send(ledger, admin, 'POST', '/api/v1/admin/provider-imports', { record });
       expect(refused.status, JSON.stringify(refused.body)).toBe(503);
       expect(refused.body.type).toBe('urn:problem:act-ledger:service-unavailable');
@@ -325,7 +301,7 @@ describe("the previous environment's keys, fetched from its published URL or not
   });
 
   it('without LEDGER_PREVIOUS_ENVIRONMENT_JWKS an import is refused, saying what is missing', async () => {
-    const admin = (await namedAdminToken(unconfigured, ['onboarding'], { bootstrapToken: BOOTSTRAP })).token;
+    const admin = (await namedAdminToken(unconfigured, ['onboarding'], { bootstrapToken: ENVIRONMENT_BOOTSTRAP })).token;
     const refused = await send(unconfigured, admin, 'POST', '/api/v1/admin/provider-imports', { record: 'a.b.c' });
     expect(refused.status).toBe(409);
     expect(refused.body.type).toBe('urn:problem:act-ledger:previous-environment-unknown');
