@@ -103,7 +103,9 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
   if (accessTokenTtlMs < 5 * 60_000 || accessTokenTtlMs > 15 * 60_000) {
     throw new Error('LEDGER_ACCESS_TOKEN_TTL must be between PT5M and PT15M');
   }
-  const publicUrl = (env.LEDGER_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  // Served over the ledger's own TLS (LEDGER_TLS_CERT), the default public URL is https.
+  const scheme = env.LEDGER_TLS_CERT ? 'https' : 'http';
+  const publicUrl = (env.LEDGER_PUBLIC_URL ?? `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   try {
     new URL(publicUrl);
   } catch {

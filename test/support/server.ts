@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { NO_EVENT_LOOP_CHECK, tempDir } from './ledger.ts';
+import { httpsRequest } from './tls-client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
@@ -57,6 +58,8 @@ export interface ProcessOptions {
    * in this process spends nothing on it; stderr is still kept for start-up failures. Default `keep`.
    */
   output?: 'keep' | 'discard';
+  /** The process serves HTTPS with a certificate this CA issued (for localhost and 127.0.0.1). */
+  tlsCa?: string;
 }
 
 /**
@@ -81,6 +84,8 @@ export interface StartOptions {
   /** Pass the old one to restart; a fresh temp dir otherwise. */
   dataDir?: string;
   output?: ProcessOptions['output'];
+  /** The ledger serves HTTPS (LEDGER_TLS_* in `env`) with a certificate this CA issued. */
+  tlsCa?: string;
 }
 
 /**
@@ -95,12 +100,13 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     env: { HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: adminToken, ...NO_EVENT_LOOP_CHECK, ...env },
     readyPath: '/healthz',
     output: opts.output ?? 'keep',
+    ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
   });
   return { ...server, dataDir, adminToken };
 }
 
-async function launch(port: number, { args, env = {}, readyPath, output: stdout = 'keep' }: ProcessOptions): Promise<RunningProcess> {
-  const url = `http://127.0.0.1:${port}`;
+async function launch(port: number, { args, env = {}, readyPath, output: stdout = 'keep', tlsCa }: ProcessOptions): Promise<RunningProcess> {
+  const url = `${tlsCa ? 'https' : 'http'}://127.0.0.1:${port}`;
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), ...env },
@@ -140,8 +146,10 @@ async function launch(port: number, { args, env = {}, readyPath, output: stdout 
   while (Date.now() < deadline) {
     if (hasExited) throw new Error(`${name} exited before answering ${readyPath}:\n${output}`);
     try {
-      const res = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return started;
+      const ok = tlsCa
+        ? (await httpsRequest(`${url}${readyPath}`, { ca: tlsCa })).status < 300
+        : (await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(1000) })).ok;
+      if (ok) return started;
     } catch {
       // not listening yet
     }
