@@ -10,7 +10,7 @@ import type { DomainEvent } from './envelope.ts';
  */
 
 /** The person's fields a CitizenRecordChanged may name. */
-export const CITIZEN_FIELDS = ['displayName', 'country', 'phone', 'phoneVerified', 'phoneAllowed'] as const;
+export const CITIZEN_FIELDS = ['displayName', 'country', 'phone', 'phoneVerified', 'phoneAllowed', 'identitySubject'] as const;
 export type CitizenField = (typeof CITIZEN_FIELDS)[number];
 
 /** The device's fields a MobileKeyRegistered may name. */

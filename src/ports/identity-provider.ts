@@ -72,6 +72,12 @@ export class IdentityProviderUnavailable extends Error {
   override readonly name = 'IdentityProviderUnavailable';
 }
 
+/**
+ * The sector of an OpenID Provider's subjects: the OIDC identity provider answers (OIDC_SECTOR, `sub`),
+ * and the citizen registry links each `sub` to the person it names (a citizen record's `identitySubject`).
+ */
+export const OIDC_SECTOR = 'oidc';
+
 /** The authorization SeP's own sector: the identity an identity provider answers is a BSI in it. */
 export const AUTHORIZATION_SEP_SECTOR = 'authorization-sep';
 

@@ -71,6 +71,31 @@ describe('admin citizen API', () => {
     expectProblem(await get('op-person-2'), 404, 'not-found');
   });
 
+  it("links the person's subject at the OpenID Provider once, for good, and refuses it for another person", async () => {
+    const body = { country: 'CZ', phoneVerified: false, phoneAllowed: false };
+    const subject = `op-sub-${randomBytes(6).toString('hex')}`;
+    expect((await put('op-linked', { ...body, identitySubject: subject })).statusCode).toBe(201);
+    expect(await ledger.services.citizens.resolve('oidc', subject)).toBe('op-linked');
+    // The same again writes nothing; leaving it out keeps the link.
+    const repeated = await put('op-linked', { ...body, identitySubject: subject });
+    expect(repeated.statusCode).toBe(200);
+    expect((await put('op-linked', body)).statusCode).toBe(200);
+    expect(await ledger.services.citizens.resolve('oidc', subject)).toBe('op-linked');
+    // A person already on file gets a link: recorded as a change of that field, by name only.
+    expect((await put('op-later', body)).statusCode).toBe(201);
+    const later = `op-sub-${randomBytes(6).toString('hex')}`;
+    expect((await put('op-later', { ...body, identitySubject: later })).statusCode).toBe(200);
+    expect(await ledger.services.citizens.resolve('oidc', later)).toBe('op-later');
+    const changes = (await ledger.services.eventStore.readAll({ after: 0, limit: 10_000 })).filter((e) => e.type === 'CitizenRecordChanged');
+    expect(changes.at(-1)!.data).toMatchObject({ created: false, fields: ['identitySubject'] });
+    expect(JSON.stringify(changes)).not.toContain(later);
+
+    const taken = await put('op-other', { ...body, identitySubject: subject });
+    expectProblem(taken, 409, 'conflict');
+    expect((await get('op-other')).statusCode, 'nothing written for a refused link').toBe(404);
+    expectProblem(await put('op-bad', { ...body, identitySubject: 'line\nbreak' }), 400, 'invalid-request');
+  });
+
   it('authenticates before it reads a body', async () => {
     expectProblem(await put('op-person-3', 'not json at all', {}), 401, 'unauthorized');
     expectProblem(await put('op-person-3', { country: 'CZ' }, { authorization: 'Bearer not-the-admin-token' }), 403, 'forbidden');

@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import type { Loa } from '../../../events/act.ts';
 import {
   IdentityProviderUnavailable,
+  OIDC_SECTOR,
   type AuthenticationRequest,
   type AuthenticationResult,
   type AuthenticationStart,
@@ -11,7 +12,7 @@ import {
 } from '../../ports/identity-provider.ts';
 
 /** The CitizenRegistry sector the OpenID Provider's `sub` values are resolved in. */
-export const OIDC_SECTOR = 'oidc';
+export { OIDC_SECTOR };
 
 const LOA_ORDER: readonly Loa[] = ['low', 'substantial', 'high'];
 

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { importJWK } from 'jose';
 import { DomainError, refuse } from '../../../commands/errors.ts';
 import type { Citizen, CitizenRegistry, DevicePublicKey, MobileKeyDevice, RemovedMobileKey } from '../../ports/citizen-registry.ts';
+import { OIDC_SECTOR } from '../../ports/identity-provider.ts';
 import type { ProviderDirectory } from '../providers/provider-directory.ts';
 import { providerSector, type Pseudonyms } from './pseudonyms.ts';
 import type { RegistryAudit } from './registry-audit.ts';
@@ -74,11 +75,25 @@ export class CitizenAdmin {
   }
 
   private async writeFields(aifo: string, fields: CitizenFieldsInput): Promise<{ outcome: RegistryOutcome; citizen: Citizen; changed: CitizenField[] }> {
-    checkPhoneFlags(fields, '');
+    const { identitySubject, ...personal } = fields;
+    checkPhoneFlags(personal, '');
+    // Checked before anything is written: a subject names one person, for good.
+    const linkedTo = identitySubject === undefined ? undefined : await this.options.citizens.resolve(OIDC_SECTOR, identitySubject);
+    if (linkedTo !== undefined && linkedTo !== aifo) refuse('conflict', 'this identity subject is linked to another person already', { errors: [{ pointer: '/identitySubject' }] });
+    const newLink = identitySubject !== undefined && linkedTo === undefined;
+    const link = async () => {
+      if (newLink) await this.options.citizens.remember(OIDC_SECTOR, identitySubject, aifo);
+    };
     const existing = await this.options.citizens.get(aifo);
-    if (existing && sameFields(existing, fields)) return { outcome: 'unchanged', citizen: existing, changed: [] };
-    const { citizen, created } = await this.options.citizens.upsert(aifo, { ...fields, phone: fields.phone ?? null }, this.now());
-    return { outcome: created ? 'created' : 'updated', citizen, changed: changedFields(created ? undefined : existing, citizen) };
+    if (existing && sameFields(existing, personal)) {
+      if (!newLink) return { outcome: 'unchanged', citizen: existing, changed: [] };
+      await link();
+      return { outcome: 'updated', citizen: existing, changed: ['identitySubject'] };
+    }
+    const { citizen, created } = await this.options.citizens.upsert(aifo, { ...personal, phone: personal.phone ?? null }, this.now());
+    await link();
+    const changed = changedFields(created ? undefined : existing, citizen);
+    return { outcome: created ? 'created' : 'updated', citizen, changed: newLink ? [...changed, 'identitySubject'] : changed };
   }
 
   /** The person's record; refused as not-found when the registry has no such person. */

@@ -26,6 +26,13 @@ const citizenFieldProperties = {
   phone: { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164; absent: no phone on file (an upsert without it removes the phone)' },
   phoneVerified: { type: 'boolean' },
   phoneAllowed: { type: 'boolean', description: 'The person allowed this phone for authorization codes' },
+  identitySubject: {
+    ...shownText(255),
+    description:
+      "The person's subject (`sub`) at the OpenID Provider the ledger authenticates citizens with (LEDGER_IDENTITY_PROVIDER=oidc): " +
+      'an authentication there is this person. Linked once and for good: a subject linked to another person is refused, and ' +
+      'leaving it out later keeps the link.',
+  },
 } as const;
 
 /** The body of `PUT /api/v1/admin/citizens/{aifo}`: the person's fields, devices aside. */
@@ -98,6 +105,7 @@ export interface CitizenFieldsInput {
   phone?: string;
   phoneVerified: boolean;
   phoneAllowed: boolean;
+  identitySubject?: string;
 }
 
 /** What passes `mobileKeySchema`. */
