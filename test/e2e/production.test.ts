@@ -1,16 +1,30 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { compactDecrypt, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAssertion, providerKeyPair, type ProviderIdentity } from '../support/ledger.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 import { namedAdminToken } from '../support/admins.ts';
+import { TestCertificates } from '../support/certificates.ts';
+import {
+  AdminSession,
+  IntegrationRecordSigner,
+  admit,
+  certificateToken,
+  decideAndActivate,
+  importRecord,
+  passedIntegrationRecord,
+  registerCertificates,
+  type SigningCertificate,
+} from '../support/provider-onboarding.ts';
 import { startGoogle, startSmsGateway, type GoogleStandIn, type SmsGatewayStandIn } from '../support/standins.ts';
 
 /**
  * The production environment end to end: a real ledger process with nothing simulated, an SMS
  * gateway and Google (token endpoint and FCM) of the test's own as separate processes. Citizens come
  * from the admin citizen API, codes are read from what the stand-ins received, and a device that
- * registered a public key gets its code as a JWE only it can open.
+ * registered a public key gets its code as a JWE only it can open. The provider is onboarded as
+ * production onboards one: its integration record imported (signed by a key of the test's own, which
+ * the ledger is told is integration's), an application approved, certificates of the integration
+ * profiles registered, the connection decided and the provider activated, each by four eyes.
  */
 const PUBLIC_URL = 'https://ledger.test';
 
@@ -18,7 +32,9 @@ describe('production environment: real delivery end to end', () => {
   let sms: SmsGatewayStandIn;
   let google: GoogleStandIn;
   let ledger: RunningServer;
-  let provider: ProviderIdentity;
+  let providerId: string;
+  let signing: SigningCertificate;
+  let certificates: TestCertificates;
   let device: { privateKey: CryptoKey; publicJwk: Record<string, unknown> };
   const adminToken = randomBytes(32).toString('base64url');
   // The bootstrap token only makes admins here: providers and citizens are a named admin's work.
@@ -33,6 +49,7 @@ describe('production environment: real delivery end to end', () => {
 
   beforeAll(async () => {
     [sms, google] = await Promise.all([startSmsGateway(), startGoogle()]);
+    const integration = await IntegrationRecordSigner.create();
     ledger = await startServer({
       LEDGER_ENVIRONMENT: 'production',
       LEDGER_PUBLIC_URL: PUBLIC_URL,
@@ -43,12 +60,25 @@ describe('production environment: real delivery end to end', () => {
       OIDC_ISSUER: 'http://127.0.0.1:9/op',
       OIDC_CLIENT_ID: 'ledger',
       OIDC_CLIENT_SECRET: 'secret',
+      LEDGER_PREVIOUS_ENVIRONMENT_JWKS: integration.jwksFile,
     });
-    operatorToken = (await namedAdminToken({ url: ledger.url, publicUrl: PUBLIC_URL }, ['providers', 'registry'], { bootstrapToken: adminToken })).token;
-    const pair = await providerKeyPair();
-    const registered = await admin('POST', '/api/v1/admin/providers', { name: 'Finanční úřad', jwks: { keys: [pair.publicJwk] }, returnUrls: ['https://provider.example/return'] });
-    expect(registered.status, await registered.clone().text()).toBe(201);
-    provider = { ...pair, providerId: ((await registered.json()) as { providerId: string }).providerId };
+    const target = { url: ledger.url, publicUrl: PUBLIC_URL };
+    operatorToken = (await namedAdminToken(target, ['providers', 'registry', 'onboarding'], { bootstrapToken: adminToken })).token;
+    const confirmer = new AdminSession(ledger.url, (await namedAdminToken(target, ['onboarding'], { bootstrapToken: adminToken })).token);
+    const operator = new AdminSession(ledger.url, operatorToken);
+
+    certificates = new TestCertificates();
+    const ec = { keyType: 'ec', curve: 'P-256', signatureAlgorithm: 'ecdsa-with-SHA256' } as const;
+    const record = passedIntegrationRecord({ name: 'Finanční úřad', returnUrls: ['https://provider.example/return'] }, [
+      { purpose: 'signing', pem: certificates.current('integration-signing'), profile: ec },
+      { purpose: 'transport', pem: certificates.current('integration-transport'), profile: ec },
+    ]);
+    providerId = randomUUID();
+    await importRecord(operator, await integration.sign(providerId, record));
+    await admit(operator, providerId, 'connection agreement signed');
+    signing = { certificatePem: certificates.current('production-signing'), privateKeyPem: certificates.privateKey('production-signing'), alg: 'ES256' };
+    await registerCertificates(operator, providerId, { signing: signing.certificatePem, transport: certificates.current('production-transport') });
+    await decideAndActivate(operator, confirmer, providerId);
     const keys = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
     const { kty, crv, x, y } = await exportJWK(keys.publicKey);
     device = { privateKey: keys.privateKey, publicJwk: { kty, crv, x, y } };
@@ -57,17 +87,13 @@ describe('production environment: real delivery end to end', () => {
   afterAll(async () => {
     await ledger?.stop();
     await Promise.all([sms?.stop(), google?.stop()]);
+    certificates?.remove();
   });
 
   async function accessToken(): Promise<string> {
-    const assertion = await clientAssertion(provider, `${PUBLIC_URL}/api/v1/token`);
-    const res = await fetch(`${ledger.url}/api/v1/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
-    });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { access_token: string }).access_token;
+    const res = await certificateToken(ledger.url, PUBLIC_URL, providerId, signing);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return String(res.body.access_token);
   }
 
   /** A citizen fed by the operator, and the SePP the provider knows them by. */
@@ -83,7 +109,7 @@ describe('production environment: real delivery end to end', () => {
       const added = await admin('POST', `/api/v1/admin/citizens/${aifo}/mobile-keys`, { fcmToken: `fcm-${randomUUID()}`, label: 'Jana’s phone', publicKey: device.publicJwk });
       expect(added.status, await added.clone().text()).toBe(201);
     }
-    const sepp = await admin('GET', `/api/v1/admin/citizens/${aifo}/sepp?providerId=${provider.providerId}`);
+    const sepp = await admin('GET', `/api/v1/admin/citizens/${aifo}/sepp?providerId=${providerId}`);
     expect(sepp.status).toBe(200);
     return ((await sepp.json()) as { sepp: string }).sepp;
   }
@@ -192,7 +218,7 @@ describe('production environment: real delivery end to end', () => {
     const aifo = `aifo-${randomUUID()}`;
     expect((await admin('PUT', `/api/v1/admin/citizens/${aifo}`, { country: 'CZ', phoneVerified: false, phoneAllowed: false })).status).toBe(201);
     expect((await admin('POST', `/api/v1/admin/citizens/${aifo}/mobile-keys`, { fcmToken: `fcm-${randomUUID()}`, label: 'Old phone' })).status).toBe(201);
-    const sepp = ((await (await admin('GET', `/api/v1/admin/citizens/${aifo}/sepp?providerId=${provider.providerId}`)).json()) as { sepp: string }).sepp;
+    const sepp = ((await (await admin('GET', `/api/v1/admin/citizens/${aifo}/sepp?providerId=${providerId}`)).json()) as { sepp: string }).sepp;
     const { actId, methods } = await registerAct(token, sepp);
     expect(methods).toContain('mobile-key');
 
