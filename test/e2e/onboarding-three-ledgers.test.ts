@@ -3,10 +3,6 @@ import { rmSync } from 'node:fs';
 import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderRecord } from '../../events/provider.ts';
-import { OIDC_SECTOR } from '../../src/adapters/identity/oidc.ts';
-import { openSqlite } from '../../src/adapters/sqlite/database.ts';
-import { SqliteCitizenRegistry } from '../../src/adapters/sqlite/citizen-registry.ts';
-import { ledgerFiles } from '../../src/composition/stores.ts';
 import { clientAssertion, providerKeyPair, type ProviderIdentity } from '../support/ledger.ts';
 import { freePort, startServer, type RunningServer } from '../support/server.ts';
 import { namedAdminToken } from '../support/admins.ts';
@@ -179,20 +175,14 @@ describe('a provider onboarded across three ledger processes: simulator, integra
     const early = await integrationAdmin.send('GET', `/api/v1/admin/providers/${providerId}/record-export`);
     expect(early.body.type).toBe('urn:problem:act-ledger:conformance-missing');
 
-    // A citizen from the registry, with a phone the gateway delivers to.
+    // A citizen from the registry, with a phone the gateway delivers to and their subject at the OpenID Provider.
     const aifo = `aifo-${randomUUID()}`;
-    const put = await integrationAdmin.send('PUT', `/api/v1/admin/citizens/${aifo}`, { displayName: 'Jana Nováková', country: 'CZ', phone: '+420601555201', phoneVerified: true, phoneAllowed: true });
+    const login = `op-${aifo}`;
+    const put = await integrationAdmin.send('PUT', `/api/v1/admin/citizens/${aifo}`, {
+      displayName: 'Jana Nováková', country: 'CZ', phone: '+420601555201', phoneVerified: true, phoneAllowed: true, identitySubject: login,
+    });
     expect(put.status, JSON.stringify(put.body)).toBe(201);
     const sepp = String((await integrationAdmin.send('GET', `/api/v1/admin/citizens/${aifo}/sepp?providerId=${providerId}`)).body.sepp);
-    // Who the OpenID Provider's subject is, the national registry knows: the admin API has no way to
-    // say it, so the link is written into the ledger's registry file, as its registry import would.
-    const login = `op-${aifo}`;
-    const db = openSqlite(ledgerFiles(integration.dataDir).events);
-    try {
-      await new SqliteCitizenRegistry(db).remember(OIDC_SECTOR, login, aifo);
-    } finally {
-      db.close();
-    }
 
     const before = await send(integration.url, integrationToken, 'GET', '/api/v1/provider/conformance');
     expect(before.body).toMatchObject({ environment: 'integration', passed: false });
