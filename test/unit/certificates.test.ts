@@ -147,14 +147,22 @@ describe('parseCertificate: what the ledger records agrees with OpenSSL', () => 
   });
 });
 
-describe('signatureAlgorithmOf: the algorithm stated twice, or unknown', () => {
-  it('says unknown when no known algorithm is stated twice, or when two are', () => {
-    expect(signatureAlgorithmOf(readDer('p256'), false)).toBe('ecdsa-with-SHA256');
-    expect(signatureAlgorithmOf(Buffer.from('no identifiers here'), false)).toBe('unknown');
-    const rsa = Buffer.from('06092a864886f70d01010b', 'hex');
-    const ecdsa = Buffer.from('06082a8648ce3d040302', 'hex');
-    expect(signatureAlgorithmOf(Buffer.concat([rsa, ecdsa, rsa, ecdsa]), false)).toBe('unknown');
-    expect(signatureAlgorithmOf(Buffer.concat([rsa, rsa, rsa]), false)).toBe('unknown');
+describe('signatureAlgorithmOf: the algorithm the certificate states, twice alike, or unknown', () => {
+  it('names the issuer\'s algorithm, not the subject key\'s', () => {
+    expect(signatureAlgorithmOf(readDer('p256'))).toBe('ecdsa-with-SHA256');
+    expect(signatureAlgorithmOf(readDer('ed25519'))).toBe('ED25519');
+    // A P-256 key certified by an RSA authority: the signature is the authority's.
+    expect(signatureAlgorithmOf(readDer('issued'))).toBe('sha256WithRSAEncryption');
+  });
+  it('says unknown for what is no certificate, and when the two statements differ', () => {
+    expect(signatureAlgorithmOf(Buffer.from('no certificate here'))).toBe('unknown');
+    const der = readDer('p256');
+    const sha256 = Buffer.from('06082a8648ce3d040302', 'hex');
+    const outer = der.lastIndexOf(sha256);
+    expect(outer).toBeGreaterThan(der.indexOf(sha256));
+    // The algorithm beside the signature turned into ECDSA with SHA-384; the signed part still says SHA-256.
+    const altered = Buffer.concat([der.subarray(0, outer), Buffer.from('06082a8648ce3d040303', 'hex'), der.subarray(outer + sha256.length)]);
+    expect(signatureAlgorithmOf(altered)).toBe('unknown');
   });
 });
 

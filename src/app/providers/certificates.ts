@@ -1,12 +1,14 @@
 import { createHash, createPublicKey, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
 import type { CertificatePurpose, CertificateProfile as RecordedProfile } from '../../../events/provider.ts';
 import { profileDifferences } from '../../../commands/provider-onboarding.ts';
 
 /**
  * Providers' X.509 certificates: what the ledger records of one (thumbprint, names, validity, technical
  * profile, public key), the checks before it is registered, the production rule on profiles, and the
- * key a client assertion is verified with. Parsing is node:crypto's X509Certificate; nothing here reads
- * ASN.1 structure by hand.
+ * key a client assertion is verified with. Parsing is node:crypto's X509Certificate, and
+ * @peculiar/asn1-x509 for the one field node does not expose; nothing here reads ASN.1 by hand.
  */
 
 export type { CertificatePurpose };
@@ -62,21 +64,21 @@ const CURVES = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' } a
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
 /**
- * Signature algorithms by the DER bytes of their object identifier (tag 06, length, value), with the
- * names `openssl x509 -text` prints. RSASSA-PSS carries its hash in parameters, which are not read.
+ * Signature algorithms by object identifier (RFC 3279, 4055, 5758, 8410), with the names
+ * `openssl x509 -text` prints. RSASSA-PSS carries its hash in parameters, which are not read.
  */
 const SIGNATURE_ALGORITHMS = {
-  'ecdsa-with-SHA256': '06082a8648ce3d040302',
-  'ecdsa-with-SHA384': '06082a8648ce3d040303',
-  'ecdsa-with-SHA512': '06082a8648ce3d040304',
-  'ecdsa-with-SHA1': '06072a8648ce3d0401',
-  'sha256WithRSAEncryption': '06092a864886f70d01010b',
-  'sha384WithRSAEncryption': '06092a864886f70d01010c',
-  'sha512WithRSAEncryption': '06092a864886f70d01010d',
-  'sha1WithRSAEncryption': '06092a864886f70d010105',
-  'md5WithRSAEncryption': '06092a864886f70d010104',
-  rsassaPss: '06092a864886f70d01010a',
-  ED25519: '06032b6570',
+  'ecdsa-with-SHA256': '1.2.840.10045.4.3.2',
+  'ecdsa-with-SHA384': '1.2.840.10045.4.3.3',
+  'ecdsa-with-SHA512': '1.2.840.10045.4.3.4',
+  'ecdsa-with-SHA1': '1.2.840.10045.4.1',
+  'sha256WithRSAEncryption': '1.2.840.113549.1.1.11',
+  'sha384WithRSAEncryption': '1.2.840.113549.1.1.12',
+  'sha512WithRSAEncryption': '1.2.840.113549.1.1.13',
+  'sha1WithRSAEncryption': '1.2.840.113549.1.1.5',
+  'md5WithRSAEncryption': '1.2.840.113549.1.1.4',
+  rsassaPss: '1.2.840.113549.1.1.10',
+  ED25519: '1.3.101.112',
 } as const;
 export type SignatureAlgorithm = keyof typeof SIGNATURE_ALGORITHMS | 'unknown';
 const BROKEN_SIGNATURES: SignatureAlgorithm[] = ['ecdsa-with-SHA1', 'sha1WithRSAEncryption', 'md5WithRSAEncryption', 'unknown'];
@@ -93,7 +95,7 @@ export function parseCertificate(pem: string): ParsedCertificate {
 function inspect(pem: string): { parsed: ParsedCertificate; extendedKeyUsage: string[] | undefined } {
   const cert = readCertificate(pem);
   const key = cert.publicKey;
-  const signatureAlgorithm = signatureAlgorithmOf(cert.raw, key.asymmetricKeyType === 'ed25519');
+  const signatureAlgorithm = signatureAlgorithmOf(cert.raw);
   const profile = profileOf(key, signatureAlgorithm);
   const notBefore = new Date(cert.validFrom);
   const notAfter = new Date(cert.validTo);
@@ -241,25 +243,24 @@ function profileOf(key: KeyObject, signatureAlgorithm: SignatureAlgorithm): Cert
 
 /**
  * Node's X509Certificate does not tell the signature algorithm (nor does toLegacyObject), and the
- * public key cannot either: it is the issuer's key that signs. RFC 5280 (4.1.1.2) has a certificate
- * state its algorithm twice, identically: in the signed part and beside the signature. So the
- * algorithm is the known identifier whose encoded OID occurs exactly twice in the DER bytes; an
- * Ed25519 subject key's own identifier has the same bytes as the Ed25519 signature's, and is counted
- * out. None or several candidates: 'unknown', which registration refuses.
+ * public key cannot either: it is the issuer's key that signs. The certificate is decoded with
+ * @peculiar/asn1-x509; RFC 5280 (4.1.1.2) has it state the algorithm twice, in the signed part and
+ * beside the signature, and the two must agree. An algorithm not listed, or two that differ: 'unknown',
+ * which registration refuses.
  */
-export function signatureAlgorithmOf(der: Buffer, subjectKeyIsEd25519: boolean): SignatureAlgorithm {
-  const candidates: SignatureAlgorithm[] = [];
-  for (const [name, oid] of Object.entries(SIGNATURE_ALGORITHMS) as Array<[keyof typeof SIGNATURE_ALGORITHMS, string]>) {
-    const occurrences = countOf(der, Buffer.from(oid, 'hex')) - (name === 'ED25519' && subjectKeyIsEd25519 ? 1 : 0);
-    if (occurrences === 2) candidates.push(name);
+export function signatureAlgorithmOf(der: Buffer): SignatureAlgorithm {
+  let outer: string;
+  let signed: string;
+  try {
+    const certificate = AsnConvert.parse(der, Certificate);
+    outer = certificate.signatureAlgorithm.algorithm;
+    signed = certificate.tbsCertificate.signature.algorithm;
+  } catch {
+    return 'unknown';
   }
-  return candidates.length === 1 && candidates[0] ? candidates[0] : 'unknown';
-}
-
-function countOf(haystack: Buffer, needle: Buffer): number {
-  let count = 0;
-  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) count += 1;
-  return count;
+  if (outer !== signed) return 'unknown';
+  const known = (Object.entries(SIGNATURE_ALGORITHMS) as Array<[keyof typeof SIGNATURE_ALGORITHMS, string]>).find(([, oid]) => oid === outer);
+  return known ? known[0] : 'unknown';
 }
 
 function refuseOutsideValidity(certificate: { notBefore: string; notAfter: string }, nowMs: number): void {
