@@ -4,6 +4,7 @@ import type {
   CertificatePurpose,
   CertificateRecord,
   ConformanceRecord,
+  ConformanceReadItem,
   ConnectionDecision,
   Environment,
   OnboardingEvent,
@@ -100,6 +101,7 @@ export type OnboardingCommand =
   | { type: 'RegisterCertificate'; environment: Environment; certificate: CertificateRecord; now: string }
   | { type: 'RevokeCertificate'; certificateId: string; reason: string; now: string }
   | { type: 'RecordConformancePassed'; environment: Environment; now: string }
+  | { type: 'ObserveConformance'; environment: Environment; item: ConformanceReadItem; now: string }
   | { type: 'DecideConnection'; decision: ConnectionDecision; by: string; reason: string; now: string }
   | { type: 'ActivateProduction'; by: string; now: string };
 
@@ -111,6 +113,7 @@ export const onboardingCommandTypes = [
   'RegisterCertificate',
   'RevokeCertificate',
   'RecordConformancePassed',
+  'ObserveConformance',
   'DecideConnection',
   'ActivateProduction',
 ] as const satisfies ReadonlyArray<OnboardingCommand['type']>;
@@ -149,6 +152,9 @@ export function evolveOnboarding(state: OnboardingState, event: OnboardingEvent)
       const certificate = state.certificates[event.data.certificateId];
       return certificate ? { ...state, certificates: { ...state.certificates, [event.data.certificateId]: { ...certificate, revoked: true } } } : state;
     }
+    case 'ConformanceObserved':
+      // The checklist's (projections/provider-conformance.ts): nothing the decider needs.
+      return state;
     case 'ConformancePassed':
       return { ...state, conformance: { ...state.conformance, [event.data.environment]: event.data.at } };
     case 'ConnectionDecided':
@@ -237,6 +243,13 @@ export function decideOnboarding(command: OnboardingCommand, state: OnboardingSt
       if (!certificate) refuse('certificate-unknown', `certificate ${command.certificateId} is not registered`);
       if (certificate.revoked) return [];
       return [{ type: 'CertificateRevoked', data: { providerId, certificateId: command.certificateId, reason: command.reason, revokedAt: command.now } }];
+    }
+    case 'ObserveConformance': {
+      if (command.environment === 'production') refuse('invalid-request', 'conformance is passed in the simulator and in integration');
+      const access = environmentAccess({ onboarding: state }, command.environment, command.now);
+      if (access !== 'ok') refuse(access, `the provider has no current access to ${command.environment}`);
+      if (state.conformance[command.environment]) return [];
+      return [{ type: 'ConformanceObserved', data: { providerId, environment: command.environment, item: command.item, at: command.now } }];
     }
     case 'RecordConformancePassed': {
       if (command.environment === 'production') refuse('invalid-request', 'conformance is passed in the simulator and in integration');

@@ -1,4 +1,4 @@
-import { CERTIFICATE_PURPOSES, CONNECTION_DECISIONS, ENVIRONMENTS, KEY_TYPES, type FilingEvent, type ProviderEvent, type ProviderRecord } from './provider.ts';
+import { CERTIFICATE_PURPOSES, CONFORMANCE_READ_ITEMS, CONNECTION_DECISIONS, ENVIRONMENTS, KEY_TYPES, type FilingEvent, type ProviderEvent, type ProviderRecord } from './provider.ts';
 import { base64url256, count, exactly, hex256, instant, listOf, oneOf, sequence, text, type JsonSchema } from './json-schema.ts';
 
 const key = exactly({ kid: text, jwk: { type: 'object' } });
@@ -84,6 +84,7 @@ export const providerEventSchemas = {
   }),
   CertificateRevoked: exactly({ providerId: text, certificateId: text, reason: text, revokedAt: instant }),
   ConformancePassed: exactly({ providerId: text, environment, at: instant }),
+  ConformanceObserved: exactly({ providerId: text, environment, item: oneOf(CONFORMANCE_READ_ITEMS), at: instant }),
   ConnectionDecided: exactly({ providerId: text, decision: oneOf(CONNECTION_DECISIONS), by: admin, reason: text, decidedAt: instant }),
   ProductionActivated: exactly({ providerId: text, by: admin, at: instant }),
   ProviderRecordImported: exactly(

@@ -128,6 +128,11 @@ export type OnboardingEvent =
   | DomainEvent<'CertificateRegistered', CertificateRecord & { providerId: string; environment: Environment; registeredAt: string }>
   | DomainEvent<'CertificateRevoked', { providerId: string; certificateId: string; reason: string; revokedAt: string }>
   | DomainEvent<'ConformancePassed', { providerId: string; environment: Environment; at: string }>
+  /**
+   * A conformance item the provider's reads show (reads are not events of their own): noted once per
+   * item and support window, so that every process and a restart know it.
+   */
+  | DomainEvent<'ConformanceObserved', { providerId: string; environment: Environment; item: ConformanceReadItem; at: string }>
   | DomainEvent<'ConnectionDecided', { providerId: string; decision: ConnectionDecision; by: string; reason: string; decidedAt: string }>
   | DomainEvent<'ProductionActivated', { providerId: string; by: string; at: string }>
   /** The previous environment's record of the provider, verified and taken over by this ledger. */
@@ -135,6 +140,10 @@ export type OnboardingEvent =
       'ProviderRecordImported',
       Omit<ProviderRecord, 'environment'> & { providerId: string; from: RecordOrigin; by: string; importedAt: string }
     >;
+
+/** The conformance items a provider's reads of its acts show, not the act events. */
+export const CONFORMANCE_READ_ITEMS = ['failed-authentication-read-back', 'results-read'] as const;
+export type ConformanceReadItem = (typeof CONFORMANCE_READ_ITEMS)[number];
 
 export const onboardingEventTypes = [
   'ApplicationFiled',
@@ -145,6 +154,7 @@ export const onboardingEventTypes = [
   'CertificateRegistered',
   'CertificateRevoked',
   'ConformancePassed',
+  'ConformanceObserved',
   'ConnectionDecided',
   'ProductionActivated',
   'ProviderRecordImported',

@@ -1,9 +1,11 @@
 import { streamId, type RecordedEvent } from '../events/envelope.ts';
+import type { ConformanceReadItem } from '../events/provider.ts';
 import type { Change, Projection } from './projection.ts';
 
 /**
- * The conformance checklist items a provider's own act traffic shows. The two reads are not
- * events; the application service (src/app/providers/conformance.ts) notes them itself.
+ * The conformance checklist items a provider's own act traffic shows: the act events, and the two
+ * reads, which the application service (src/app/providers/conformance.ts) records as
+ * ConformanceObserved in the provider's stream.
  */
 export const CONFORMANCE_ITEMS = [
   'act-registered',
@@ -14,13 +16,13 @@ export const CONFORMANCE_ITEMS = [
   'results-read',
 ] as const;
 export type ConformanceItem = (typeof CONFORMANCE_ITEMS)[number];
-/** The items this projection sees in the log. */
-export type ConformanceEventItem = Exclude<ConformanceItem, 'failed-authentication-read-back' | 'results-read'>;
+/** The items act events show. */
+export type ConformanceEventItem = Exclude<ConformanceItem, ConformanceReadItem>;
 
 /** Per provider, when each item was seen last (so that an item seen before access was granted is seen again inside the window). */
 export interface ProviderConformanceDoc {
   providerId: string;
-  seen: Partial<Record<ConformanceEventItem, string>>;
+  seen: Partial<Record<ConformanceItem, string>>;
 }
 
 /**
@@ -42,13 +44,16 @@ export const CONFORMANCE_ACTS = 'provider_conformance_acts';
 
 export const providerConformanceProjection: Projection = {
   name: 'provider-conformance',
-  version: 1,
+  version: 2,
   collections: [
     { name: PROVIDER_CONFORMANCE, indexes: ['providerId'] },
     { name: CONFORMANCE_ACTS, indexes: ['actId', 'providerId'] },
   ],
-  handles: ['ActRegistered', 'CodeAttempted', 'AuthenticationCompleted', 'ActAuthorized', 'ActAuthorizationFailed', 'RetentionPurgeExecuted'],
+  handles: ['ActRegistered', 'CodeAttempted', 'AuthenticationCompleted', 'ActAuthorized', 'ActAuthorizationFailed', 'RetentionPurgeExecuted', 'ConformanceObserved'],
   async project(event: RecordedEvent, read): Promise<Change[]> {
+    if (event.type === 'ConformanceObserved') {
+      return [await seen(read, String(event.data.providerId), event.data.item as ConformanceReadItem, String(event.data.at))];
+    }
     if (event.type === 'RetentionPurgeExecuted') {
       const ids = (event.data.purgedActIds as string[] | undefined) ?? [];
       return ids.map((id): Change => ({ collection: CONFORMANCE_ACTS, op: 'delete', id }));
@@ -86,7 +91,7 @@ export const providerConformanceProjection: Projection = {
 };
 
 /** Sets one item's time on the provider's document, creating it when missing. */
-async function seen(read: Parameters<Projection['project']>[1], providerId: string, item: ConformanceEventItem, at: string): Promise<Change> {
+async function seen(read: Parameters<Projection['project']>[1], providerId: string, item: ConformanceItem, at: string): Promise<Change> {
   const current = await read.get<ProviderConformanceDoc>(PROVIDER_CONFORMANCE, providerId);
   const doc: ProviderConformanceDoc = { providerId, seen: { ...current?.seen, [item]: at } };
   return { collection: PROVIDER_CONFORMANCE, op: 'put', id: providerId, doc };

@@ -107,6 +107,10 @@ describe('conformance recorded from the provider\'s own traffic (simulator)', ()
     await readAct(byCode);
     expect((await checklist()).missing).toEqual(['failed-authentication-read-back']);
     expect(await passedEvents()).toEqual([]);
+    // What a read showed is recorded once, in the provider's stream, for every process and after a restart.
+    await readAct(byCode);
+    const observed = (await ledger.services.eventStore.readStream(streamNames.provider(session.provider.providerId))).filter((e) => e.type === 'ConformanceObserved');
+    expect(observed.map((e) => [e.data.item, e.metadata.actor])).toEqual([['results-read', 'system:conformance']]);
 
     // Reading the cancelled act back completes the set: ConformancePassed is recorded by that read.
     expect(await readAct(cancelled)).toMatchObject({ status: 'failed', failure: { reason: 'cancelled' } });

@@ -300,7 +300,16 @@ describe('conformance', () => {
     expect(refusal(approvedEvents('integration'), pass('integration', at(31)))).toBe('environment-access-expired');
     expect(refusal(approvedEvents('production'), pass('production'))).toBe('invalid-request');
   });
+  const observe = (environment: Environment, now = at(5)): ProviderCommand => ({ type: 'ObserveConformance', environment, item: 'results-read', now });
+  it('notes what a read showed, inside the window, until passed', () => {
+    expect(decide(approvedEvents('simulator'), observe('simulator'))).toEqual([observed('simulator')]);
+    expect(decide([...approvedEvents('simulator'), conformance('simulator')], observe('simulator'))).toEqual([]);
+    expect(refusal([filed('integration')], observe('integration'))).toBe('environment-access-missing');
+    expect(refusal(approvedEvents('integration'), observe('integration', at(31)))).toBe('environment-access-expired');
+    expect(refusal(approvedEvents('production'), observe('production'))).toBe('invalid-request');
+  });
 });
+const observed = (environment: Environment): ProviderEvent => ({ type: 'ConformanceObserved', data: { providerId: 'p1', environment, item: 'results-read', at: at(5) } });
 
 describe('connection decision and production activation', () => {
   const decideConnection = (decision: 'approve' | 'refuse'): Extract<ProviderCommand, { type: 'DecideConnection' }> => ({ type: 'DecideConnection', decision, by: ADMIN, reason: 'checked', now: T });
@@ -434,6 +443,7 @@ describe('onboarding events and refusals at the edges', () => {
       registered('integration', certificate('c1', { profile: rsaProfile })),
       { type: 'CertificateRevoked', data: { providerId: 'p1', certificateId: 'c1', reason: 'r', revokedAt: T } },
       conformance('integration'),
+      observed('integration'),
       connection('approve'),
       { type: 'ProductionActivated', data: { providerId: 'p1', by: ADMIN, at: T } },
       ...decide([], importCommand('integration', { record: exportedRecord('integration', { importedFrom: { issuer: 'https://simulator.example', environment: 'simulator', exportId: 'exp-0' } }) })),

@@ -6,7 +6,7 @@ import {
   type ConformanceItem,
   type ProviderConformanceDoc,
 } from '../../../projections/provider-conformance.ts';
-import type { Environment } from '../../../events/provider.ts';
+import type { ConformanceReadItem, Environment } from '../../../events/provider.ts';
 import { environmentAccess } from '../../../commands/provider-onboarding.ts';
 import type { ActView } from '../acts/act-service.ts';
 import type { EventStore } from '../../ports/event-store.ts';
@@ -26,19 +26,15 @@ export interface ConformanceChecklist {
   missing: ConformanceItem[];
 }
 
-type Reads = Partial<Record<'failed-authentication-read-back' | 'results-read', string>>;
-
 /**
  * Conformance, recorded by the ledger itself in the simulator and in integration: the act events
  * show most of the checklist (the provider-conformance read model); the provider's reads of its
- * acts show the rest, and reads are not events. They are noted here, in this process's memory,
- * and only while the provider has not passed: a read must not cost a write, and an unpassed
- * provider repeats a read cheaply. The price: a restart, or a read served by another instance,
- * forgets it, and the provider reads again (its checklist says so). Once every item is seen inside
- * the support window, ConformancePassed is recorded through the provider decider, once.
+ * acts show the rest. A read that shows an item the checklist does not have inside the current
+ * support window is recorded (ConformanceObserved, through the provider decider): at most once per
+ * item and window, so reads stay reads, and every process and a restart know what was seen. Once
+ * every item is seen inside the window, ConformancePassed is recorded, once.
  */
 export class Conformance {
-  private readonly reads = new Map<string, Reads>();
 
   constructor(
     private readonly deps: {
@@ -59,15 +55,23 @@ export class Conformance {
   /** The provider read one of its acts: note what that read shows, then see whether the checklist is complete. */
   async actRead(providerId: string, act: ActView): Promise<void> {
     if (!this.watching || act.status === 'pending') return;
-    if (await this.passedAt(providerId)) return;
+    const provider = await this.deps.providers.get(providerId);
+    const { environment } = this.deps;
+    if (!provider.exists || provider.onboarding.conformance[environment]) return;
     const now = this.deps.clock().toISOString();
-    const reads = { ...this.reads.get(providerId) };
-    reads['results-read'] = now;
+    if (environmentAccess(provider, environment, now) !== 'ok') return;
+    const grantedAt = Date.parse(provider.onboarding.access[environment]!.grantedAt);
     await this.caughtUp();
+    const shown: ConformanceReadItem[] = ['results-read'];
     const doc = await this.deps.readModels.get<ConformanceActDoc>(CONFORMANCE_ACTS, act.actId);
-    if (doc?.providerId === providerId && doc.failedAuthenticationAt && act.status === 'failed') reads['failed-authentication-read-back'] = now;
-    if (this.reads.size > 10_000) this.reads.clear();
-    this.reads.set(providerId, reads);
+    if (doc?.providerId === providerId && doc.failedAuthenticationAt && act.status === 'failed') shown.push('failed-authentication-read-back');
+    const seen = (await this.deps.readModels.get<ProviderConformanceDoc>(PROVIDER_CONFORMANCE, providerId))?.seen ?? {};
+    const fresh = shown.filter((item) => !(seen[item] !== undefined && Date.parse(seen[item]) >= grantedAt));
+    for (const item of fresh) {
+      await this.deps.providers.execute(providerId, { type: 'ObserveConformance', environment, item, now }, { actor: CONFORMANCE_ACTOR, now });
+    }
+    // The checklist reads the read model: let it take in what was just recorded.
+    if (fresh.length > 0) await this.caughtUp();
     await this.check(providerId);
   }
 
@@ -89,7 +93,6 @@ export class Conformance {
     const { missing } = await this.items(providerId, provider.onboarding.access[this.deps.environment]!.grantedAt);
     if (missing.length > 0) return;
     await this.deps.providers.execute(providerId, { type: 'RecordConformancePassed', environment: this.deps.environment, now }, { actor: CONFORMANCE_ACTOR, now });
-    this.reads.delete(providerId);
   }
 
   private async view(providerId: string): Promise<ConformanceChecklist> {
@@ -108,17 +111,13 @@ export class Conformance {
   /** Each item and when it was seen last; one seen before access was granted does not count. */
   private async items(providerId: string, grantedAt: string | undefined) {
     const doc = await this.deps.readModels.get<ProviderConformanceDoc>(PROVIDER_CONFORMANCE, providerId);
-    const seen: Partial<Record<ConformanceItem, string>> = { ...doc?.seen, ...this.reads.get(providerId) };
+    const seen: Partial<Record<ConformanceItem, string>> = { ...doc?.seen };
     const items = CONFORMANCE_ITEMS.map((item) => {
       const at = seen[item];
       const counts = at !== undefined && grantedAt !== undefined && Date.parse(at) >= Date.parse(grantedAt);
       return counts ? { item, seen: true, at } : { item, seen: false };
     });
     return { items, missing: items.filter((i) => !i.seen).map((i) => i.item) };
-  }
-
-  private async passedAt(providerId: string): Promise<string | undefined> {
-    return (await this.deps.providers.get(providerId)).onboarding.conformance[this.deps.environment];
   }
 
   /**

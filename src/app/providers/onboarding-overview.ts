@@ -184,6 +184,8 @@ function summaryOf(event: ProviderEvent): Record<string, string> {
       return facts({ certificateId: event.data.certificateId, reason: event.data.reason });
     case 'ConformancePassed':
       return facts({ environment: event.data.environment });
+    case 'ConformanceObserved':
+      return facts({ environment: event.data.environment, item: event.data.item });
     case 'ConnectionDecided':
       return facts({ decision: event.data.decision, by: event.data.by, reason: event.data.reason });
     case 'ProductionActivated':
