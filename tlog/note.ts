@@ -107,13 +107,11 @@ export function formatVerifierKey(name: string, publicKey: Uint8Array): string {
   return `${name}+${hex8(ed25519KeyId(name, publicKey))}+${toBase64(concatBytes(new Uint8Array([ED25519_SIGNATURE_TYPE]), publicKey))}`;
 }
 
-// "<name>+<8 hex>+<base64>", the name being everything before the last two pluses (names hold none).
+// "<name>+<8 hex>+<base64>": names hold no plus, base64 may, so only the first two pluses split.
 function splitKeyText(text: string): { name: string; keyId: number; key: Uint8Array } {
-  const parts = text.split('+');
-  const [name, id, data] = parts;
-  if (parts.length !== 3 || name === undefined || id === undefined || data === undefined || !/^[0-9a-f]{8}$/.test(id)) {
-    throw new TlogError('malformed-key', 'key text must be <name>+<8 lowercase hex digits>+<base64>');
-  }
+  const m = /^([^+]*)\+([0-9a-f]{8})\+(.*)$/su.exec(text);
+  if (!m) throw new TlogError('malformed-key', 'key text must be <name>+<8 lowercase hex digits>+<base64>');
+  const [, name, id, data] = m as unknown as [string, string, string, string];
   assertKeyName(name);
   const key = fromBase64(data);
   if (!key || key.length !== 33 || key[0] !== ED25519_SIGNATURE_TYPE) throw new TlogError('malformed-key', 'key data must be base64 of 0x01 and 32 bytes');

@@ -53,7 +53,7 @@ export function parseTilePath(path: string): TileRef {
   const level = levelText === 'entries' ? 'entries' : Number(levelText);
   const index = Number(indexText.replaceAll('x', '').replaceAll('/', ''));
   const width = widthText === undefined ? TILE_WIDTH : Number(widthText);
-  if (width >= TILE_WIDTH) fail('a partial tile is narrower than 256');
+  if (widthText !== undefined && width >= TILE_WIDTH) fail('a partial tile is narrower than 256');
   if (typeof level === 'number' && level > MAX_TILE_LEVEL) fail(`a tile level is 0..${MAX_TILE_LEVEL}`);
   if (!Number.isSafeInteger(index)) fail('the tile index is too large');
   const tile: TileRef = { level, index, width };
