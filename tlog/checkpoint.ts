@@ -3,6 +3,7 @@
 import { fromBase64, parseDecimal, toBase64 } from './encoding.ts';
 import { TlogError } from './errors.ts';
 import { HASH_SIZE, type Hash } from './merkle.ts';
+import { type NoteVerifier, openNote } from './note.ts';
 
 export interface Checkpoint {
   /** The log's identity, conventionally a schema-less URL; also the signing key's name. */
@@ -43,4 +44,14 @@ export function parseCheckpoint(text: string): Checkpoint {
   if (!rootHash || rootHash.length !== HASH_SIZE) fail(`the root hash must be the base64 of ${HASH_SIZE} bytes`);
   if (!extensions.every(isLine)) fail('extension lines must be non-empty');
   return { origin, size: size as number, rootHash: rootHash as Hash, extensions };
+}
+
+/**
+ * Opens a signed checkpoint with the log's verifiers (see openNote) and parses its text; with an
+ * expected origin, refuses a checkpoint of another log.
+ */
+export function openCheckpoint(signed: string, verifiers: readonly NoteVerifier[], origin?: string): Checkpoint {
+  const checkpoint = parseCheckpoint(openNote(signed, verifiers).text);
+  if (origin !== undefined && checkpoint.origin !== origin) throw new TlogError('origin-mismatch', 'the checkpoint is of another log');
+  return checkpoint;
 }

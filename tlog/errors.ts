@@ -11,6 +11,8 @@ export type TlogErrorCode =
   | 'malformed-checkpoint'
   | 'malformed-tile-path'
   | 'malformed-proof'
+  | 'origin-mismatch'
+  | 'inclusion-not-proven'
   | 'invalid-tree-size'
   | 'invalid-hash'
   | 'entry-too-large';

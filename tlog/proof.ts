@@ -5,9 +5,11 @@
 //   <base64 inclusion proof hash, from the leaf's sibling up>  (zero or more)
 //   <empty line>
 //   <the signed checkpoint, verbatim>
+import { type Checkpoint, openCheckpoint } from './checkpoint.ts';
 import { fromBase64, parseDecimal, toBase64 } from './encoding.ts';
 import { TlogError } from './errors.ts';
-import { HASH_SIZE, type Hash } from './merkle.ts';
+import { HASH_SIZE, type Hash, verifyInclusion } from './merkle.ts';
+import type { NoteVerifier } from './note.ts';
 
 export const TLOG_PROOF_HEADER = 'c2sp.org/tlog-proof@v1';
 
@@ -59,4 +61,17 @@ export function parseTlogProof(text: string): TlogProof {
   const checkpoint = lines.slice(at).join('\n');
   if (checkpoint === '' || !checkpoint.endsWith('\n') || checkpoint.startsWith('\n')) fail('a signed checkpoint must follow the empty line');
   return { ...(extra === undefined ? {} : { extra }), index, inclusionProof, checkpoint };
+}
+
+/**
+ * Verifies a proof offline: its checkpoint is signed by one of the log's verifiers (and names the
+ * expected origin, when given), and the entry with this leaf hash is at the proof's index in it.
+ */
+export function verifyTlogProof(text: string, leaf: Hash, verifiers: readonly NoteVerifier[], origin?: string): { index: number; checkpoint: Checkpoint } {
+  const proof = parseTlogProof(text);
+  const checkpoint = openCheckpoint(proof.checkpoint, verifiers, origin);
+  if (!verifyInclusion(leaf, proof.index, checkpoint.size, proof.inclusionProof, checkpoint.rootHash)) {
+    throw new TlogError('inclusion-not-proven', 'the entry is not at that index under the signed checkpoint');
+  }
+  return { index: proof.index, checkpoint };
 }

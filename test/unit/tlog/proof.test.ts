@@ -15,6 +15,7 @@ import {
   signNote,
   toBase64,
   verifyInclusion,
+  verifyTlogProof,
 } from '../../../tlog/index.ts';
 
 // The example of the C2SP tlog-proof specification (c2sp.org/tlog-proof); its signatures are
@@ -93,5 +94,16 @@ describe('tlog-proof', () => {
     // A checkpoint whose size was edited no longer carries a valid signature.
     const edited = proof.checkpoint.replace('\n1000\n', '\n1001\n');
     expect(() => openNote(edited, [parseVerifierKey(verifierKey)])).toThrow(expect.objectContaining({ code: 'invalid-signature' }));
+
+    // The same checks in one call, and each way it refuses.
+    const verifiers = [parseVerifierKey(verifierKey)];
+    expect(verifyTlogProof(text, leaves[617] as Hash, verifiers, origin)).toMatchObject({ index: 617, checkpoint: { origin, size: 1000 } });
+    expect(() => verifyTlogProof(text, leaves[618] as Hash, verifiers, origin)).toThrow(expect.objectContaining({ code: 'inclusion-not-proven' }));
+    expect(() => verifyTlogProof(text.replace('index 617', 'index 616'), leaves[617] as Hash, verifiers)).toThrow(expect.objectContaining({ code: 'inclusion-not-proven' }));
+    expect(() => verifyTlogProof(text, leaves[617] as Hash, verifiers, 'other.example/log')).toThrow(expect.objectContaining({ code: 'origin-mismatch' }));
+    expect(() => verifyTlogProof(text, leaves[617] as Hash, [parseVerifierKey(generateNoteKey(origin).verifierKey)])).toThrow(expect.objectContaining({ code: 'unverified-note' }));
+    const hashLine = toBase64(proof.inclusionProof[3] as Hash);
+    const tampered = text.replace(hashLine, toBase64((proof.inclusionProof[3] as Hash).map((b, i) => (i === 5 ? b ^ 1 : b))));
+    expect(() => verifyTlogProof(tampered, leaves[617] as Hash, verifiers)).toThrow(expect.objectContaining({ code: 'inclusion-not-proven' }));
   });
 });
