@@ -3,6 +3,7 @@
 export * from './checkpoint.ts';
 export * from './encoding.ts';
 export * from './errors.ts';
+export * from './frontier.ts';
 export * from './merkle.ts';
 export * from './note.ts';
 export * from './proof.ts';

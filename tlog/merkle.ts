@@ -6,10 +6,11 @@
 // stores the hash of every complete subtree as it appears (two per leaf, amortized) can compute any
 // root and any proof by reading O(log n) of them, without rereading the leaves.
 //
-// Sizes and indices are JavaScript numbers (safe integers), so no 32-bit bitwise operator is used.
+// Appending, and the hashes to store as a log grows, are in frontier.ts.
 import { createHash } from 'node:crypto';
 import { equalBytes } from './encoding.ts';
 import { TlogError } from './errors.ts';
+import { assertSize, half, isOdd, isPowerOfTwo, log2Exact, splitPoint } from './tree-math.ts';
 
 export type Hash = Uint8Array;
 export const HASH_SIZE = 32;
@@ -55,42 +56,13 @@ export function merkleTreeHash(leafHashes: readonly Hash[]): Hash {
   return nodeHash(merkleTreeHash(leafHashes.slice(0, k)), merkleTreeHash(leafHashes.slice(k)));
 }
 
-// ---- arithmetic on safe integers -------------------------------------------------------------
+/** Whether a value is a 32-byte hash. */
+export const isHash = (h: unknown): h is Hash => h instanceof Uint8Array && h.length === HASH_SIZE;
 
-const half = (x: number): number => Math.floor(x / 2);
-const isOdd = (x: number): boolean => x % 2 === 1;
-
-function isPowerOfTwo(x: number): boolean {
-  if (x < 1) return false;
-  while (x % 2 === 0) x /= 2;
-  return x === 1;
-}
-
-function log2Exact(x: number): number {
-  let level = 0;
-  while (x > 1) {
-    x /= 2;
-    level++;
-  }
-  return level;
-}
-
-/** The RFC's k for n > 1: the largest power of two smaller than n. */
-function splitPoint(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-}
-
-function assertSize(size: number, what: string): void {
-  if (!Number.isSafeInteger(size) || size < 0) throw new TlogError('invalid-tree-size', `${what} must be a non-negative safe integer`);
-}
-
-async function readChecked(readHash: ReadHash, level: number, index: number): Promise<Hash> {
+/** Reads a stored hash, refusing one that is not 32 bytes (a damaged store must not yield a proof). */
+export async function readStoredHash(readHash: ReadHash, level: number, index: number): Promise<Hash> {
   const h = await readHash(level, index);
-  if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) {
-    throw new TlogError('invalid-hash', `stored hash at level ${level} index ${index} is not ${HASH_SIZE} bytes`);
-  }
+  if (!isHash(h)) throw new TlogError('invalid-hash', `stored hash at level ${level} index ${index} is not ${HASH_SIZE} bytes`);
   return h;
 }
 
@@ -102,7 +74,7 @@ async function readChecked(readHash: ReadHash, level: number, index: number): Pr
  */
 async function rangeHash(start: number, end: number, readHash: ReadHash): Promise<Hash> {
   const width = end - start;
-  if (isPowerOfTwo(width) && start % width === 0) return readChecked(readHash, log2Exact(width), start / width);
+  if (isPowerOfTwo(width) && start % width === 0) return readStoredHash(readHash, log2Exact(width), start / width);
   const k = splitPoint(width);
   const [left, right] = await Promise.all([rangeHash(start, start + k, readHash), rangeHash(start + k, end, readHash)]);
   return nodeHash(left, right);
@@ -171,7 +143,6 @@ export async function consistencyProof(m: number, n: number, readHash: ReadHash)
 
 // ---- verification, as RFC 9162 sections 2.1.3.2 and 2.1.4.2 state it ---------------------------
 
-const isHash = (h: unknown): h is Hash => h instanceof Uint8Array && h.length === HASH_SIZE;
 const isCount = (x: number): boolean => Number.isSafeInteger(x) && x >= 0;
 
 /** Whether `proof` proves the leaf hash is at `index` in the tree of `size` leaves whose root is `root`. */
@@ -257,92 +228,4 @@ export function verifyConsistency(m: number, n: number, proof: readonly Hash[], 
   }
   // 7. fr must equal first_hash, sr must equal second_hash, and sn must be 0.
   return equalBytes(fr, rootM) && equalBytes(sr, rootN) && sn === 0;
-}
-
-// ---- appending ---------------------------------------------------------------------------------
-
-/**
- * The hashes to store when leaf `index` is appended: its leaf hash and every complete subtree it
- * completes, reading the left siblings it closes (one read per new parent, amortized one per leaf).
- */
-export async function storedHashesForLeaf(index: number, leaf: Hash, readHash: ReadHash): Promise<StoredHash[]> {
-  if (!Number.isSafeInteger(index) || index < 0) throw new TlogError('invalid-tree-size', 'leaf index must be a non-negative safe integer');
-  if (!isHash(leaf)) throw new TlogError('invalid-hash', `leaf hash must be ${HASH_SIZE} bytes`);
-  const out: StoredHash[] = [{ level: 0, index, hash: leaf }];
-  let hash = leaf;
-  let level = 0;
-  let i = index;
-  while (isOdd(i)) {
-    hash = nodeHash(await readChecked(readHash, level, i - 1), hash);
-    level++;
-    i = (i - 1) / 2;
-    out.push({ level, index: i, hash });
-  }
-  return out;
-}
-
-/**
- * The right edge of a growing tree: the complete subtrees that make up its leaves, largest first
- * (one per set bit of the size). Appending needs no reads; a log keeps it in memory, persists what
- * `append` returns, and rebuilds it after a restart with `MerkleFrontier.load`.
- */
-export class MerkleFrontier {
-  private constructor(
-    private subtrees: StoredHash[],
-    private leaves: number,
-  ) {}
-
-  static empty(): MerkleFrontier {
-    return new MerkleFrontier([], 0);
-  }
-
-  /** The frontier of the tree of `size` leaves, reading at most log2(size) stored hashes. */
-  static async load(size: number, readHash: ReadHash): Promise<MerkleFrontier> {
-    assertSize(size, 'tree size');
-    const coordinates: Array<{ level: number; index: number }> = [];
-    let start = 0;
-    for (let width = 2 ** log2Floor(size); width >= 1; width /= 2) {
-      if (start + width <= size) {
-        coordinates.push({ level: log2Exact(width), index: start / width });
-        start += width;
-      }
-    }
-    const hashes = await Promise.all(coordinates.map((c) => readChecked(readHash, c.level, c.index)));
-    return new MerkleFrontier(coordinates.map((c, i) => ({ ...c, hash: hashes[i] as Hash })), size);
-  }
-
-  get size(): number {
-    return this.leaves;
-  }
-
-  /** Appends a leaf hash; returns the hashes that became complete (the leaf's first), to be stored. */
-  append(leaf: Hash): StoredHash[] {
-    if (!isHash(leaf)) throw new TlogError('invalid-hash', `leaf hash must be ${HASH_SIZE} bytes`);
-    let node: StoredHash = { level: 0, index: this.leaves, hash: leaf };
-    const created = [node];
-    for (let last = this.subtrees.at(-1); last && last.level === node.level; last = this.subtrees.at(-1)) {
-      this.subtrees.pop();
-      node = { level: node.level + 1, index: last.index / 2, hash: nodeHash(last.hash, node.hash) };
-      created.push(node);
-    }
-    this.subtrees.push(node);
-    this.leaves++;
-    return created;
-  }
-
-  /** The root hash of the tree so far. */
-  root(): Hash {
-    let acc: Hash | undefined;
-    for (let i = this.subtrees.length - 1; i >= 0; i--) {
-      const h = (this.subtrees[i] as StoredHash).hash;
-      acc = acc ? nodeHash(h, acc) : h;
-    }
-    return acc ?? EMPTY_TREE_HASH;
-  }
-}
-
-function log2Floor(x: number): number {
-  let level = 0;
-  while (2 ** (level + 1) <= x) level++;
-  return level;
 }
