@@ -7,8 +7,8 @@
 // root and any proof by reading O(log n) of them, without rereading the leaves.
 //
 // Appending, and the hashes to store as a log grows, are in frontier.ts.
-import { createHash } from 'node:crypto';
-import { equalBytes } from './encoding.ts';
+import { hash } from 'node:crypto';
+import { concatBytes, equalBytes } from './encoding.ts';
 import { TlogError } from './errors.ts';
 import { assertSize, half, isOdd, isPowerOfTwo, log2Exact, splitPoint } from './tree-math.ts';
 
@@ -28,10 +28,10 @@ export interface StoredHash {
 const LEAF_PREFIX = new Uint8Array([0x00]);
 const NODE_PREFIX = new Uint8Array([0x01]);
 
+// One-shot hashing of the concatenation: faster than a streaming hash for these short inputs.
 function sha256(...parts: Uint8Array[]): Hash {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+  const digest = hash('sha256', concatBytes(...parts), 'buffer');
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }
 
 /** The root of the empty tree: SHA-256 of no bytes (RFC 6962 section 2.1). */
