@@ -63,7 +63,7 @@ describe('the production build (`npm run build`)', () => {
   it('compiles the sources to JavaScript and ships nothing of the development install', () => {
     expect(build.code, `npm run build failed:\n${build.output}`).toBe(0);
     const dist = join(app, 'dist');
-    for (const file of ['src/cli/ledger.js', 'src/cli/main.js', 'commands', 'events', 'projections', 'src/http/assets/verify.js', 'src/composition/projection-thread-boot.mjs']) {
+    for (const file of ['src/cli/ledger.js', 'src/cli/main.js', 'commands', 'events', 'projections', 'tlog/index.js', 'src/http/assets/verify.js', 'src/composition/projection-thread-boot.mjs']) {
       expect(existsSync(join(dist, file)), file).toBe(true);
     }
     expect(existsSync(join(dist, 'bench'))).toBe(false);
