@@ -104,7 +104,7 @@ describe('canonical event bytes', () => {
   });
 
   it('do not depend on member order, position or revision; any change to what the event says changes them', () => {
-    const reordered = { ...event, position: 9, revision: 0, metadata: { actor: 'tax-office', ...event.metadata }, data: { actId: '1', sealed: { ct: 'AAAA', v: 1 } } };
+    const reordered = { ...event, position: 9, revision: 0, metadata: { schemaVersion: 2, occurredAt: event.metadata.occurredAt, eventId: 'e-1', correlationId: 'c-1', actor: 'tax-office' }, data: { actId: '1', sealed: { ct: 'AAAA', v: 1 } } };
     expect(canonicalEventBytes(reordered)).toEqual(canonicalEventBytes(event));
     expect(canonicalEventBytes({ ...event, type: 'ActAuthorized' })).not.toEqual(canonicalEventBytes(event));
     expect(canonicalEventBytes({ ...event, data: { ...event.data, actId: '2' } })).not.toEqual(canonicalEventBytes(event));
