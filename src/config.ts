@@ -14,6 +14,11 @@ export interface LedgerConfig {
   /** simulator: test persons, simulated phone and identity node; integration / production: none of them. */
   environment: 'simulator' | 'integration' | 'production';
   adminToken?: string;
+  /**
+   * LEDGER_AUDITOR_TOKEN: the bearer credential of the audit API (at least 32 characters), accepted
+   * there and nowhere else; unset: the audit routes answer that auditing is not configured.
+   */
+  auditorToken?: string;
   logLevel: string;
   /** LEDGER_EVENT_STORE: the embedded SQLite file, or EventStoreDB at EVENTSTORE_URL. */
   eventStore: { kind: 'sqlite' } | { kind: 'eventstoredb'; url: string };
@@ -119,6 +124,12 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
       throw new Error(`the production environment needs LEDGER_PUBLIC_URL to be the https URL citizens and providers reach, got ${publicUrl}`);
     }
   }
+  const auditorToken = env.LEDGER_AUDITOR_TOKEN || undefined;
+  if (auditorToken !== undefined) {
+    if (auditorToken.length < 32) throw new Error('LEDGER_AUDITOR_TOKEN must be at least 32 characters (a random secret: openssl rand -base64 32)');
+    // One secret for two audiences would let an auditor act as the bootstrap admin.
+    if (auditorToken === env.LEDGER_ADMIN_TOKEN) throw new Error('LEDGER_AUDITOR_TOKEN must differ from LEDGER_ADMIN_TOKEN');
+  }
   const defaultLoa = env.LEDGER_DEFAULT_LOA
     ? oneOf(env, 'LEDGER_DEFAULT_LOA', ['low', 'substantial', 'high'] as const, 'low')
     : undefined;
@@ -129,6 +140,7 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     dataDir: resolve(env.LEDGER_DATA_DIR ?? './data'),
     environment,
     ...(env.LEDGER_ADMIN_TOKEN ? { adminToken: env.LEDGER_ADMIN_TOKEN } : {}),
+    ...(auditorToken ? { auditorToken } : {}),
     logLevel: env.LOG_LEVEL ?? 'info',
     eventStore:
       oneOf(env, 'LEDGER_EVENT_STORE', ['sqlite', 'eventstoredb'] as const, 'sqlite') === 'sqlite'

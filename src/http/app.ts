@@ -28,6 +28,7 @@ import { publicVerificationRoutes } from './routes/public/verifications.ts';
 import { verifyPageRoutes } from './routes/public/verify-page.ts';
 import { assetRoutes } from './routes/public/assets.ts';
 import { portalRoutes } from './routes/citizen/portal.ts';
+import { auditEventRoutes } from './routes/audit/events.ts';
 import { openApiInfo } from './openapi-info.ts';
 import { strictBodyValidator } from './validation.ts';
 import { registerJsonBodyParser } from './json-body.ts';
@@ -58,6 +59,7 @@ export const routeGroups: RouteGroup[] = [
   providerFailedAuthorizationRoutes,
   providerConformanceRoutes,
   adminConformanceRoutes,
+  auditEventRoutes,
   publicVerificationRoutes,
   verifyPageRoutes,
   assetRoutes,

@@ -37,7 +37,7 @@ export function bootstrapRoles(environment: LedgerConfig['environment']): readon
 
 /** What the admin guard needs: the bootstrap credential and environment, the admin directory, admin tokens. */
 export interface AdminAccessServices {
-  config: Pick<LedgerConfig, 'adminToken' | 'environment'>;
+  config: Pick<LedgerConfig, 'adminToken' | 'environment' | 'auditorToken'>;
   admins: Pick<AdminDirectory, 'get'>;
   adminTokens: Pick<AccessTokens, 'verify'>;
 }
@@ -62,6 +62,7 @@ export function adminAccess(services: AdminAccessServices, role: AdminRole | 'an
   return async (request: FastifyRequest) => {
     const token = bearer(request);
     if (!token) throw new HttpProblem('unauthorized', 'admin bearer token required', {}, { 'www-authenticate': 'Bearer realm="admin"' });
+    refuseAuditorToken(config, token);
     let principal: AdminPrincipal;
     if (config.adminToken && secretEquals(token, config.adminToken)) {
       if (config.environment !== 'simulator' && options.bootstrap !== 'admin-management') {
@@ -130,8 +131,42 @@ export function secretEquals(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** What the provider guard needs: ActAs tokens, the provider directory, and the transport rule. */
+/**
+ * The auditor token is for the audit API alone: any other audience names it in its refusal rather
+ * than treating it as some unknown token, so a misrouted auditor learns why (compared in constant time).
+ */
+function refuseAuditorToken(config: Pick<LedgerConfig, 'auditorToken'>, token: string): void {
+  if (config.auditorToken && secretEquals(token, config.auditorToken)) {
+    throw new HttpProblem('auditor-token-not-accepted', 'the auditor token (LEDGER_AUDITOR_TOKEN) is accepted by the audit API (/api/v1/audit/...) only');
+  }
+}
+
+/** What the audit guard needs: the auditor credential, when one is configured. */
+export interface AuditorAccessServices {
+  config: Pick<LedgerConfig, 'auditorToken'>;
+}
+
+/**
+ * Audit routes: the auditor token (LEDGER_AUDITOR_TOKEN) and nothing else, compared in constant
+ * time, `onRequest`, before the body is read. Admin and provider tokens are refused here as every
+ * other credential is. Without a configured token the audit API is off.
+ */
+export function auditorAccess(services: AuditorAccessServices): onRequestAsyncHookHandler {
+  const { config } = services;
+  return async (request: FastifyRequest) => {
+    const expected = config.auditorToken;
+    if (!expected) throw new HttpProblem('auditing-not-configured', 'this ledger has no auditor token (LEDGER_AUDITOR_TOKEN): its audit API is off');
+    const token = bearer(request);
+    if (!token) throw new HttpProblem('unauthorized', 'auditor bearer token required', {}, { 'www-authenticate': 'Bearer realm="audit"' });
+    if (!secretEquals(token, expected)) {
+      throw new HttpProblem('auditor-token-required', 'the audit API accepts only the auditor token (LEDGER_AUDITOR_TOKEN); admin and ActAs tokens do not grant it');
+    }
+  };
+}
+
+/** What the provider guard needs: ActAs tokens, the provider directory, the transport rule, and the auditor token to refuse. */
 export interface ProviderGuardServices {
+  config: Pick<LedgerConfig, 'auditorToken'>;
   accessTokens: Pick<AccessTokens, 'verify'>;
   providers: Pick<ProviderDirectory, 'get'>;
   actAsGrants: Pick<ActAsGrants, 'checkTransport'>;
@@ -149,6 +184,7 @@ export function providerGuard(services: ProviderGuardServices): onRequestAsyncHo
     if (!token) {
       throw new HttpProblem('unauthorized', 'ActAs bearer token required', {}, { 'www-authenticate': 'Bearer realm="provider"' });
     }
+    refuseAuditorToken(services.config, token);
     let providerId: string;
     let boundTo: string | undefined;
     try {

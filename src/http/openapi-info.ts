@@ -32,6 +32,7 @@ export function openApiInfo() {
       securitySchemes: {
         actAs: { type: 'http' as const, scheme: 'bearer', bearerFormat: 'JWT', description: 'ActAs token from POST /api/v1/token' },
         admin: { type: 'http' as const, scheme: 'bearer', description: 'The admin token (LEDGER_ADMIN_TOKEN)' },
+        auditor: { type: 'http' as const, scheme: 'bearer', description: 'The auditor token (LEDGER_AUDITOR_TOKEN): the audit API accepts it, and only it; no other route does' },
         portalSession: { type: 'apiKey' as const, in: 'cookie' as const, name: 'ledger_portal', description: 'The citizen portal\'s session cookie, set by signing in at /portal (`__Host-ledger_portal` over HTTPS)' },
       },
     },

@@ -35,7 +35,7 @@ const description =
   'ConformancePassed is recorded. Reads are noted by the instance that served them and are forgotten at a restart: read again then.';
 
 /** GET /api/v1/provider/conformance: the calling provider's conformance checklist. */
-export const providerConformanceRoutes = routeGroup(['accessTokens', 'providers', 'actAsGrants', 'conformance'], async (app, { services }) => {
+export const providerConformanceRoutes = routeGroup(['config', 'accessTokens', 'providers', 'actAsGrants', 'conformance'], async (app, { services }) => {
   app.get(
     '/api/v1/provider/conformance',
     {

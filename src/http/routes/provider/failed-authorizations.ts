@@ -4,7 +4,7 @@ import { problemResponses } from '../../problems.ts';
 import { failedAuthorizationListSchema, failedAuthorizationQuery } from '../admin/retention.ts';
 
 /** GET /api/v1/failed-authorizations: the calling provider's own failed acts, until retention erases them. */
-export const providerFailedAuthorizationRoutes = routeGroup(['accessTokens', 'providers', 'actAsGrants', 'failedAuthorizations'], async (app, { services }) => {
+export const providerFailedAuthorizationRoutes = routeGroup(['config', 'accessTokens', 'providers', 'actAsGrants', 'failedAuthorizations'], async (app, { services }) => {
   app.get(
     '/api/v1/failed-authorizations',
     {

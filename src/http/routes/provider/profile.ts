@@ -3,7 +3,7 @@ import { providerGuard } from '../../auth.ts';
 import { problemResponses } from '../../problems.ts';
 
 /** GET /api/v1/provider: the calling provider's own configuration, as the ledger holds it. */
-export const providerProfileRoutes = routeGroup(['accessTokens', 'providers', 'actAsGrants'], async (app, { services }) => {
+export const providerProfileRoutes = routeGroup(['config', 'accessTokens', 'providers', 'actAsGrants'], async (app, { services }) => {
   app.get(
     '/api/v1/provider',
     {
