@@ -1,7 +1,15 @@
 import { NEXT_ENVIRONMENT, PREVIOUS_ENVIRONMENT, type Environment, type ProviderEvent, type ProviderRecord, type RecordOrigin } from '../events/provider.ts';
 import { refuse } from './errors.ts';
-import { adminActor } from './provider-onboarding.ts';
-import type { ProviderState } from './provider.ts';
+import { adminActor, type OnboardingState } from './provider-onboarding.ts';
+
+/** What of a provider's state an import and an export read (provider.ts's ProviderState has these). */
+export interface ProviderStateForTransfer {
+  exists: boolean;
+  providerId: string;
+  name: string;
+  returnUrls: string[];
+  onboarding: OnboardingState;
+}
 
 /**
  * Passing a provider on: each environment runs a ledger of its own, and the next one cannot read
@@ -23,7 +31,7 @@ export interface ImportProviderRecord {
 }
 
 /** The events an import causes: the provider's registration first when this ledger does not know it yet. */
-export function decideImport(command: ImportProviderRecord, state: ProviderState): ProviderEvent[] {
+export function decideImport(command: ImportProviderRecord, state: ProviderStateForTransfer): ProviderEvent[] {
   const expected = previousEnvironment(command.environment);
   if (!expected) refuse('record-transfer-not-allowed', `records are imported in integration and production, not in ${command.environment}`);
   if (command.from.environment !== expected || command.record.environment !== expected) {
@@ -72,7 +80,7 @@ export function decideImport(command: ImportProviderRecord, state: ProviderState
  * and conformance, with what it had imported itself. Only from the simulator and integration, and
  * only once the provider passed conformance here.
  */
-export function recordToExport(state: ProviderState, environment: Environment): ProviderRecord {
+export function recordToExport(state: ProviderStateForTransfer, environment: Environment): ProviderRecord {
   if (!nextEnvironment(environment)) refuse('record-transfer-not-allowed', `records are exported from the simulator and integration, not from ${environment}`);
   if (!state.exists) refuse('not-found', 'provider not found');
   const { onboarding } = state;
