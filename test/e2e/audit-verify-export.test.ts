@@ -49,7 +49,8 @@ describe('`ledger audit verify --export` as a real process', () => {
     const lines = log.lines.map((l) => {
       if (l.sequence !== 77) return l;
       const bytes = Buffer.from(l.canonical, 'base64');
-      bytes[bytes.indexOf('aaaa') + 2] ^= 0x03;
+      const at = bytes.indexOf('aaaa') + 2;
+      bytes[at] = bytes[at]! ^ 0x03; // 'a' -> 'b': still canonical JSON
       return { ...l, canonical: bytes.toString('base64') };
     });
     const run = verify('--export', exportDir(lines));
