@@ -29,6 +29,8 @@ export function report(result: LogVerification): string {
 }
 
 function divergenceLine(d: Divergence): string {
+  // The log could not be read to the end: nothing is known to diverge, nothing is verified either.
+  if (d.code === 'source-failed') return `UNVERIFIED: ${d.code}: ${d.detail}`;
   let where = '';
   if (d.position !== undefined) where = ` at position ${d.position}${d.sequence !== undefined ? ` (sequence ${d.sequence})` : ''}`;
   else if (d.between) {

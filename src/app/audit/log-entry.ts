@@ -1,3 +1,4 @@
+import type { AuditEventType } from '../../../events/audit.ts';
 import { canonicalJson } from '../../../events/canonical.ts';
 import { streamNames } from '../../../events/envelope.ts';
 import { fromBase64 } from '../../../tlog/index.ts';
@@ -21,7 +22,7 @@ export interface CheckedEntry {
 /** Why a line is refused: the verifier's stable code and what was wrong. */
 export type EntryProblem = { code: 'malformed-entry' | 'not-canonical' | 'entry-mismatch'; detail: string; position?: number; sequence?: number };
 
-export const CHECKPOINT_EVENT_TYPE = 'LedgerCheckpointed';
+export const CHECKPOINT_EVENT_TYPE: AuditEventType = 'LedgerCheckpointed';
 export const CHECKPOINT_STREAM = streamNames.checkpoints;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
