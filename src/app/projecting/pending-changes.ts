@@ -1,4 +1,5 @@
-import { applyChange, type Change, type ReadModelDocument, type ReadView } from '../../../projections/projection.ts';
+import { applyChange, type Change, type Projection, type ReadModelDocument, type ReadView } from '../../../projections/projection.ts';
+import type { ReadModelStore } from '../../ports/read-model-store.ts';
 
 type ReadStored = (collection: string, id: string) => Promise<ReadModelDocument | undefined>;
 
@@ -46,6 +47,12 @@ export class PendingChanges {
       return doc as T | undefined;
     },
   };
+}
+
+/** Pending changes of `projection` whose reads see the live generation, or `generation` (a rebuild's). */
+export function pendingChangesOf(projection: Pick<Projection, 'name' | 'collections'>, readModels: Pick<ReadModelStore, 'get'>, generation?: number): PendingChanges {
+  const options = generation === undefined ? {} : { generation };
+  return new PendingChanges(projection.name, new Set(projection.collections.map((c) => c.name)), (collection, id) => readModels.get(collection, id, options));
 }
 
 const documentKey = (collection: string, id: string) => `${collection}\u0000${id}`;
