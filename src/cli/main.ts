@@ -20,6 +20,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     summary: 'purge [--dry-run]: erase now the failed authorizations past the retention (--dry-run: only list them)',
     run: async (args) => (await import('./purge.ts')).purge(loadConfig(), args),
   },
+  replay: {
+    summary: 'replay: rebuild every projection from zero into shadow read models and list what differs from the live ones (exit 1 on any difference)',
+    run: async (args) => (await import('./replay.ts')).replay(loadConfig(), args),
+  },
   admin: {
     summary: 'admin token --admin <id> --key <private JWK file> [--url <ledger URL>]: print a named admin\'s access token',
     run: async (args) => (await import('./admin.ts')).admin(args, () => loadConfig().publicUrl),

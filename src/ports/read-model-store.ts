@@ -39,6 +39,12 @@ export interface ProjectionWrite {
   after?: number;
 }
 
+/** A document with its id, as `documents` lists them. */
+export interface StoredDocument {
+  id: string;
+  doc: ReadModelDocument;
+}
+
 export interface RegisteredProjection {
   /** The generation readers see. */
   generation: number;
@@ -68,6 +74,11 @@ export interface ReadModelStore {
   /** Documents of the live generation matching `where` on indexed fields, sorted, at most `limit`. */
   find<T extends object = ReadModelDocument>(collection: string, query?: FindQuery): Promise<T[]>;
   /**
+   * Every document of the collection in the live generation (or in `generation`), in id order (the
+   * same order for every generation of one store), read a page at a time: what a replay compares.
+   */
+  documents(collection: string, options?: { generation?: number }): AsyncIterable<StoredDocument>;
+  /**
    * Writes the changes and moves the checkpoint to `position`, atomically, only when the stored
    * checkpoint is lower: a second delivery answers false and changes nothing.
    */
@@ -84,5 +95,7 @@ export interface ReadModelStore {
   startRebuild(layout: ProjectionLayout): Promise<number>;
   /** Makes `generation` live in one step, then drops the generation it replaced. */
   finishRebuild(projection: string, generation: number): Promise<void>;
+  /** Drops a generation that is not live (a rebuild given up, a replay's shadow); the live one is refused, nothing missing is an error. */
+  dropRebuild(projection: string, generation: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -318,6 +318,52 @@ export function readModelStoreContract(name: string, makeStore: () => Promise<Re
       });
     });
 
+    describe('listing and dropping generations (replay)', () => {
+      const listed = async (collection: string, options?: { generation?: number }) => {
+        const out: Array<{ id: string; doc: object }> = [];
+        for await (const entry of store.documents(collection, options)) out.push(entry);
+        return out;
+      };
+
+      it('lists every document of the live generation or of a rebuild, with its id, in id order, past a page', async () => {
+        await store.register(layout());
+        // More than a page of any adapter (1000), ids inserted out of order.
+        const many = Array.from({ length: 1203 }, (_, i) => `a${String((i * 7919) % 1203).padStart(5, '0')}`);
+        await store.apply(projection, 1, many.map((id) => put({ actId: id, status: 'authorized' })));
+        await store.apply(projection, 2, [{ collection: acts, op: 'merge', id: 'a00001', doc: { extra: 1 } }, { collection: acts, op: 'delete', id: 'a00002' }]);
+        const live = await listed(acts);
+        expect(live).toHaveLength(1202);
+        expect(live.map((e) => e.id)).toEqual([...many].filter((id) => id !== 'a00002').sort());
+        expect(live[1]).toEqual({ id: 'a00001', doc: { actId: 'a00001', status: 'authorized', extra: 1 } });
+
+        const generation = await store.startRebuild(layout());
+        expect(await listed(acts, { generation })).toEqual([]);
+        await store.applyBatch([{ projection, generation, position: 1, changes: [put({ actId: 'z' }), put({ actId: 'b' })] }]);
+        expect((await listed(acts, { generation })).map((e) => e.id)).toEqual(['b', 'z']);
+        expect(await listed(acts)).toHaveLength(1202);
+        expect(await listed(tally)).toEqual([]);
+        expect(await listed(`${ns}_nobody`)).toEqual([]);
+      });
+
+      it('drops a rebuild without swapping it in, and refuses to drop the live generation', async () => {
+        const registered = await store.register(layout());
+        await store.apply(projection, 3, [put({ actId: 'live' })]);
+        const shadow = await store.startRebuild(layout());
+        await store.applyBatch([{ projection, generation: shadow, position: 3, changes: [put({ actId: 'shadow' })] }]);
+        await store.dropRebuild(projection, shadow);
+        await expect(store.applyBatch([{ projection, generation: shadow, position: 4, changes: [] }])).rejects.toBeInstanceOf(ReadModelSchemaError);
+        await expect(store.finishRebuild(projection, shadow)).rejects.toBeInstanceOf(ReadModelSchemaError);
+        expect(await store.get(acts, 'shadow', { generation: shadow })).toBeUndefined();
+        // Dropping what is gone already changes nothing.
+        await store.dropRebuild(projection, shadow);
+        await expect(store.dropRebuild(projection, registered.generation)).rejects.toBeInstanceOf(ReadModelSchemaError);
+        expect(ids(await store.find(acts))).toEqual(['live']);
+        expect(await store.checkpoints.get(projection)).toBe(3);
+        // The next rebuild gets a number of its own.
+        expect(await store.startRebuild(layout())).toBeGreaterThan(shadow);
+      });
+    });
+
     describe('two processes on one store', () => {
       let other: ReadModelStore;
       beforeEach(async (context) => {

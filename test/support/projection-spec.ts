@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { RecordedEvent } from '../../events/envelope.ts';
 import { currentSchemaVersion } from '../../events/upcasters.ts';
 import { readEventData } from '../../events/validation.ts';
-import { handlesType, type Change, type Projection, type ReadModelDocument, type ReadView } from '../../projections/projection.ts';
+import { applyChange, handlesType, type Change, type Filter, type Projection, type ReadModelDocument, type ReadView } from '../../projections/projection.ts';
 
 /** Stored documents by collection, then by id. */
 export type StoredDocuments = Record<string, Record<string, ReadModelDocument>>;
@@ -55,4 +55,30 @@ export function recordedEvent(streamName: string, type: string, data: Record<str
   };
   readEventData(event);
   return event;
+}
+
+/**
+ * Runs events through a projection into plain maps, as the runner would (reads see earlier
+ * changes); `stored`: documents already there, changed in place.
+ */
+export async function foldEvents(projection: Projection, events: readonly RecordedEvent[], stored: StoredDocuments = {}): Promise<StoredDocuments> {
+  for (const c of projection.collections) stored[c.name] ??= {};
+  const read = { get: async <T extends object>(collection: string, id: string) => stored[collection]![id] as T | undefined };
+  for (const event of events) {
+    if (!handlesType(projection, event.type)) continue;
+    for (const change of await projection.project(event, read)) {
+      const docs = stored[change.collection]!;
+      for (const id of change.op === 'deleteWhere' ? Object.keys(docs) : [change.id]) {
+        const next = applyChange(docs[id], change);
+        if (next === undefined) delete docs[id];
+        else docs[id] = next;
+      }
+    }
+  }
+  return stored;
+}
+
+/** Removes the documents matching `where`, as ReadModelStore.deleteWhere does outside any projection. */
+export function deleteMatching(docs: Record<string, ReadModelDocument>, where: Filter): void {
+  for (const [id, doc] of Object.entries(docs)) if (applyChange(doc, { collection: '', op: 'deleteWhere', where }) === undefined) delete docs[id];
 }

@@ -2,28 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../events/envelope.ts';
 import type { RetentionEvent } from '../../events/retention.ts';
 import { retentionDecider } from '../../commands/retention.ts';
-import { applyChange, handlesType, type Projection, type ReadModelDocument } from '../../projections/projection.ts';
 import { failedAuthorizationsProjection } from '../../projections/failed-authorizations.ts';
 import { pendingActsProjection } from '../../projections/pending-acts.ts';
 import { retentionProjection } from '../../projections/retention-snapshot.ts';
-
-/** Runs events through a projection into plain maps, as the runner would (reads see earlier changes). */
-async function project(projection: Projection, events: RecordedEvent[]): Promise<Record<string, Record<string, ReadModelDocument>>> {
-  const store: Record<string, Record<string, ReadModelDocument>> = Object.fromEntries(projection.collections.map((c) => [c.name, {}]));
-  const read = { get: async <T extends object>(collection: string, id: string) => store[collection]![id] as T | undefined };
-  for (const event of events) {
-    if (!handlesType(projection, event.type)) continue;
-    for (const change of await projection.project(event, read)) {
-      const docs = store[change.collection]!;
-      for (const id of change.op === 'deleteWhere' ? Object.keys(docs) : [change.id]) {
-        const next = applyChange(docs[id], change);
-        if (next === undefined) delete docs[id];
-        else docs[id] = next;
-      }
-    }
-  }
-  return store;
-}
+import { foldEvents as project } from '../support/projection-spec.ts';
 
 let position = 0;
 const revisions = new Map<string, number>();

@@ -8,6 +8,7 @@ import {
   type ProjectionWrite,
   type ReadModelStore,
   type RegisteredProjection,
+  type StoredDocument,
 } from '../../ports/read-model-store.ts';
 import { FencedOffError, type Fence } from '../../ports/projection-lease.ts';
 import { checkFilter, checkLayout, checkLimit, checkPosition, checkSort, layoutKey } from '../read-model-layout.ts';
@@ -173,6 +174,14 @@ export class MongoReadModelStore implements ReadModelStore {
     return (await cursor.toArray()).map((d) => d.doc as T);
   }
 
+  async *documents(collection: string, options: { generation?: number } = {}): AsyncIterable<StoredDocument> {
+    const gen = await this.generationOf(collection, options.generation);
+    if (!gen) return;
+    // By _id, which compares strings by their bytes: one order for every generation.
+    const cursor = this.db.collection<StoredDoc>(collectionName(collection, gen.generation)).find({}, { projection: { _id: 1, doc: 1 } }).sort({ _id: 1 }).batchSize(1000);
+    for await (const found of cursor) yield { id: found._id, doc: found.doc };
+  }
+
   async apply(projection: string, position: number, changes: readonly Change[]): Promise<boolean> {
     const [applied] = await this.applyBatch([{ projection, position, changes }]);
     return applied!;
@@ -225,6 +234,13 @@ export class MongoReadModelStore implements ReadModelStore {
     });
     this.liveCache.clear();
     if (replaced) this.dropLater(projection);
+  }
+
+  async dropRebuild(projection: string, generation: number): Promise<void> {
+    const gen = await this.generations.findOne({ _id: generationId(projection, generation) });
+    if (!gen) return;
+    if (gen.live) throw new ReadModelSchemaError(`generation ${generation} of projection ${projection} is live: it is replaced by a rebuild, never dropped`);
+    await this.retire(generation, projection);
   }
 
   async close(): Promise<void> {

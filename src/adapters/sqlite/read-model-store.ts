@@ -8,12 +8,16 @@ import {
   type ProjectionWrite,
   type ReadModelStore,
   type RegisteredProjection,
+  type StoredDocument,
 } from '../../ports/read-model-store.ts';
 import { FencedOffError, type Fence } from '../../ports/projection-lease.ts';
 import { commitLazily, type SqliteDatabase } from './database.ts';
 import { GroupCommit } from './group-commit.ts';
 import { checkLayout, checkLimit, checkPosition, layoutKey } from '../read-model-layout.ts';
 import { fieldColumn, orderBy, quote, tableName, whereClause } from './read-model-sql.ts';
+
+/** Documents read per statement when listing a whole collection. */
+const DOCUMENT_PAGE = 1000;
 
 interface GenerationRow {
   projection: string;
@@ -53,6 +57,8 @@ export class SqliteReadModelStore implements ReadModelStore {
         position INTEGER NOT NULL DEFAULT 0, live INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (projection, generation)
       ) WITHOUT ROWID;
+      -- The last generation number handed out per projection: a dropped rebuild's number is not handed out again.
+      CREATE TABLE IF NOT EXISTS read_model_generation_numbers (projection TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS projection_fences (lease TEXT PRIMARY KEY, token INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS read_model_collections (
         collection TEXT NOT NULL, generation INTEGER NOT NULL, projection TEXT NOT NULL, indexes TEXT NOT NULL,
@@ -62,7 +68,13 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.stmts = {
       live: db.prepare<[string], GenerationRow>('SELECT * FROM read_model_generations WHERE projection = ? AND live = 1'),
       generation: db.prepare<[string, number], GenerationRow>('SELECT * FROM read_model_generations WHERE projection = ? AND generation = ?'),
-      newest: db.prepare<[string], { g: number | null }>('SELECT MAX(generation) AS g FROM read_model_generations WHERE projection = ?'),
+      newest: db.prepare<[string, string], { g: number | null }>(
+        `SELECT MAX(g) AS g FROM (SELECT MAX(generation) AS g FROM read_model_generations WHERE projection = ?
+         UNION ALL SELECT last FROM read_model_generation_numbers WHERE projection = ?)`,
+      ),
+      handedOut: db.prepare<[string, number]>(
+        'INSERT INTO read_model_generation_numbers (projection, last) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET last = MAX(last, excluded.last)',
+      ),
       unfinished: db.prepare<[string], GenerationRow>('SELECT * FROM read_model_generations WHERE projection = ? AND live = 0'),
       insertGeneration: db.prepare<[string, number, number, string, number]>(
         'INSERT INTO read_model_generations (projection, generation, version, layout, live) VALUES (?, ?, ?, ?, ?)',
@@ -128,7 +140,7 @@ export class SqliteReadModelStore implements ReadModelStore {
       this.checkOwnership(layout);
       const live = this.stmts.live.get(layout.name);
       if (!live) {
-        const generation = (this.stmts.newest.get(layout.name)?.g ?? 0) + 1;
+        const generation = (this.stmts.newest.get(layout.name, layout.name)?.g ?? 0) + 1;
         this.createGeneration(layout, generation, true);
         return { generation, position: 0, upToDate: true };
       }
@@ -160,6 +172,20 @@ export class SqliteReadModelStore implements ReadModelStore {
     return (this.statement(sql).all(...params) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as T);
   }
 
+  async *documents(collection: string, options: { generation?: number } = {}): AsyncIterable<StoredDocument> {
+    // Page by page after the last id seen: no statement stays open while the caller awaits (the
+    // connection may write meanwhile), and a table dropped in between just ends the listing.
+    let after = '';
+    for (;;) {
+      const found = this.collection(collection, options.generation);
+      if (!found) return;
+      const page = this.statement(`SELECT id, doc FROM ${quote(tableName(collection, found.generation))} WHERE id > ? ORDER BY id LIMIT ${DOCUMENT_PAGE}`).all(after) as Array<{ id: string; doc: string }>;
+      for (const row of page) yield { id: row.id, doc: JSON.parse(row.doc) as ReadModelDocument };
+      if (page.length < DOCUMENT_PAGE) return;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
   async apply(projection: string, position: number, changes: readonly Change[]): Promise<boolean> {
     const [applied] = this.writeBatch([{ projection, position, changes }]);
     return applied!;
@@ -185,7 +211,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     return this.db.transaction(() => {
       this.checkOwnership(layout);
       // Numbered before an abandoned rebuild is dropped, so a generation number is never reused.
-      const generation = (this.stmts.newest.get(layout.name)?.g ?? 0) + 1;
+      const generation = (this.stmts.newest.get(layout.name, layout.name)?.g ?? 0) + 1;
       for (const abandoned of this.stmts.unfinished.all(layout.name)) this.dropGeneration(abandoned);
       this.createGeneration(layout, generation, false);
       return generation;
@@ -200,6 +226,15 @@ export class SqliteReadModelStore implements ReadModelStore {
       const old = this.stmts.live.get(projection);
       if (old) this.dropGeneration(old);
       this.stmts.setLive.run(projection, generation);
+    }).immediate();
+  }
+
+  async dropRebuild(projection: string, generation: number): Promise<void> {
+    this.db.transaction(() => {
+      const gen = this.stmts.generation.get(projection, generation);
+      if (!gen) return;
+      if (gen.live) throw new ReadModelSchemaError(`generation ${generation} of projection ${projection} is live: it is replaced by a rebuild, never dropped`);
+      this.dropGeneration(gen);
     }).immediate();
   }
 
@@ -293,6 +328,7 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   private createGeneration(layout: ProjectionLayout, generation: number, live: boolean): void {
     this.stmts.insertGeneration.run(layout.name, generation, layout.version, layoutKey(layout), live ? 1 : 0);
+    this.stmts.handedOut.run(layout.name, generation);
     for (const c of layout.collections) {
       const table = tableName(c.name, generation);
       const columns = c.indexes.map((f) => `, ${fieldColumn(f)} GENERATED ALWAYS AS (json_extract(doc, '$.${f}')) VIRTUAL`).join('');

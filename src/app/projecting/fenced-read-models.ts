@@ -1,4 +1,4 @@
-import type { Change, Filter, FindQuery, ProjectionLayout, ProjectionWrite, ReadModelDocument, ReadModelStore, RegisteredProjection } from '../../ports/read-model-store.ts';
+import type { Change, Filter, FindQuery, ProjectionLayout, ProjectionWrite, ReadModelDocument, ReadModelStore, RegisteredProjection, StoredDocument } from '../../ports/read-model-store.ts';
 import { FencedOffError, type Fence } from '../../ports/projection-lease.ts';
 
 /**
@@ -29,6 +29,10 @@ export class FencedReadModels implements ReadModelStore {
     return this.store.find<T>(collection, query);
   }
 
+  documents(collection: string, options?: { generation?: number }): AsyncIterable<StoredDocument> {
+    return this.store.documents(collection, options);
+  }
+
   async apply(projection: string, position: number, changes: readonly Change[]): Promise<boolean> {
     const [applied] = await this.applyBatch([{ projection, position, changes }]);
     return applied!;
@@ -53,6 +57,10 @@ export class FencedReadModels implements ReadModelStore {
 
   finishRebuild(projection: string, generation: number): Promise<void> {
     return this.store.finishRebuild(projection, generation);
+  }
+
+  dropRebuild(projection: string, generation: number): Promise<void> {
+    return this.store.dropRebuild(projection, generation);
   }
 
   /** The store is the composition's to close; the holder only stops writing through it. */

@@ -1,4 +1,5 @@
-import { applyChange, type Change, type ReadModelDocument, type ReadView } from '../../../projections/projection.ts';
+import { applyChange, type Change, type Projection, type ReadModelDocument, type ReadView } from '../../../projections/projection.ts';
+import type { ReadModelStore } from '../../ports/read-model-store.ts';
 
 type ReadStored = (collection: string, id: string) => Promise<ReadModelDocument | undefined>;
 
@@ -39,13 +40,25 @@ export class PendingChanges {
   readonly view: ReadView = {
     get: async <T extends object = ReadModelDocument>(collection: string, id: string): Promise<T | undefined> => {
       if (!this.collections.has(collection)) throw new Error(`projection ${this.projection} may only read its own collections, not ${collection}`);
-      let doc = await this.readStored(collection, id);
-      for (const i of mergeSorted(this.byDocument.get(documentKey(collection, id)), this.byFilter.get(collection))) {
-        doc = applyChange(doc, this.changes[i]!);
-      }
+      const own = this.byDocument.get(documentKey(collection, id)) ?? [];
+      // A put or delete decides the document whole: what came before it, stored or pending, is not
+      // read again. Without this, a document written by every event (a head, a counter) costs the
+      // square of the batch's length.
+      let from = own.length - 1;
+      while (from >= 0 && this.changes[own[from]!]!.op === 'merge') from--;
+      const decided = from >= 0 ? own[from]! : -1;
+      let doc = decided >= 0 ? applyChange(undefined, this.changes[decided]!) : await this.readStored(collection, id);
+      const after = (indexes: readonly number[] = []) => indexes.filter((i) => i > decided);
+      for (const i of mergeSorted(after(own.slice(from + 1)), after(this.byFilter.get(collection)))) doc = applyChange(doc, this.changes[i]!);
       return doc as T | undefined;
     },
   };
+}
+
+/** Pending changes of `projection` whose reads see the live generation, or `generation` (a rebuild's). */
+export function pendingChangesOf(projection: Pick<Projection, 'name' | 'collections'>, readModels: Pick<ReadModelStore, 'get'>, generation?: number): PendingChanges {
+  const options = generation === undefined ? {} : { generation };
+  return new PendingChanges(projection.name, new Set(projection.collections.map((c) => c.name)), (collection, id) => readModels.get(collection, id, options));
 }
 
 const documentKey = (collection: string, id: string) => `${collection}\u0000${id}`;

@@ -6,7 +6,7 @@ import type { EventStore, Subscription } from '../../ports/event-store.ts';
 import type { ProjectionWrite, ReadModelStore } from '../../ports/read-model-store.ts';
 import { ApplyLagWindow, type ProjectionLag } from './apply-lag.ts';
 import { EventSequence, eventCounter } from './event-sequence.ts';
-import { PendingChanges } from './pending-changes.ts';
+import { pendingChangesOf, type PendingChanges } from './pending-changes.ts';
 import { PositionWaiters } from './position-waiters.ts';
 import { layoutOf, rebuildProjection, type RebuildReport } from './projection-rebuild.ts';
 
@@ -255,10 +255,7 @@ export class ProjectionRunner implements Projector {
   }
 
   private newPending(p: Projection, generation?: number): PendingChanges {
-    const options = generation === undefined ? {} : { generation };
-    return new PendingChanges(p.name, new Set(p.collections.map((c) => c.name)), (collection, id) =>
-      this.options.readModels.get(collection, id, options),
-    );
+    return pendingChangesOf(p, this.options.readModels, generation);
   }
 
   private scheduleFlush(): void {

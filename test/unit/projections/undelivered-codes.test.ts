@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { UNDELIVERED_CODES, undeliveredCodesProjection } from '../../../projections/undelivered-codes.ts';
 import { projectionSpec, recordedEvent } from '../../support/projection-spec.ts';
-import { actAuthorized, codeIssued } from '../../support/act-events.ts';
+import { actAuthorized, codeIssued, purgeExecuted } from '../../support/act-events.ts';
 
 const spec = projectionSpec(undeliveredCodesProjection);
 const waiting = { 'code-1': { actId: 'a', codeId: 'code-1', expiresAt: '2026-11-20T08:05:00.000Z' } };
@@ -27,6 +27,16 @@ describe('undelivered-codes projection', () => {
 
   it('the act ending does not settle its code: only a delivery fact does', async () => {
     await spec.given({ [UNDELIVERED_CODES]: waiting }).when(actAuthorized('a')).thenNothing();
+  });
+
+  it('a purge record erases the codes of its acts, whatever their delivery', async () => {
+    await spec
+      .given({ [UNDELIVERED_CODES]: waiting })
+      .when(purgeExecuted(['a', 'b']))
+      .thenChanges([
+        { collection: UNDELIVERED_CODES, op: 'deleteWhere', where: { actId: 'a' } },
+        { collection: UNDELIVERED_CODES, op: 'deleteWhere', where: { actId: 'b' } },
+      ]);
   });
 
   it('an event of that type outside an act stream changes nothing', async () => {
