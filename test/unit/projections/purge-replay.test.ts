@@ -40,7 +40,9 @@ describe('every projection after a retention purge', () => {
       for (const c of projection.collections) if (c.indexes.includes('actId')) deleteMatching(live[c.name]!, { actId: failedAct });
       await foldEvents(projection, [purge], live);
 
-      const rebuilt = await foldEvents(projection, [...afterKeyDestroyed, purge]);
+      // A projection of the log itself reads events as stored, and destroying a key changes no stored byte.
+      const replayed = projection.handles === 'every-event' ? history : afterKeyDestroyed;
+      const rebuilt = await foldEvents(projection, [...replayed, purge]);
       expect(rebuilt).toEqual(live);
     });
   }
