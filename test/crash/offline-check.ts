@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Model, Tally } from './model.ts';
 import { activityKey } from '../../projections/admin-activity.ts';
+import { checkpointKey } from '../../projections/log-tree.ts';
+import { canonicalEventBytes } from '../../events/canonical.ts';
+import { leafHash, nodeHash, type Hash } from '../../tlog/index.ts';
 
 /**
  * Checks a data dir whose server is dead (killed or stopped): the event log against what was
@@ -25,6 +28,8 @@ interface EventRow {
   reason: string | null;
   name: string | null;
   actor: string | null;
+  rawData: string;
+  rawMetadata: string;
 }
 
 interface ActLog {
@@ -51,7 +56,7 @@ export interface OfflineFigures {
 }
 
 const JANA = 'test-person-jana';
-const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul', 'undelivered-codes', 'admin-activity', 'admin-changes', 'provider-conformance', 'provider-applications'] as const;
+const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul', 'undelivered-codes', 'admin-activity', 'admin-changes', 'provider-conformance', 'provider-applications', 'log-tree'] as const;
 
 export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = Date.now()): OfflineFigures {
   const eventFile = join(dataDir, 'ledger.sqlite');
@@ -70,7 +75,7 @@ export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = 
            json_extract(data, '$.requestDigest') AS digest, json_extract(data, '$.codeId') AS codeId,
            json_extract(data, '$.attemptsLeft') AS attemptsLeft, json_extract(data, '$.method') AS method,
            json_extract(data, '$.reason') AS reason, json_extract(data, '$.name') AS name,
-           json_extract(metadata, '$.actor') AS actor
+           json_extract(metadata, '$.actor') AS actor, data AS rawData, metadata AS rawMetadata
          FROM events ORDER BY position`,
       )
       .all() as EventRow[];
@@ -220,7 +225,10 @@ export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = 
   }
 
   const positions = rows.map((e) => e.position).sort((a, b) => a - b);
-  const readModelPosition = checkReadModels(dataDir, { acts, head, retentionPositions, positions, codeEvents, adminPositions }, model, tally);
+  // The log tree's leaves, recomputed from the stored bytes (rows are in position order).
+  const leaves = rows.map((e) => leafHash(canonicalEventBytes({ streamName: e.stream, type: e.type, data: JSON.parse(e.rawData), metadata: JSON.parse(e.rawMetadata) })));
+  const checkpoints = rows.filter((e) => e.stream === 'ledger-checkpoints').map((e) => ({ position: e.position, treeSize: (JSON.parse(e.rawData) as { treeSize: number }).treeSize }));
+  const readModelPosition = checkReadModels(dataDir, { acts, head, retentionPositions, positions, codeEvents, adminPositions, leaves, checkpoints }, model, tally);
   return { events: rows.length, head, acts: acts.size, readModelPosition };
 }
 
@@ -234,6 +242,10 @@ interface LogView {
   codeEvents: Array<{ position: number; codeId: string; issued: boolean }>;
   /** The positions of the events an admin caused (actor `admin:...`), in log order. */
   adminPositions: number[];
+  /** RFC 6962 leaf hash of each event's canonical bytes, in log order. */
+  leaves: Hash[];
+  /** The LedgerCheckpointed events: where each is, and the tree size it signed. */
+  checkpoints: Array<{ position: number; treeSize: number }>;
 }
 
 interface Doc {
@@ -404,6 +416,27 @@ function compareProjection(projection: string, position: number, tables: Map<str
     case 'retention':
       sameIds('retention_state', log.retentionPositions.some((p) => p <= position) ? ['retention'] : [], table('retention_state'));
       return;
+    case 'log-tree': {
+      // Every leaf up to the checkpoint is its event's recomputed hash, every stored parent the hash
+      // of its stored children, and the checkpoints recorded are the log's.
+      const size = log.positions.filter((p) => p <= position).length;
+      field('log_tree_head', 'head', 'size', table('log_tree_head').get('head')?.size, size);
+      const hashes = table('log_tree_hashes');
+      const stored = (level: number, index: number) => hashes.get(`${level}-${index}`)?.hash as string | undefined;
+      for (let i = 0; i < size; i++) field('log_tree_hashes', `0-${i}`, 'hash', stored(0, i), Buffer.from(log.leaves[i]!).toString('base64'));
+      for (const doc of hashes.values()) {
+        const { level, index, hash } = doc as { level: number; index: number; hash: string };
+        if (level === 0) {
+          if (index >= size) tally.report('mismatch', `rm-extra:log_tree_hashes:0-${index}`, `log_tree_hashes (${where}) has leaf ${index}, past the ${size} events`);
+          continue;
+        }
+        const [left, right] = [stored(level - 1, 2 * index), stored(level - 1, 2 * index + 1)];
+        const expected = left && right ? Buffer.from(nodeHash(Buffer.from(left, 'base64'), Buffer.from(right, 'base64'))).toString('base64') : 'its two children';
+        field('log_tree_hashes', `${level}-${index}`, 'hash', hash, expected);
+      }
+      sameIds('log_checkpoints', log.checkpoints.filter((c) => c.position <= position).map((c) => checkpointKey(c.treeSize)), table('log_checkpoints'));
+      return;
+    }
     default:
       tally.report('mismatch', `projection-unknown:${projection}`, `read-models.sqlite has a projection the suite does not know: ${projection}`);
   }
