@@ -24,6 +24,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     summary: 'admin token --admin <id> --key <private JWK file> [--url <ledger URL>]: print a named admin\'s access token',
     run: async (args) => (await import('./admin.ts')).admin(args, () => loadConfig().publicUrl),
   },
+  audit: {
+    summary: 'audit receipt <file> --jwks <file|url> --log-key <vkey|file|url> [--document <file>]: check an act\'s receipt offline; audit verify: check the log',
+    run: async (args) => (await import('./audit.ts')).audit(args),
+  },
   citizens: {
     summary: 'citizens import <file.ndjson>: load persons and their devices into the registry, one JSON object a line (idempotent)',
     run: async (args) => (await import('./citizens.ts')).citizens(loadConfig(), args),

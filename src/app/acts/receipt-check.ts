@@ -226,3 +226,16 @@ function parseJson(bytes: Uint8Array): unknown {
     return undefined;
   }
 }
+
+/** The ledger checking receipts with its own published keys: what the public endpoint answers. */
+export class ReceiptVerification {
+  constructor(
+    private readonly keys: { publicJwks(): JSONWebKeySet },
+    /** The log's verifier key text. */
+    readonly logKey: string,
+  ) {}
+
+  check(receipt: unknown, documentHash?: string): Promise<ReceiptVerdict> {
+    return checkReceipt(receipt, { jwks: this.keys.publicJwks(), logKey: this.logKey }, documentHash);
+  }
+}
