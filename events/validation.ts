@@ -6,16 +6,17 @@ import { retentionEventSchemas } from './retention-schemas.ts';
 import { adminEventSchemas } from './admin-schemas.ts';
 import { changeEventSchemas } from './change-schemas.ts';
 import { registryEventSchemas } from './registry-schemas.ts';
+import { auditEventSchemas } from './audit-schemas.ts';
 import type { JsonSchema } from './json-schema.ts';
 import { UnknownSchemaVersionError, upcast } from './upcasters.ts';
 
 /**
  * Reading a stored event: its data is upcast to the current schema version of its type, then
- * checked against that version's schema. Streams of a family (act-, provider-, retention, admin-, change-, registry-) hold only
+ * checked against that version's schema. Streams of a family (act-, provider-, retention, admin-, change-, registry-, onboarding-filings, ledger-checkpoints) hold only
  * their family's event types; streams no family owns are read as they are.
  */
 
-export type StreamFamily = 'act' | 'provider' | 'retention' | 'admin' | 'change' | 'registry' | 'onboarding-filings';
+export type StreamFamily = 'act' | 'provider' | 'retention' | 'admin' | 'change' | 'registry' | 'onboarding-filings' | 'ledger-checkpoints';
 
 export const eventSchemas: Readonly<Record<StreamFamily, Readonly<Record<string, JsonSchema>>>> = {
   act: actEventSchemas,
@@ -25,6 +26,7 @@ export const eventSchemas: Readonly<Record<StreamFamily, Readonly<Record<string,
   change: changeEventSchemas,
   registry: registryEventSchemas,
   'onboarding-filings': filingEventSchemas,
+  'ledger-checkpoints': auditEventSchemas,
 };
 
 /** The family a stream belongs to, or undefined for a stream no family owns. */
@@ -36,6 +38,7 @@ export function familyOf(streamName: string): StreamFamily | undefined {
   if (streamName.startsWith('change-')) return 'change';
   if (streamName.startsWith('registry-')) return 'registry';
   if (streamName === 'onboarding-filings') return 'onboarding-filings';
+  if (streamName === 'ledger-checkpoints') return 'ledger-checkpoints';
   return undefined;
 }
 

@@ -10,11 +10,12 @@ import { adminActivityProjection } from './admin-activity.ts';
 import { adminChangesProjection } from './admin-changes.ts';
 import { providerConformanceProjection } from './provider-conformance.ts';
 import { providerApplicationsProjection } from './provider-applications.ts';
+import { logTreeProjection } from './log-tree.ts';
 
 /**
  * Every read model the ledger keeps. The projection runner feeds each of them every event; add a
  * projection here and it is built from the whole history at the next start. The event sequence
- * numbers the log densely (lag counts, retention records, the audit tree).
+ * numbers the log densely (lag counts, retention records); the log tree hashes it (audit).
  */
 export const projections: Projection[] = [
   eventSequenceProjection,
@@ -28,4 +29,5 @@ export const projections: Projection[] = [
   adminChangesProjection,
   providerConformanceProjection,
   providerApplicationsProjection,
+  logTreeProjection,
 ];

@@ -74,6 +74,12 @@ export interface LedgerConfig {
   retention: { failedAuthorizationRetentionMs: number; purgeEveryMs: number; purgeBatchSize: number };
   /** How often pending acts past their lifetime are failed as expired. */
   expirySweepEveryMs: number;
+  /**
+   * The log's checkpoints: `origin` is the first line of each and the name of the key that signs them
+   * (LEDGER_LOG_ORIGIN, default `<host of LEDGER_PUBLIC_URL>/act-ledger`); a new one is signed every
+   * `everyMs` when the log grew (LEDGER_CHECKPOINT_EVERY, default PT10S).
+   */
+  log: { origin: string; checkpointEveryMs: number };
   /** How long a four-eyes change waits for a second admin's confirmation (LEDGER_CHANGE_CONFIRMATION_TTL). */
   changeConfirmationTtlMs: number;
   /** Largest request body accepted, bytes (public uploads have their own cap). */
@@ -177,6 +183,10 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
       purgeBatchSize: int(env, 'LEDGER_PURGE_BATCH_SIZE', 1000, 1, 10_000),
     },
     expirySweepEveryMs: bounded(env, 'LEDGER_EXPIRY_SWEEP_EVERY', 'PT1M', { minMs: 1000, maxMs: 86_400_000, min: 'PT1S', max: 'P1D' }),
+    log: {
+      origin: logOrigin(env, publicUrl),
+      checkpointEveryMs: bounded(env, 'LEDGER_CHECKPOINT_EVERY', 'PT10S', { minMs: 1000, maxMs: 86_400_000, min: 'PT1S', max: 'P1D' }),
+    },
     changeConfirmationTtlMs: bounded(env, 'LEDGER_CHANGE_CONFIRMATION_TTL', 'PT24H', { minMs: 60_000, maxMs: 30 * 86_400_000, min: 'PT1M', max: 'P30D' }),
     bodyLimit: int(env, 'LEDGER_BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
     httpTimeouts: {
@@ -191,6 +201,18 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
     ...(env.LEDGER_RATE_LIMIT_ALLOW ? { rateLimitAllowList: env.LEDGER_RATE_LIMIT_ALLOW.split(',').map((ip) => ip.trim()).filter(Boolean) } : {}),
     ...previousEnvironmentJwks(env, environment),
   };
+}
+
+/**
+ * LEDGER_LOG_ORIGIN: a C2SP checkpoint origin is one line, conventionally a schema-less URL, and is
+ * also the signed-note key name, so it may hold no space and no `+`.
+ */
+function logOrigin(env: Env, publicUrl: string): string {
+  const origin = env.LEDGER_LOG_ORIGIN ?? `${new URL(publicUrl).host}/act-ledger`;
+  if (!/^[\x21-\x2a\x2c-\x7e]+$/.test(origin)) {
+    throw new Error(`LEDGER_LOG_ORIGIN must be printable ASCII without spaces or '+' (it names the checkpoint key), such as ledger.example.gov/act-ledger; got ${JSON.stringify(origin)}`);
+  }
+  return origin;
 }
 
 /** LEDGER_TLS_*: certificate and key together or neither; a client CA only with them. Files are read when the server is built. */

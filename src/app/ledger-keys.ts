@@ -1,7 +1,8 @@
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { ed25519Signer, formatVerifierKey, type NoteSigner, rawEd25519PublicKey } from '../../tlog/index.ts';
 
 /** One of the ledger's own token-signing keys (Ed25519). */
 export interface SigningKey {
@@ -18,6 +19,8 @@ export interface LedgerSecrets {
   captchaKey: Buffer;
   /** Seals a code while its delivery task waits in the task queue (Redis, in production). */
   deliveryKey: Buffer;
+  /** The Ed25519 seed of the key that signs the log's checkpoints (see `logSigner`). */
+  logKey: Buffer;
 }
 
 interface KeyFile {
@@ -26,7 +29,7 @@ interface KeyFile {
   secrets: Partial<Record<keyof LedgerSecrets, string>>;
 }
 
-const SECRET_NAMES: Array<keyof LedgerSecrets> = ['codeVerifierKey', 'pseudonymKey', 'cookieKey', 'captchaKey', 'deliveryKey'];
+const SECRET_NAMES: Array<keyof LedgerSecrets> = ['codeVerifierKey', 'pseudonymKey', 'cookieKey', 'captchaKey', 'deliveryKey', 'logKey'];
 
 /**
  * Secrets added after the first key files were written: a file without one derives it from a secret
@@ -35,6 +38,7 @@ const SECRET_NAMES: Array<keyof LedgerSecrets> = ['codeVerifierKey', 'pseudonymK
  */
 const derivedSecrets: Partial<Record<keyof LedgerSecrets, { from: keyof LedgerSecrets; label: string }>> = {
   deliveryKey: { from: 'codeVerifierKey', label: 'act-ledger delivery key v1' },
+  logKey: { from: 'codeVerifierKey', label: 'act-ledger log checkpoint key v1' },
 };
 
 /**
@@ -87,6 +91,26 @@ export class LedgerKeys {
     this.data = { ...this.data, signing: [...this.data.signing, key].slice(-keep) };
     this.save();
     return key;
+  }
+
+  /**
+   * The log's checkpoint signer, as a C2SP signed-note Ed25519 key named `origin` (the key name is
+   * the log's origin line). One key for the ledger's life: every checkpoint and receipt ever handed
+   * out verifies with the one `vkey` published for it.
+   */
+  logSigner(origin: string): NoteSigner {
+    return ed25519Signer(origin, this.logPrivateKey());
+  }
+
+  /** The verifier key of `logSigner(origin)`, in C2SP vkey form (`<name>+<key id>+<base64>`). */
+  logVerifierKey(origin: string): string {
+    return formatVerifierKey(origin, rawEd25519PublicKey(createPublicKey(this.logPrivateKey())));
+  }
+
+  private logPrivateKey(): KeyObject {
+    // PKCS #8 for an Ed25519 seed is a fixed 16-byte prefix and the 32-byte seed (RFC 8410).
+    const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), this.secret('logKey')]);
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   }
 
   /** The public JWK set, as served at /.well-known/jwks.json. */

@@ -1,3 +1,4 @@
+import type { TransparencyLog } from './audit/transparency-log.ts';
 import type { Logger } from 'pino';
 import type { LedgerConfig } from '../config.ts';
 import type { EventStore } from '../ports/event-store.ts';
@@ -115,6 +116,8 @@ export interface LedgerServices {
   onboardingOverview: OnboardingOverview;
   /** A provider's record passed on between environments' ledgers: signed exports, verified imports. */
   recordTransfer: RecordTransfer;
+  /** The log as a transparency log: its Merkle tree, signed checkpoints, proofs and tiles. */
+  transparencyLog: TransparencyLog;
   /** Erases failed authorizations older than the retention. */
   retentionPurge: RetentionPurge;
   /** Fails pending acts past their lifetime. */

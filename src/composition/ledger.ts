@@ -33,6 +33,7 @@ import { Conformance } from '../app/providers/conformance.ts';
 import { OnboardingOverview } from '../app/providers/onboarding-overview.ts';
 import { RecordTransfer, previousEnvironmentKeys } from '../app/providers/record-transfer.ts';
 import { buildJobScheduler, buildRetention } from './jobs.ts';
+import { buildTransparencyLog, scheduleCheckpoints } from './audit.ts';
 import { buildChanges } from './changes.ts';
 import { buildIdentityProvider } from './identity.ts';
 import { buildNotifiers } from './notifiers.ts';
@@ -144,6 +145,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
   const jobs = await onDuty(scheduler.jobs);
   const retention = buildRetention(config, { eventStore, readModels, keyVault, acts, jobs, projectionRunner, clock, logger });
   const accessTokens = new AccessTokens(keys, config.publicUrl, config.accessTokenTtlMs);
+  const transparencyLog = buildTransparencyLog(config, { eventStore, readModels, keys, clock, logger });
   const services: LedgerServices = {
     config,
     logger,
@@ -197,6 +199,7 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
       clock,
     }),
     ...retention,
+    transparencyLog,
     ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock, providers }),
     onboardingOverview: new OnboardingOverview({ store: eventStore, providers, environment: config.environment, clock }),
     meter: metrics,
@@ -211,7 +214,10 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
 
   // Closed before the scheduler: a policy change seen while closing reschedules nothing.
   closers.push(() => retention.backgroundJobs.close());
-  if (options.runJobs !== false) await retention.backgroundJobs.start();
+  if (options.runJobs !== false) {
+    await retention.backgroundJobs.start();
+    await scheduleCheckpoints(config, jobs, transparencyLog);
+  }
 
   const app = await buildHttpApp(services, options.extraRoutes ?? []);
   closers.push(() => app.close());

@@ -29,6 +29,8 @@ import { verifyPageRoutes } from './routes/public/verify-page.ts';
 import { assetRoutes } from './routes/public/assets.ts';
 import { portalRoutes } from './routes/citizen/portal.ts';
 import { auditEventRoutes } from './routes/audit/events.ts';
+import { auditProofRoutes } from './routes/audit/proofs.ts';
+import { transparencyLogRoutes } from './routes/audit/transparency-log.ts';
 import { openApiInfo } from './openapi-info.ts';
 import { strictBodyValidator } from './validation.ts';
 import { registerJsonBodyParser } from './json-body.ts';
@@ -60,6 +62,8 @@ export const routeGroups: RouteGroup[] = [
   providerConformanceRoutes,
   adminConformanceRoutes,
   auditEventRoutes,
+  auditProofRoutes,
+  transparencyLogRoutes,
   publicVerificationRoutes,
   verifyPageRoutes,
   assetRoutes,

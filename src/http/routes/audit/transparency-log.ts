@@ -1,0 +1,95 @@
+import { LogRangeError } from '../../../app/audit/transparency-log.ts';
+import { parseTilePath, TlogError } from '../../../../tlog/index.ts';
+import { HttpProblem, problemResponses } from '../../problems.ts';
+import { routeGroup } from '../../route-group.ts';
+
+export const CHECKPOINT_PATH = '/tlog/checkpoint';
+export const TILE_PATH_PREFIX = '/tlog/';
+export const LOG_KEY_PATH = '/api/v1/audit/log-key';
+
+/** A checkpoint changes every LEDGER_CHECKPOINT_EVERY at most: caches may keep one for seconds. */
+const CHECKPOINT_CACHE = 'public, max-age=5';
+/** A full tile, or the first W hashes of a partial one, never change: a tile path names its content. */
+const TILE_CACHE = 'public, max-age=31536000, immutable';
+
+/**
+ * The log's public face, in the formats transparency-log tools read: the latest signed checkpoint
+ * (C2SP tlog-checkpoint in a signed note), the hash tiles (C2SP tlog-tiles) and the key that
+ * verifies checkpoints (C2SP vkey). No token: they hold hashes and a public key, nothing personal.
+ * Entry bundles (the events themselves) stay behind the auditor token, in the audit feed.
+ */
+export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app, { services }) => {
+  const log = services.transparencyLog;
+
+  app.get(
+    CHECKPOINT_PATH,
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'The latest signed checkpoint of the log (C2SP tlog-checkpoint, signed note)',
+        description:
+          'Three lines (origin, tree size, base64 root hash), a blank line and the Ed25519 signature line, as C2SP `signed-note` writes them; ' +
+          'verify with the key at `/api/v1/audit/log-key`. A new one is signed every LEDGER_CHECKPOINT_EVERY when the log grew.',
+        response: {
+          200: { description: 'The signed note', content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } } },
+          ...problemResponses(404),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const latest = await log.latestCheckpoint();
+      if (!latest) throw new HttpProblem('no-checkpoint-yet', 'the log has no signed checkpoint yet: one follows within LEDGER_CHECKPOINT_EVERY of the first event');
+      return reply.header('cache-control', CHECKPOINT_CACHE).type('text/plain; charset=utf-8').send(latest.checkpoint);
+    },
+  );
+
+  app.get(
+    `${TILE_PATH_PREFIX}tile/*`,
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'A hash tile of the log tree (C2SP tlog-tiles): /tlog/tile/<L>/<N>[.p/<W>]',
+        description:
+          'The hashes at Merkle level 8L, indices 256N .. 256N+255 (or the first W of them for a partial tile), 32 bytes each, concatenated. ' +
+          'Immutable once served. Entry bundles (`tile/entries/...`) are not served here: the events are in the audit feed, behind the auditor token.',
+        params: { type: 'object', properties: { '*': { type: 'string' } }, required: ['*'] },
+        response: {
+          200: { description: 'The tile bytes', content: { 'application/octet-stream': { schema: {} } } },
+          ...problemResponses(404),
+        },
+      },
+    },
+    async (request, reply) => {
+      let tile;
+      try {
+        tile = parseTilePath(`tile/${request.params['*']}`);
+      } catch (error) {
+        if (error instanceof TlogError) throw new HttpProblem('tile-not-found', `not a tile path: ${error.message}`);
+        throw error;
+      }
+      if (tile.level === 'entries') throw new HttpProblem('tile-not-found', 'entry bundles are not public: auditors read the events at /api/v1/audit/events');
+      try {
+        const bytes = await log.tile(tile);
+        return reply.header('cache-control', TILE_CACHE).type('application/octet-stream').send(Buffer.from(bytes));
+      } catch (error) {
+        if (error instanceof LogRangeError) throw new HttpProblem('tile-not-found', error.message);
+        throw error;
+      }
+    },
+  );
+
+  app.get(
+    LOG_KEY_PATH,
+    {
+      schema: {
+        tags: ['audit'],
+        summary: "The key that verifies the log's checkpoints (C2SP signed-note verifier key)",
+        description:
+          'One line, `<origin>+<key id hex>+<base64 of 0x01 and the Ed25519 public key>`, as Go\'s `golang.org/x/mod/sumdb/note` and the ' +
+          'transparency-dev verifiers take it. Public: receipt holders need it to check a receipt offline.',
+        response: { 200: { description: 'The verifier key', content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } } } },
+      },
+    },
+    async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').type('text/plain; charset=utf-8').send(`${log.verifierKey}\n`),
+  );
+});
