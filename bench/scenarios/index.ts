@@ -6,9 +6,10 @@ import { codeFlow, registerAct } from './acts.ts';
 import { publicLookup } from './public-lookup.ts';
 import { projectionLag } from './projection-lag.ts';
 import { purgeWorkload } from './purge.ts';
+import { transparencyLogWorkload } from './transparency-log.ts';
 
 /** Every benchmark, in the order it runs. A new one is a file here and a line below. */
 export const scenarios: Scenario[] = [bareRoute, jsonFloor, durableFloor, tokenIssuance, authenticatedNoOp, registerAct, codeFlow, publicLookup, projectionLag];
 
 /** Measurements that are no HTTP route, each reported as its own line after the table. */
-export const workloads: Workload[] = [purgeWorkload];
+export const workloads: Workload[] = [purgeWorkload, transparencyLogWorkload];
