@@ -50,7 +50,10 @@ function rootFromInclusionProof(index: number, size: number, leaf: Buffer, proof
 
 /** C2SP signed-note: the note's text when a signature line by this vkey verifies over it. */
 function openSignedNote(note: string, vkey: string): string | undefined {
-  const [name, hexId, keyData] = vkey.trim().split('+') as [string, string, string];
+  // <name>+<hex id>+<base64>: names hold no '+', base64 may, so only the first two split.
+  const m = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/.exec(vkey.trim());
+  if (!m) return undefined;
+  const [, name, hexId, keyData] = m as unknown as [string, string, string, string];
   const key = Buffer.from(keyData, 'base64');
   if (key.length !== 33 || key[0] !== 1) return undefined;
   const publicKey = key.subarray(1);
