@@ -1,22 +1,22 @@
 import { CliError } from './cli-error.ts';
 
-const USAGE = [
-  'usage: ledger audit <verify|receipt> ...',
-  '  verify  [--from <url> | --export <dir or file>]   recompute the log\'s tree and check every signed checkpoint',
-  '  receipt <file> --jwks <file|url> --log-key <vkey|file|url> [--document <file>] [--json]',
-  '          check an act\'s receipt offline: the ledger\'s signature, its commitment in the log, inclusion under the signed checkpoint',
-].join('\n');
+const USAGE =
+  'usage: ledger audit <verify|export|receipt> ...\n' +
+  '  verify (--from <ledger URL> | --export <dir or .ndjson> [--log-key <file>])  recompute the log\'s tree and check every checkpoint against it\n' +
+  '  export <dir> --from <ledger URL>                                           copy the log, its key, checkpoint and tiles for an offline verify\n' +
+  '  receipt <file> --jwks <file|url> --log-key <vkey|file|url> [--document <file>] [--json]\n' +
+  '                                                                             check an act\'s receipt offline: the ledger\'s signature, its commitment in the log, inclusion under the signed checkpoint';
 
-/** `ledger audit <subcommand>`: each subcommand lives in its own module, loaded only when asked for. */
+const subcommands: Record<string, (args: string[]) => Promise<void>> = {
+  verify: async (args) => (await import('./audit-verify.ts')).auditVerify(args),
+  export: async (args) => (await import('./audit-export.ts')).auditExport(args),
+  receipt: async (args) => (await import('./audit-receipt.ts')).auditReceipt(args),
+};
+
+/** `ledger audit ...`: the auditor's tools; --from reads the ledger with LEDGER_AUDITOR_TOKEN; receipt needs nothing of the ledger running. */
 export async function audit(args: string[]): Promise<void> {
-  const [subcommand, ...rest] = args;
-  switch (subcommand) {
-    case 'receipt':
-      return (await import('./audit-receipt.ts')).auditReceipt(rest);
-    case 'verify':
-      // Built beside this one (src/cli/audit-verify.ts); until it is here, say so rather than pretend.
-      throw new CliError('ledger audit verify is not available in this build');
-    default:
-      throw new CliError(subcommand ? `unknown audit subcommand: ${subcommand}\n${USAGE}` : USAGE);
-  }
+  const [name, ...rest] = args;
+  const run = name ? subcommands[name] : undefined;
+  if (!run) throw new CliError(USAGE);
+  await run(rest);
 }
