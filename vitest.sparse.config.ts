@@ -16,6 +16,7 @@ export default defineConfig({
       'test/http/metrics.test.ts',
       'test/http/acts.test.ts',
       'test/http/retention-purge.test.ts',
+      'test/http/receipt-verifications.test.ts',
     ],
     env: { LEDGER_TEST_EVENT_STORE: 'sparse' },
     testTimeout: 60_000,

@@ -12,6 +12,7 @@ import type { Decider } from './decider.ts';
 import { refuse } from './errors.ts';
 import { hexEquals } from './constant-time.ts';
 import { actDescriptionFault, actNameFault, describeFault } from './act-text.ts';
+import { receiptCommitment, receiptContent, saltBytes } from './act-receipt.ts';
 
 export type ActStatus = 'none' | 'pending' | 'authorized' | 'failed';
 
@@ -88,7 +89,8 @@ export type ActCommand =
   | { type: 'RecordCodeDelivery'; codeId: string; attempts: number; now: string }
   /** The code will not reach the citizen. Nothing more is recorded once the code's delivery is final. */
   | { type: 'RecordCodeDeliveryFailure'; codeId: string; reason: string; attempts: number; now: string }
-  | { type: 'VerifyCode'; providerId: string; codeId: string; verifier: string; now: string }
+  /** `receiptSalt`: 32 random bytes (base64url) for the receipt's commitment, used if the code matches. */
+  | { type: 'VerifyCode'; providerId: string; codeId: string; verifier: string; receiptSalt: string; now: string }
   | { type: 'RequestAuthentication'; providerId: string; authenticationId: string; redirectUri: string; loa: Loa | null; now: string }
   | {
       type: 'CompleteAuthentication';
@@ -99,6 +101,8 @@ export type ActCommand =
       identity: string | null;
       loaAchieved: Loa | null;
       means: string | null;
+      /** 32 random bytes (base64url) for the receipt's commitment, used if the act is authorized. */
+      receiptSalt: string;
       now: string;
     }
   | { type: 'ExpireAct'; now: string };
@@ -311,7 +315,7 @@ function decideVerification(command: Extract<ActCommand, { type: 'VerifyCode' }>
   if (code.superseded) return [attempt('superseded', state.attemptsLeft)];
   if (isPast(command.now, code.expiresAt)) return [attempt('expired', state.attemptsLeft)];
   if (hexEquals(command.verifier, code.verifier)) {
-    return [attempt('matched', state.attemptsLeft), { type: 'ActAuthorized', data: { method: code.channel, loa: null, authorizedAt: command.now } }];
+    return [attempt('matched', state.attemptsLeft), authorization(state, { method: code.channel, loa: null, authorizedAt: command.now }, command.receiptSalt)];
   }
   const left = state.attemptsLeft - 1;
   const events = [attempt('mismatch', left)];
@@ -342,7 +346,18 @@ function decideAuthentication(command: Extract<ActCommand, { type: 'CompleteAuth
   if (command.outcome === 'failed') return fail('authentication-failed');
   if (!command.aifo || command.aifo !== state.aifo) return fail('identity-mismatch');
   if (!loaSatisfies(command.loaAchieved, auth.loa)) return fail('loa-too-low');
-  return [completed, { type: 'ActAuthorized', data: { method: 'authentication', loa: command.loaAchieved, authorizedAt: command.now } }];
+  return [completed, authorization(state, { method: 'authentication', loa: command.loaAchieved, authorizedAt: command.now }, command.receiptSalt)];
+}
+
+/** ActAuthorized with its receipt's commitment over the act as registered and these facts. */
+function authorization(state: ActState, facts: { method: AuthorizationMethod; loa: Loa | null; authorizedAt: string }, receiptSalt: string): ActEvent {
+  const salt = saltBytes(receiptSalt);
+  if (!salt) throw new Error('the receipt salt must be 32 bytes in base64url');
+  const { documentHash, name, description } = state;
+  // A pending act always has its registration readable: only failed acts lose their key (retention).
+  if (documentHash === undefined || name === undefined || description === undefined) throw new Error(`act ${state.actId}: its registration is not readable; nothing can be authorized`);
+  const content = receiptContent({ actId: state.actId, documentHash, name, description, providerId: state.providerId, providerName: state.providerName }, facts);
+  return { type: 'ActAuthorized', data: { ...facts, receiptCommitment: receiptCommitment(salt, content), receiptSalt } };
 }
 
 /** What the verification endpoint answers, derived from the events a VerifyCode command produced. */

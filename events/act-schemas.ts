@@ -58,6 +58,9 @@ export const actEventSchemas = {
   CodeDeliveryFailed: exactly({ codeId: text, channel: oneOf(CODE_CHANNELS), reason: text, failedAt: instant, attempts: count }),
   // attemptsLeft is not bounded below: a policy of zero attempts records -1 on the first mismatch.
   CodeAttempted: exactly({ codeId: text, outcome: oneOf(CODE_ATTEMPT_OUTCOMES), attemptsLeft: { type: 'integer' }, attemptedAt: instant }),
-  ActAuthorized: exactly({ method: oneOf(AUTHORIZATION_METHODS), loa: oneOfOrNull(LOAS), authorizedAt: instant }),
+  ActAuthorized: exactly(
+    { method: oneOf(AUTHORIZATION_METHODS), loa: oneOfOrNull(LOAS), authorizedAt: instant },
+    { receiptCommitment: hex256, receiptSalt: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' }, ...erased },
+  ),
   ActAuthorizationFailed: exactly({ reason: oneOf(FAILURE_REASONS), failedAt: instant }),
 } as const satisfies Record<ActEventType, JsonSchema>;

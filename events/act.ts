@@ -92,7 +92,21 @@ export type ActEvent =
       'CodeAttempted',
       { codeId: string; outcome: CodeAttemptOutcome; attemptsLeft: number; attemptedAt: string }
     >
-  | DomainEvent<'ActAuthorized', { method: AuthorizationMethod; loa: Loa | null; authorizedAt: string }>
+  | DomainEvent<
+      'ActAuthorized',
+      {
+        method: AuthorizationMethod;
+        loa: Loa | null;
+        authorizedAt: string;
+        /**
+         * hex SHA-256(salt ‖ canonical JSON of the receipt's content), commands/act-receipt.ts: binds the
+         * holder's receipt to this event. Version 1 had none (and its acts get no receipt).
+         */
+        receiptCommitment?: string;
+        /** The commitment's 32 salt bytes, base64url (sealed: with the document hash it would let anyone test guesses). */
+        receiptSalt?: string;
+      }
+    >
   | DomainEvent<'ActAuthorizationFailed', { reason: FailureReason; failedAt: string }>;
 
 export type ActEventType = ActEvent['type'];
@@ -102,6 +116,7 @@ export const sealedFields: Partial<Record<ActEventType, readonly string[]>> = {
   ActRegistered: ['sepp', 'aifo', 'documentHash', 'name', 'description'],
   AuthenticationCompleted: ['identity', 'aifo'],
   CodeIssued: ['destinationHint'],
+  ActAuthorized: ['receiptSalt'],
 };
 
 export const actEventTypes: readonly ActEventType[] = [

@@ -22,6 +22,11 @@ const upcasters: Readonly<Record<string, readonly Upcaster[]>> = {
     // written on) kept: there its positions are the sequences, so the numbers carry over as they are.
     ({ fromPosition, throughPosition, ...rest }) => ({ ...rest, fromSequence: fromPosition, throughSequence: throughPosition }),
   ],
+  ActAuthorized: [
+    // 1 -> 2: an authorization carries its receipt's commitment (public) and salt (sealed). Version 1
+    // had neither; both stay absent when read, and such an act has no receipt.
+    (data) => data,
+  ],
   CodeDeliveryFailed: [
     // 1 -> 2: delivery became a job with retries, and the event says how many tries were made. Version 1
     // was written by the request itself after its one and only try.

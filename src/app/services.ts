@@ -12,6 +12,8 @@ import type { ActEvent } from '../../events/act.ts';
 import type { CitizenRegistry } from '../ports/citizen-registry.ts';
 import type { KeyVault } from '../ports/key-vault.ts';
 import type { ActService } from './acts/act-service.ts';
+import type { ActReceipts } from './acts/receipts.ts';
+import type { ReceiptVerification } from './acts/receipt-check.ts';
 import type { EventCodec } from './command-handler.ts';
 import type { Pseudonyms } from './citizens/pseudonyms.ts';
 import type { IdentityProvider, SimulatedIdentityPages } from '../ports/identity-provider.ts';
@@ -118,6 +120,10 @@ export interface LedgerServices {
   recordTransfer: RecordTransfer;
   /** The log as a transparency log: its Merkle tree, signed checkpoints, proofs and tiles. */
   transparencyLog: TransparencyLog;
+  /** Receipts for authorizations, once a signed checkpoint covers them (in GET /api/v1/acts/{actId}). */
+  actReceipts: ActReceipts;
+  /** Checks a receipt against this ledger's published JWK set and log key, as anyone can offline. */
+  receiptVerification: ReceiptVerification;
   /** Erases failed authorizations older than the retention. */
   retentionPurge: RetentionPurge;
   /** Fails pending acts past their lifetime. */

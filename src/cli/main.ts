@@ -29,7 +29,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     run: async (args) => (await import('./admin.ts')).admin(args, () => loadConfig().publicUrl),
   },
   audit: {
-    summary: 'audit verify|export|receipt: recompute the log\'s tree and check its checkpoints (--from <url>, token in LEDGER_AUDITOR_TOKEN, or --export <dir>)',
+    summary: 'audit verify|export|receipt: recompute the log\'s tree and check its checkpoints (--from <url>, token in LEDGER_AUDITOR_TOKEN, or --export <dir>); check an act\'s receipt offline (receipt <file> --jwks --log-key)',
     run: async (args) => (await import('./audit.ts')).audit(args),
   },
   citizens: {

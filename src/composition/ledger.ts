@@ -15,6 +15,8 @@ import { ProviderDirectory } from '../app/providers/provider-directory.ts';
 import { ADMIN_TOKEN_TTL_MS, AdminDirectory } from '../app/admins/admin-directory.ts';
 import { AdminActivity } from '../app/admins/admin-activity.ts';
 import { actCodec } from '../app/acts/act-sealing.ts';
+import { ActReceipts } from '../app/acts/receipts.ts';
+import { ReceiptVerification } from '../app/acts/receipt-check.ts';
 import { ActService } from '../app/acts/act-service.ts';
 import { AuthorizationService } from '../app/acts/authorization-by-authentication.ts';
 import { Pseudonyms } from '../app/citizens/pseudonyms.ts';
@@ -200,6 +202,8 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     }),
     ...retention,
     transparencyLog,
+    actReceipts: new ActReceipts({ store: eventStore, codec, log: transparencyLog, keys }),
+    receiptVerification: new ReceiptVerification(keys, transparencyLog.verifierKey),
     ...buildChanges(config, { ...retention, eventStore, readModels, projectionRunner, clock, providers }),
     onboardingOverview: new OnboardingOverview({ store: eventStore, providers, environment: config.environment, clock }),
     meter: metrics,

@@ -26,6 +26,7 @@ import { adminRecordTransferRoutes } from './routes/admin/record-transfer.ts';
 import { providerFailedAuthorizationRoutes } from './routes/provider/failed-authorizations.ts';
 import { publicVerificationRoutes } from './routes/public/verifications.ts';
 import { verifyPageRoutes } from './routes/public/verify-page.ts';
+import { receiptVerificationRoutes } from './routes/public/receipt-verifications.ts';
 import { assetRoutes } from './routes/public/assets.ts';
 import { portalRoutes } from './routes/citizen/portal.ts';
 import { auditEventRoutes } from './routes/audit/events.ts';
@@ -65,6 +66,7 @@ export const routeGroups: RouteGroup[] = [
   auditProofRoutes,
   transparencyLogRoutes,
   publicVerificationRoutes,
+  receiptVerificationRoutes,
   verifyPageRoutes,
   assetRoutes,
   portalRoutes,

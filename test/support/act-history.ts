@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { streamNames } from '../../events/envelope.ts';
 import type { ActEvent, AuthorizationMethod, FailureReason } from '../../events/act.ts';
 import { actDecider, type ActCommand } from '../../commands/act.ts';
+import { newReceiptSalt } from '../../src/app/acts/act-service.ts';
 import type { Decider } from '../../commands/decider.ts';
 import { handleCommand, type EventCodec } from '../../src/app/command-handler.ts';
 import type { EventStore } from '../../src/ports/event-store.ts';
@@ -135,13 +136,13 @@ async function runAct(
     const required = plan.ending === 'loa-too-low' ? 'high' : null;
     await run({ type: 'RequestAuthentication', providerId: 'provider-1', authenticationId, redirectUri: 'https://provider.example/return', loa: required, now: at(1) }, 1);
     const identity = outcome === 'authenticated' ? `bsi-of-${aifo}` : null;
-    await run({ type: 'CompleteAuthentication', authenticationId, outcome, aifo, identity, loaAchieved: outcome === 'authenticated' ? loa : null, means: null, now: at(2) }, 2);
+    await run({ type: 'CompleteAuthentication', authenticationId, outcome, aifo, identity, loaAchieved: outcome === 'authenticated' ? loa : null, means: null, receiptSalt: newReceiptSalt(), now: at(2) }, 2);
   };
   const code = async (channel: 'sms' | 'mobile-key', right: boolean, tries: number) => {
     const codeId = randomUUID();
     await run({ type: 'IssueCode', providerId: 'provider-1', codeId, channel, verifier: verifier(actId, codeId), destinationHint: '+420 *** *** 001', now: at(1), expiresAt: at(10) }, 1);
     for (let t = 0; t < tries; t++) {
-      await run({ type: 'VerifyCode', providerId: 'provider-1', codeId, verifier: right ? verifier(actId, codeId) : verifier(actId, 'wrong'), now: at(2 + t) }, 2 + t);
+      await run({ type: 'VerifyCode', providerId: 'provider-1', codeId, verifier: right ? verifier(actId, codeId) : verifier(actId, 'wrong'), receiptSalt: newReceiptSalt(), now: at(2 + t) }, 2 + t);
     }
   };
   switch (plan.ending) {

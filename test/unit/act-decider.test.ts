@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { actDecider, verificationResult, type ActCommand, type ActState } from '../../commands/act.ts';
 import { DomainError } from '../../commands/errors.ts';
 import type { ActEvent } from '../../events/act.ts';
+import { receiptCommitment, receiptContent } from '../../commands/act-receipt.ts';
 
 /** given events / when command / then events or refusal */
 function given(events: ActEvent[]) {
@@ -57,7 +58,14 @@ const codeIssued = (codeId: string, minute = 0, channel: 'sms' | 'mobile-key' = 
   type: 'CodeIssued',
   data: { codeId, channel, verifier: hex(codeId === 'c1' ? '1' : '2'), issuedAt: at(minute), expiresAt: at(minute + 5), destinationHint: '+420 *** *** 001' },
 });
-const verify = (codeId: string, verifier: string, minute: number, providerId = 'p1'): ActCommand => ({ type: 'VerifyCode', providerId, codeId, verifier, now: at(minute) });
+const SALT = Buffer.alloc(32, 7).toString('base64url');
+const verify = (codeId: string, verifier: string, minute: number, providerId = 'p1'): ActCommand => ({ type: 'VerifyCode', providerId, codeId, verifier, receiptSalt: SALT, now: at(minute) });
+/** The ActAuthorized the decider must write: its receipt's commitment over the act as registered. */
+const authorizedBy = (method: 'sms' | 'mobile-key' | 'authentication', loa: 'low' | 'substantial' | 'high' | null, minute: number): ActEvent => {
+  const facts = { method, loa, authorizedAt: at(minute) };
+  const content = receiptContent({ actId: 'act-1', documentHash: hex('a'), name: 'Act', description: '', providerId: 'p1', providerName: 'Provider One' }, facts);
+  return { type: 'ActAuthorized', data: { ...facts, receiptCommitment: receiptCommitment(Buffer.alloc(32, 7), content), receiptSalt: SALT } };
+};
 const issue = (minute: number, channel: 'sms' | 'mobile-key' = 'sms', providerId = 'p1'): ActCommand => ({
   type: 'IssueCode',
   providerId,
@@ -80,6 +88,7 @@ const complete = (aifo: string | null, loa: 'low' | 'substantial' | 'high' | nul
   identity: aifo ? `bsi-of-${aifo}` : null,
   loaAchieved: loa,
   means: 'eid-card',
+  receiptSalt: SALT,
   now: at(2),
 });
 
@@ -122,7 +131,7 @@ describe('act decider', () => {
       const w = given([registered, codeIssued('c1')]).when(verify('c1', hex('1'), 2));
       w.then([
         { type: 'CodeAttempted', data: { codeId: 'c1', outcome: 'matched', attemptsLeft: 3, attemptedAt: at(2) } },
-        { type: 'ActAuthorized', data: { method: 'sms', loa: null, authorizedAt: at(2) } },
+        authorizedBy('sms', null, 2),
       ]);
       expect(verificationResult(w.result as ActEvent[], w.stateAfter())).toBe('authorized');
     });
@@ -178,7 +187,7 @@ describe('act decider', () => {
       expect(w.stateAfter().codes.c1).toMatchObject({ delivery: 'sent', deliveredAt: at(1), superseded: false });
       given([registered, codeIssued('c1'), deliveredEvent]).when(verify('c1', hex('1'), 2)).then([
         { type: 'CodeAttempted', data: { codeId: 'c1', outcome: 'matched', attemptsLeft: 3, attemptedAt: at(2) } },
-        { type: 'ActAuthorized', data: { method: 'sms', loa: null, authorizedAt: at(2) } },
+        authorizedBy('sms', null, 2),
       ]);
     });
     it('records a failure with its reason and tries; the code is failed and superseded', () => {
@@ -225,6 +234,7 @@ describe('act decider', () => {
     it('authorizes the same person at a sufficient LoA', () => {
       const w = given([registered, authRequested]).when(complete('aifo-1', 'high'));
       expect((w.result as ActEvent[]).map((e) => e.type)).toEqual(['AuthenticationCompleted', 'ActAuthorized']);
+      expect((w.result as ActEvent[])[1]).toEqual(authorizedBy('authentication', 'high', 2));
     });
     it('fails on another person: identity-mismatch', () => {
       expect(given([registered, authRequested]).when(complete('aifo-2', 'high')).stateAfter().failure?.reason).toBe('identity-mismatch');

@@ -41,6 +41,7 @@ const PROVIDER = 'p1';
 const OTHER_PROVIDER = 'p2';
 const AIFO = 'aifo-1';
 const OTHER_AIFO = 'aifo-2';
+const RECEIPT_SALT = Buffer.alloc(32, 1).toString('base64url');
 
 const loaArb = fc.constantFrom<Loa | null>(null, 'low', 'substantial', 'high');
 const advanceArb = fc.oneof(
@@ -313,6 +314,7 @@ function toCommand(run: Run, step: Step): ActCommand {
         providerId: step.foreign ? OTHER_PROVIDER : PROVIDER,
         codeId,
         verifier: step.right ? hex(`right:${codeId}`) : hex(`wrong:${codeId}:${n}`),
+        receiptSalt: RECEIPT_SALT,
         now,
       };
     }
@@ -334,6 +336,7 @@ function toCommand(run: Run, step: Step): ActCommand {
         identity: step.outcome === 'authenticated' && aifo ? `bsi-of-${aifo}` : null,
         loaAchieved: step.outcome === 'authenticated' ? step.loaAchieved : null,
         means: step.outcome === 'authenticated' ? 'eid-card' : null,
+        receiptSalt: RECEIPT_SALT,
         now,
       };
     }

@@ -1,8 +1,9 @@
-import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { streamNames } from '../../../events/envelope.ts';
 import type { ActEvent, ActStatus, AuthorizationMethod, CodeChannel, CodeDeliveryState, FailureReason, Loa } from '../../../events/act.ts';
 import { actDecider, verificationResult, type ActCommand, type ActState } from '../../../commands/act.ts';
 import { DomainError, refuse } from '../../../commands/errors.ts';
+import { RECEIPT_SALT_BYTES } from '../../../commands/act-receipt.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import type { TaskQueue } from '../../ports/task-queue.ts';
 import type { SendLimiter } from '../../ports/send-limiter.ts';
@@ -243,7 +244,7 @@ export class ActService {
     const known = await this.current(providerId, actId);
     const { events, state } = await this.run(
       actId,
-      { type: 'VerifyCode', providerId, codeId, verifier: this.digest(codeSha512), now: this.deps.clock().toISOString() },
+      { type: 'VerifyCode', providerId, codeId, verifier: this.digest(codeSha512), receiptSalt: newReceiptSalt(), now: this.deps.clock().toISOString() },
       this.context(providerId, correlationId),
       known,
     );
@@ -305,6 +306,9 @@ export class ActService {
     return createHmac('sha256', this.deps.verifierKey).update(value).digest('hex');
   }
 }
+
+/** A fresh salt for the receipt's commitment, drawn here: the decider stays pure. */
+export const newReceiptSalt = (): string => randomBytes(RECEIPT_SALT_BYTES).toString('base64url');
 
 function methodsFor(citizen: Citizen): AuthorizationMethod[] {
   const methods: AuthorizationMethod[] = ['authentication'];

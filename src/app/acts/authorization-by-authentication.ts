@@ -8,7 +8,7 @@ import type { CitizenRegistry } from '../../ports/citizen-registry.ts';
 import type { ReplayGuard } from '../../ports/replay-guard.ts';
 import type { AuthenticationTransaction, CallbackParameters, IdentityProvider } from '../../ports/identity-provider.ts';
 import { handleCommand, type CommandContext, type EventCodec } from '../command-handler.ts';
-import type { ActService } from './act-service.ts';
+import { newReceiptSalt, type ActService } from './act-service.ts';
 import type { ProviderDirectory } from '../providers/provider-directory.ts';
 
 /** Everything the ledger must remember, bound to the browser, between the redirect to the IdP and its callback. */
@@ -127,8 +127,8 @@ export class AuthorizationService {
 
     const command: ActCommand =
       result.outcome === 'authenticated'
-        ? { type: 'CompleteAuthentication', authenticationId: transaction.authenticationId, outcome: 'authenticated', aifo, identity: result.identity.subject, loaAchieved: result.loaAchieved, means: result.means, now: clock().toISOString() }
-        : { type: 'CompleteAuthentication', authenticationId: transaction.authenticationId, outcome: result.outcome, aifo: null, identity: null, loaAchieved: null, means: null, now: clock().toISOString() };
+        ? { type: 'CompleteAuthentication', authenticationId: transaction.authenticationId, outcome: 'authenticated', aifo, identity: result.identity.subject, loaAchieved: result.loaAchieved, means: result.means, receiptSalt: newReceiptSalt(), now: clock().toISOString() }
+        : { type: 'CompleteAuthentication', authenticationId: transaction.authenticationId, outcome: result.outcome, aifo: null, identity: null, loaAchieved: null, means: null, receiptSalt: newReceiptSalt(), now: clock().toISOString() };
     try {
       const { state: after } = await this.run(actId, command, correlationId);
       return { redirectTo, actId, status: after.status as AuthorizationFinish['status'], ...(note ? { note } : {}) };

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { ACT_STATUSES, AUTHORIZATION_METHODS, CODE_CHANNELS, CODE_DELIVERY_STATES, FAILURE_REASONS, LOAS, VERIFICATION_RESULTS } from '../../../../events/act.ts';
 import { TaskQueueUnavailableError } from '../../../ports/task-queue.ts';
+import { ReceiptIntegrityError } from '../../../app/acts/receipts.ts';
 import { providerGuard } from '../../auth.ts';
 import { ACT_DESCRIPTION_MAX, ACT_NAME_MAX } from '../../../../commands/act-text.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
@@ -51,6 +52,24 @@ const actView = {
     registeredAt: { type: 'string', format: 'date-time' },
     expiresAt: { type: 'string', format: 'date-time' },
     codes: { type: 'array', items: codeView, description: 'Every code issued for the act, oldest first, with where its delivery stands' },
+    receipt: {
+      type: 'object',
+      description:
+        'For an authorized act: `pending` until a signed checkpoint of the log covers its ActAuthorized (seconds), then `issued` with ' +
+        'what anyone can check offline (POST /api/v1/public/receipts/verifications, the /verify page, `ledger audit receipt`): `jws`, ' +
+        'the ledger\'s JWS (typ `act-receipt+jwt`, keys at /.well-known/jwks.json) over { actId, documentHash, nameSha256, ' +
+        'descriptionSha256, providerId, providerName, method, loa, authorizedAt, sequence, position, salt }; `event`, base64 of the ' +
+        'ActAuthorized\'s canonical bytes, whose `receiptCommitment` = hex SHA-256(salt bytes ‖ UTF-8 canonical JSON (RFC 8785) of the ' +
+        'claims but sequence, position and salt); `proof`, a c2sp.org/tlog-proof@v1 of that event (index = sequence - 1) under a ' +
+        'checkpoint signed with the key of GET /api/v1/audit/log-key. Acts authorized before receipts existed have none.',
+      required: ['status'],
+      properties: {
+        status: { type: 'string', enum: ['issued', 'pending'] },
+        jws: { type: 'string' },
+        event: { type: 'string' },
+        proof: { type: 'string' },
+      },
+    },
   },
 } as const;
 
@@ -61,7 +80,7 @@ const actParams = {
 } as const;
 
 /** Provider API for acts: register, read the result, request a code, confirm it. */
-export const actRoutes = routeGroup(['acts', 'accessTokens', 'providers', 'actAsGrants', 'config', 'conformance'], async (app, { services }) => {
+export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'providers', 'actAsGrants', 'config', 'conformance'], async (app, { services }) => {
   app.addHook('onRequest', providerGuard(services));
   const security = [{ actAs: [] }];
   const providerOf = (request: FastifyRequest) => request.providerId!;
@@ -141,7 +160,9 @@ export const actRoutes = routeGroup(['acts', 'accessTokens', 'providers', 'actAs
       schema: {
         tags: ['provider'],
         summary: 'The act\'s status and result',
-        description: 'Computed from the act\'s own events: a write answered a moment ago is always visible. Another provider\'s act answers 404.',
+        description:
+          'Computed from the act\'s own events: a write answered a moment ago is always visible. Another provider\'s act answers 404. ' +
+          'An authorized act carries its `receipt` (pending until the log\'s next signed checkpoint).',
         security,
         params: actParams,
         response: { 200: actView, ...problemResponses(400, 401, 403, 404) },
@@ -151,7 +172,16 @@ export const actRoutes = routeGroup(['acts', 'accessTokens', 'providers', 'actAs
       const act = await services.acts.get(providerOf(request), request.params.actId);
       // A provider reading its results is part of conformance; the read answers even when noting it fails.
       await services.conformance.actRead(providerOf(request), act).catch((error: unknown) => request.log.warn({ err: error }, 'conformance could not note a read'));
-      return act;
+      if (act.status !== 'authorized') return act;
+      let receipt;
+      try {
+        receipt = await services.actReceipts.of(act.actId);
+      } catch (error) {
+        // A proof that would not verify is the log's damage, for operators to see; the provider still reads its result.
+        if (!(error instanceof ReceiptIntegrityError)) throw error;
+        request.log.error({ err: error, actId: act.actId }, 'no receipt: the log does not prove this authorization');
+      }
+      return receipt ? { ...act, receipt } : act;
     },
   );
 

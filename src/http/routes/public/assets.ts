@@ -6,7 +6,7 @@ import { routeGroup } from '../../route-group.ts';
 import { sendProblem } from '../../problems.ts';
 
 const OWN = fileURLToPath(new URL('../../assets', import.meta.url));
-const OWN_FILES = ['ledger.css', 'verify.js', 'captcha.js', 'captcha-worker.js', 'file-hash.js', 'admin.js', 'favicon.svg'];
+const OWN_FILES = ['ledger.css', 'verify.js', 'verify-receipt.js', 'captcha.js', 'captcha-worker.js', 'file-hash.js', 'admin.js', 'favicon.svg'];
 /** The incremental SHA-256 the browser hashes files with: @noble/hashes, served as the ES modules it ships. */
 const NOBLE = dirname(createRequire(import.meta.url).resolve('@noble/hashes/sha2.js'));
 const NOBLE_FILES = ['sha2.js', '_md.js', '_u64.js', 'utils.js'];

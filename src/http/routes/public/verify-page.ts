@@ -3,6 +3,7 @@ import { escapeHtml } from '../../html.ts';
 import { langOf, sendPage, shell } from '../../csp-page.ts';
 import { verifyMessages } from './verify-messages.ts';
 import { CAPTCHA_PATH, VERIFICATIONS_PATH } from './verifications.ts';
+import { RECEIPT_VERIFICATIONS_PATH } from './receipt-verifications.ts';
 
 export const VERIFY_PAGE_PATH = '/verify';
 
@@ -31,8 +32,49 @@ export const verifyPageRoutes = routeGroup(['config'], async (app, { services })
 <p id="progress-line" hidden><progress id="progress" max="1" value="0" aria-label="${escapeHtml(m.client.hashProgress)}"></progress></p>
 <p id="status" class="status" role="status"></p>
 </form>
-<section id="result" aria-live="polite" tabindex="-1"></section>`;
-    const data = { messages: m.client, captchaUrl: CAPTCHA_PATH, verificationsUrl: VERIFICATIONS_PATH, uploadLimit: services.config.uploadLimit };
-    return sendPage(reply, 200, shell({ lang, title: m.title, body, scripts: ['/assets/verify.js'], data }));
+<section id="result" aria-live="polite" tabindex="-1"></section>
+${receiptSection(m.receipt)}`;
+    const data = {
+      messages: m.client,
+      captchaUrl: CAPTCHA_PATH,
+      verificationsUrl: VERIFICATIONS_PATH,
+      uploadLimit: services.config.uploadLimit,
+      receipt: {
+        messages: m.receipt.client,
+        verificationsUrl: RECEIPT_VERIFICATIONS_PATH,
+        words: { actId: m.client.actId, provider: m.client.provider, authorizedAt: m.client.authorizedAt, method: m.client.method, methods: m.client.methods, tooMany: m.client.tooMany, failedText: m.client.failedText, locale: m.client.locale },
+      },
+    };
+    return sendPage(reply, 200, shell({ lang, title: m.title, body, scripts: ['/assets/verify.js', '/assets/verify-receipt.js'], data }));
   });
 });
+
+/**
+ * The receipt check (/assets/verify-receipt.js): a receipt pasted or chosen as a file, and optionally
+ * the document, hashed in the browser like the file above. No captcha: the check looks nothing up.
+ */
+function receiptSection(m: (typeof verifyMessages)[keyof typeof verifyMessages]['receipt']): string {
+  return `<section id="receipt-check" aria-labelledby="receipt-title">
+<h2 id="receipt-title">${escapeHtml(m.title)}</h2>
+<p>${escapeHtml(m.intro)}</p>
+<form id="receipt-form" novalidate>
+<p>
+<label for="receipt-text">${escapeHtml(m.textLabel)}</label>
+<textarea id="receipt-text" name="receipt" rows="6" spellcheck="false" autocomplete="off" aria-describedby="receipt-text-hint"></textarea>
+<span class="hint" id="receipt-text-hint">${escapeHtml(m.textHint)}</span>
+</p>
+<p>
+<label for="receipt-file">${escapeHtml(m.fileLabel)}</label>
+<input type="file" id="receipt-file" name="receiptFile" accept="application/json,.json,.txt">
+</p>
+<p>
+<label for="receipt-document">${escapeHtml(m.documentLabel)}</label>
+<input type="file" id="receipt-document" name="document" aria-describedby="receipt-document-hint">
+<span class="hint" id="receipt-document-hint">${escapeHtml(m.documentHint)}</span>
+</p>
+<p><button type="submit" id="receipt-submit">${escapeHtml(m.submit)}</button></p>
+<p id="receipt-status" class="status" role="status"></p>
+</form>
+<div id="receipt-result" class="verdict" aria-live="polite" tabindex="-1"></div>
+</section>`;
+}
