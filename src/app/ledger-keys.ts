@@ -23,8 +23,18 @@ export interface LedgerSecrets {
   logKey: Buffer;
 }
 
+/** A signing key taken out of service: its private part is gone, its public key stays published. */
+export interface RetiredKey {
+  kid: string;
+  createdAt: string;
+  retiredAt: string;
+  publicJwk: JWK;
+}
+
 interface KeyFile {
   signing: SigningKey[];
+  /** Keys rotated out, oldest first; files written before retirement existed lack it. */
+  retired?: RetiredKey[];
   /** Key files written before a secret existed lack it: see `derivedSecrets`. */
   secrets: Partial<Record<keyof LedgerSecrets, string>>;
 }
@@ -85,12 +95,26 @@ export class LedgerKeys {
     return this.data.signing;
   }
 
-  /** Adds a new signing key; keeps the newest `keep` keys (older tokens than that no longer verify). */
+  /**
+   * Adds a new signing key and keeps the newest `keep` in service; older ones are retired: their
+   * private part is erased, their public key stays published, since receipts and record exports they
+   * signed must verify for years. Tokens verify only against keys in service (`tokenJwks`).
+   */
   async rotate(keep = 3): Promise<SigningKey> {
     const key = await newSigningKey();
-    this.data = { ...this.data, signing: [...this.data.signing, key].slice(-keep) };
+    const signing = [...this.data.signing, key];
+    const retiredAt = new Date().toISOString();
+    const leaving = signing
+      .slice(0, Math.max(0, signing.length - keep))
+      .map(({ kid, createdAt, privateJwk }): RetiredKey => ({ kid, createdAt, retiredAt, publicJwk: publicPart(privateJwk) }));
+    this.data = { ...this.data, signing: signing.slice(-keep), retired: [...(this.data.retired ?? []), ...leaving] };
     this.save();
     return key;
+  }
+
+  /** Keys rotated out of service, oldest first. */
+  get retired(): readonly RetiredKey[] {
+    return this.data.retired ?? [];
   }
 
   /**
@@ -113,14 +137,18 @@ export class LedgerKeys {
     return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   }
 
-  /** The public JWK set, as served at /.well-known/jwks.json. */
+  /**
+   * The public JWK set, as served at /.well-known/jwks.json: the keys in service, then the retired
+   * ones (marked `retired`), which receipts and exports signed long ago still need.
+   */
   publicJwks(): { keys: JWK[] } {
-    return {
-      keys: this.data.signing.map(({ kid, privateJwk }) => {
-        const { d: _d, ...pub } = privateJwk;
-        return { ...pub, kid, alg: 'EdDSA', use: 'sig' };
-      }),
-    };
+    const retired = this.retired.map(({ kid, publicJwk }) => ({ ...publicJwk, kid, alg: 'EdDSA', use: 'sig', retired: true }));
+    return { keys: [...this.tokenJwks().keys, ...retired] };
+  }
+
+  /** Only the keys in service: what the ledger's own access tokens verify against. */
+  tokenJwks(): { keys: JWK[] } {
+    return { keys: this.data.signing.map(({ kid, privateJwk }) => ({ ...publicPart(privateJwk), kid, alg: 'EdDSA', use: 'sig' })) };
   }
 
   private save(): void {
@@ -130,6 +158,11 @@ export class LedgerKeys {
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.file);
   }
+}
+
+function publicPart(privateJwk: JWK): JWK {
+  const { d: _d, ...pub } = privateJwk;
+  return pub;
 }
 
 async function newSigningKey(): Promise<SigningKey> {

@@ -6,7 +6,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   openapi: { summary: 'write openapi/openapi.json from the route schemas', run: async () => (await import('./openapi.ts')).writeOpenApi() },
   demo: { summary: 'a provider client: register an act for a file and authorize it (see src/cli/demo.ts)', run: async (args) => (await import('./demo.ts')).demo(args) },
   keys: {
-    summary: 'keys rotate: add a new ActAs signing key (older ones stay published); restart servers to use it',
+    summary: 'keys rotate: add a new signing key; the newest three stay in service, older ones are retired (still published); restart servers to use it',
     run: async (args) => {
       if (args[0] !== 'rotate') throw new Error('usage: ledger keys rotate');
       const { LedgerKeys } = await import('../app/ledger-keys.ts');

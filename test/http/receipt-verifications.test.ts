@@ -101,4 +101,14 @@ describe('receipts in the act, and POST /api/v1/public/receipts/verifications', 
     for (const receipt of [before, after]) expect((await check({ receipt, documentHash: sha256(document) })).json()).toMatchObject({ genuine: true, inLog: true, matchesDocument: true, problems: [] });
     expect((await readAct(failed)).receipt).toBeUndefined();
   });
+
+  it('keeps verifying after the signing key is rotated out of service: retired keys stay published', async () => {
+    const issued = (await readAct(authorized)).receipt as Record<string, string>;
+    const signedWith = (JSON.parse(Buffer.from(issued.jws!.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
+    for (let i = 0; i < 3; i++) await ledger.services.keys.rotate();
+    expect(ledger.services.keys.all.map((k) => k.kid)).not.toContain(signedWith);
+    const jwks = (await ledger.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as { keys: Array<{ kid: string; retired?: boolean }> };
+    expect(jwks.keys.find((k) => k.kid === signedWith)).toMatchObject({ retired: true });
+    expect((await check({ receipt: issued, documentHash: sha256(document) })).json()).toMatchObject({ genuine: true, inLog: true, matchesDocument: true, problems: [] });
+  });
 });

@@ -50,3 +50,26 @@ describe('ledger signing keys', () => {
     expect(readFileSync(file, 'utf8')).toBe(JSON.stringify(old));
   });
 });
+
+describe('retired signing keys', () => {
+  it('stay published for receipts and exports, but no token verifies with them', async () => {
+    const dir = tempDir();
+    const keys = await LedgerKeys.open(dir);
+    const issuer = 'https://ledger.example';
+    const first = keys.current;
+    const early = await new AccessTokens(keys, issuer, 600_000).issue('p1');
+    for (let i = 0; i < 3; i++) await keys.rotate();
+    const reopened = await LedgerKeys.open(dir);
+    expect(reopened.all.map((k) => k.kid)).not.toContain(first.kid);
+    expect(reopened.retired.map((k) => k.kid)).toEqual([first.kid]);
+    const file = readFileSync(join(dir, 'ledger-keys.json'), 'utf8');
+    // The retired key's private part is gone from the file.
+    expect(file).not.toContain(String(first.privateJwk.d));
+    const published = reopened.publicJwks().keys;
+    expect(published.map((k) => k.kid)).toEqual([...reopened.all.map((k) => k.kid), first.kid]);
+    expect(published.at(-1)).toMatchObject({ kid: first.kid, retired: true, x: first.privateJwk.x });
+    expect(JSON.stringify(published)).not.toContain('"d"');
+    expect(reopened.tokenJwks().keys.map((k) => k.kid)).not.toContain(first.kid);
+    await expect(new AccessTokens(reopened, issuer, 600_000).verify(early.token)).rejects.toThrow();
+  });
+});

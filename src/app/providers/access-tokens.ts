@@ -108,10 +108,10 @@ export class AccessTokens {
     return claims;
   }
 
-  /** The published keys as jose's key set, rebuilt only when the signing key changes. */
+  /** The keys in service as jose's key set (never a retired one), rebuilt only when the signing key changes. */
   private verificationKeys(): ReturnType<typeof createLocalJWKSet> {
     const kid = this.keys.current.kid;
-    if (this.jwks?.kid !== kid) this.jwks = { kid, set: createLocalJWKSet(this.keys.publicJwks()) };
+    if (this.jwks?.kid !== kid) this.jwks = { kid, set: createLocalJWKSet(this.keys.tokenJwks()) };
     return this.jwks.set;
   }
 

@@ -41,7 +41,10 @@ export const healthRoutes = routeGroup(['readiness', 'keys'], async (app, { serv
     {
       schema: {
         tags: ['operations'],
-        summary: 'Public keys that verify the ActAs tokens the ledger signs',
+        summary: 'Public keys that verify what the ledger signs: ActAs and admin tokens, receipts, record exports',
+        description:
+          'The keys in service, then the keys rotated out (`"retired": true`): a retired key signs nothing any more and no token verifies with it, ' +
+          'but receipts and record exports it signed stay verifiable with it, for years.',
         response: { 200: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } } } },
       },
     },
