@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCheckpoint, parseVerifierKey } from '../../tlog/index.ts';
@@ -57,5 +58,14 @@ describe('checkpoints signed by `ledger serve` on its schedule (LEDGER_CHECKPOIN
     expect(events.at(-1)!.type).toBe('LedgerCheckpointed');
     expect(events.filter((e, i) => e.type === 'LedgerCheckpointed' && events[i - 1]?.type === 'LedgerCheckpointed')).toEqual([]);
     expect(await (await fetch(`${server.url}/tlog/checkpoint`)).text()).toBe(await checkpointOfAtLeast(server, events.length - 1));
+  });
+
+  it('`ledger audit log-key` prints, from the data dir, the key the server publishes', async () => {
+    const printed = execFileSync(process.execPath, ['bin/ledger.mjs', 'audit', 'log-key'], {
+      env: { ...process.env, LEDGER_DATA_DIR: server.dataDir, LEDGER_LOG_ORIGIN: 'e2e.example/act-ledger' },
+      encoding: 'utf8',
+    });
+    expect(printed).toBe(await (await fetch(`${server.url}/api/v1/audit/log-key`)).text());
+    expect(printed).toMatch(/^e2e\.example\/act-ledger\+[0-9a-f]{8}\+/);
   });
 });
