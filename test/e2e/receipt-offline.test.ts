@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAssertion, providerKeyPair } from '../support/ledger.ts';
+import { httpApi, providerOverHttp } from '../support/provider-over-http.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 import { deliveredMessageFrom } from '../support/delivery.ts';
 
@@ -130,31 +130,14 @@ describe('a receipt verifies offline with only jose, the JWK set, the log key an
   const documentHash = sha256(document).toString('hex');
   const name = `Building permit ${randomBytes(3).toString('hex')}`;
 
-  const api = async (method: string, path: string, body?: unknown, bearer = token) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const api = (method: string, path: string, body?: unknown, bearer = token) => httpApi(server.url)(method, path, body, bearer);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'receipt-offline-'));
     server = await startServer({ LEDGER_CHECKPOINT_EVERY: 'PT1S' });
-    const pair = await providerKeyPair();
-    const created = await api('POST', '/api/v1/admin/providers', { name: 'Stavební úřad Brno', jwks: { keys: [pair.publicJwk] } }, server.adminToken);
-    const provider = { ...pair, providerId: String(created.body.providerId) };
-    const res = await fetch(`${server.url}/api/v1/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: await clientAssertion(provider, `${server.url}/api/v1/token`),
-      }),
-    });
-    token = ((await res.json()) as { access_token: string }).access_token;
+    const session = await providerOverHttp(server, 'Stavební úřad Brno');
+    const provider = session.provider;
+    token = session.token;
 
     const sepp = String((await api('GET', `/api/v1/admin/citizens/${JANA}/sepp?providerId=${provider.providerId}`, undefined, server.adminToken)).body.sepp);
     const actId = String((await api('POST', '/api/v1/acts', { sepp, documentHash, name, description: 'Rodinný dům, parcela 1234/5' })).body.actId);

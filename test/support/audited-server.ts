@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { deliveredMessageFrom, eventually, settledDelivery, type DeliveredCodeView } from './delivery.ts';
-import { clientAssertion, providerKeyPair } from './ledger.ts';
+import { httpApi, providerOverHttp } from './provider-over-http.ts';
 import type { RunningServer } from './server.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,27 +27,9 @@ export interface FeedEntry {
 
 /** A provider driving acts over HTTP as an e-service would: registered, authorized by SMS, failed by a wrong code. */
 export async function actsOverHttp(server: RunningServer, acts: { authorized: number; failed: number; pending: number }): Promise<void> {
-  const api = async (method: string, path: string, body: unknown, bearer: string) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
-  const pair = await providerKeyPair();
-  const created = await api('POST', '/api/v1/admin/providers', { name: `Audited e-service ${randomBytes(3).toString('hex')}`, jwks: { keys: [pair.publicJwk] } }, server.adminToken);
-  const provider = { ...pair, providerId: String(created.providerId) };
-  const tokenRes = await fetch(`${server.url}/api/v1/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: await clientAssertion(provider, `${server.url}/api/v1/token`),
-    }),
-  });
-  const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+  const call = httpApi(server.url);
+  const api = async (method: string, path: string, body: unknown, bearer: string) => (await call(method, path, body, bearer)).body;
+  const { provider, token } = await providerOverHttp(server, `Audited e-service ${randomBytes(3).toString('hex')}`);
   const sepp = String((await api('GET', `/api/v1/admin/citizens/${JANA}/sepp?providerId=${provider.providerId}`, undefined, server.adminToken)).sepp);
   const register = async () =>
     String((await api('POST', '/api/v1/acts', { sepp, documentHash: createHash('sha256').update(randomBytes(64)).digest('hex'), name: 'Building permit', description: 'Parcel 1234/5' }, token)).actId);
