@@ -138,6 +138,27 @@ describe('the log as a transparency log', () => {
     expectProblem(await get('/tlog/tile/entries/000'), 404, 'tile-not-found');
   });
 
+  it('serves entry bundles to auditors only: the canonical bytes of 256 events, each behind its length', async () => {
+    const entries = await feed();
+    const size = await ledger.services.transparencyLog.treeSize();
+    const bundle = await get('/api/v1/audit/tile/entries/000', bearer(AUDITOR));
+    expect(bundle.statusCode, bundle.body).toBe(200);
+    const bytes = Buffer.from(bundle.rawPayload);
+    const parsed: Buffer[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const length = bytes.readUInt16BE(at);
+      parsed.push(bytes.subarray(at + 2, at + 2 + length));
+      at += 2 + length;
+    }
+    expect(parsed).toEqual(entries.slice(0, 256).map((e) => Buffer.from(e.canonical, 'base64')));
+    const last = Math.floor(size / 256);
+    const width = size % 256 || 1;
+    const partial = await get(`/api/v1/audit/tile/entries/${String(last).padStart(3, '0')}.p/${width}`, bearer(AUDITOR));
+    expect(partial.statusCode, partial.body).toBe(200);
+    expectProblem(await get('/api/v1/audit/tile/entries/000'), 401, 'unauthorized');
+    expectProblem(await get('/api/v1/audit/tile/entries/999', bearer(AUDITOR)), 404, 'tile-not-found');
+  });
+
   it('keeps proofs behind the auditor token and refuses what the tree does not hold', async () => {
     const entries = await feed();
     const url = `/api/v1/audit/proofs/inclusion?position=${entries[0]!.position}`;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditEvent } from '../../../events/audit.ts';
+import { canonicalEventBytes } from '../../../events/canonical.ts';
 import { streamNames } from '../../../events/envelope.ts';
 import { currentSchemaVersion } from '../../../events/upcasters.ts';
 import {
@@ -16,6 +17,7 @@ import {
 } from '../../../projections/log-tree.ts';
 import {
   consistencyProof,
+  entryBundleBytes,
   formatCheckpoint,
   fromBase64,
   type Hash,
@@ -56,7 +58,7 @@ export class LogRangeError extends Error {
 }
 
 export interface TransparencyLogDeps {
-  eventStore: Pick<EventStore, 'append'>;
+  eventStore: Pick<EventStore, 'append' | 'readAll'>;
   readModels: Pick<ReadModelStore, 'get' | 'find'>;
   origin: string;
   signer: NoteSigner;
@@ -154,6 +156,21 @@ export class TransparencyLog {
       out.set(hash, i * HASH_SIZE);
     }
     return out;
+  }
+
+  /**
+   * An entry bundle as `tlog-tiles` lays it out: the canonical bytes of the events numbered
+   * 256N+1 .. 256N+W, each behind its big-endian uint16 length. For auditors only: entries are the events.
+   */
+  async entryBundle(index: number, width: number): Promise<Uint8Array> {
+    const size = await this.treeSize();
+    if (tileWidthAt('entries', index, size) < width) throw new LogRangeError('tile-not-yet', `the tree of ${size} leaves has no entry bundle ${index} of width ${width} yet`);
+    const first = index * TILE_WIDTH + 1;
+    const after = await this.sequence.positionOf(first - 1);
+    if (after === undefined) throw new LogRangeError('not-sequenced', `event ${first - 1} is not numbered yet`);
+    const events = await this.deps.eventStore.readAll({ after, limit: width });
+    if (events.length < width) throw new LogRangeError('tile-not-yet', `the log holds fewer than ${width} events after sequence ${first - 1}`);
+    return entryBundleBytes(events.map((event) => canonicalEventBytes(event)));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { LogRangeError, type TransparencyLog } from '../../../app/audit/transparency-log.ts';
-import { toBase64 } from '../../../../tlog/index.ts';
+import { parseTilePath, TlogError, toBase64 } from '../../../../tlog/index.ts';
 import { auditorAccess } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { routeGroup } from '../../route-group.ts';
@@ -7,6 +7,7 @@ import { routeGroup } from '../../route-group.ts';
 export const INCLUSION_PROOF_PATH = '/api/v1/audit/proofs/inclusion';
 export const CONSISTENCY_PROOF_PATH = '/api/v1/audit/proofs/consistency';
 export const CHECKPOINTS_PATH = '/api/v1/audit/checkpoints';
+export const ENTRY_BUNDLE_PREFIX = '/api/v1/audit/tile/entries/';
 /** How long a checkpoint asked for waits for the tree to hash what the log holds now. */
 const CATCH_UP_MS = 5_000;
 
@@ -80,6 +81,41 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
         hashes: hashes.map(toBase64),
         ...(checkpoint ? { checkpoint: checkpoint.checkpoint } : {}),
       };
+    },
+  );
+
+  app.get(
+    `${ENTRY_BUNDLE_PREFIX}*`,
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'An entry bundle of the log (C2SP tlog-tiles): /api/v1/audit/tile/entries/<N>[.p/<W>]',
+        description:
+          'The canonical bytes of the events numbered 256N+1 .. 256N+W (W = 256 for a full bundle), each behind its big-endian uint16 length, ' +
+          'so tlog-tiles clients can fetch leaves beside the public hash tiles at /tlog/tile/... (entries are the events themselves: auditor token).',
+        security: [{ auditor: [] }],
+        params: { type: 'object', properties: { '*': { type: 'string' } }, required: ['*'] },
+        response: {
+          200: { description: 'The entry bundle', content: { 'application/octet-stream': { schema: {} } } },
+          ...problemResponses(401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      let tile;
+      try {
+        tile = parseTilePath(`tile/entries/${request.params['*']}`);
+      } catch (error) {
+        if (error instanceof TlogError) throw new HttpProblem('tile-not-found', `not an entry bundle path: ${error.message}`);
+        throw error;
+      }
+      try {
+        const bytes = await log.entryBundle(tile.index, tile.width);
+        return reply.header('cache-control', 'private, max-age=31536000, immutable').type('application/octet-stream').send(Buffer.from(bytes));
+      } catch (error) {
+        if (error instanceof LogRangeError) throw new HttpProblem('tile-not-found', error.message);
+        throw error;
+      }
     },
   );
 

@@ -51,7 +51,7 @@ export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app,
         summary: 'A hash tile of the log tree (C2SP tlog-tiles): /tlog/tile/<L>/<N>[.p/<W>]',
         description:
           'The hashes at Merkle level 8L, indices 256N .. 256N+255 (or the first W of them for a partial tile), 32 bytes each, concatenated. ' +
-          'Immutable once served. Entry bundles (`tile/entries/...`) are not served here: the events are in the audit feed, behind the auditor token.',
+          'Immutable once served. Entry bundles are not served here: they are the events, behind the auditor token at `/api/v1/audit/tile/entries/...`.',
         params: { type: 'object', properties: { '*': { type: 'string' } }, required: ['*'] },
         response: {
           200: { description: 'The tile bytes', content: { 'application/octet-stream': { schema: {} } } },
@@ -67,7 +67,7 @@ export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app,
         if (error instanceof TlogError) throw new HttpProblem('tile-not-found', `not a tile path: ${error.message}`);
         throw error;
       }
-      if (tile.level === 'entries') throw new HttpProblem('tile-not-found', 'entry bundles are not public: auditors read the events at /api/v1/audit/events');
+      if (tile.level === 'entries') throw new HttpProblem('tile-not-found', 'entry bundles are not public: auditors fetch them at /api/v1/audit/tile/entries/... (or read /api/v1/audit/events)');
       try {
         const bytes = await log.tile(tile);
         return reply.header('cache-control', TILE_CACHE).type('application/octet-stream').send(Buffer.from(bytes));
