@@ -45,8 +45,16 @@ export interface ActReceiptsDeps {
  * event under the newest signed checkpoint. Built on demand from the act's stream and the log; nothing
  * about a receipt is stored, and EdDSA signatures are deterministic, so the same claims give the same JWS.
  */
+/** Receipts kept in memory, most recently built last; a provider reads a result a few times. */
+const CACHED_RECEIPTS = 10_000;
+
 export class ActReceipts {
   private signingKey?: { kid: string; key: CryptoKey | KeyObject | Uint8Array };
+  /**
+   * Issued receipts by act: one is fixed by its checkpoint and signing key (the claims never change,
+   * EdDSA is deterministic), so while both are the latest it is answered again without rebuilding.
+   */
+  private readonly issued = new Map<string, { treeSize: number; kid: string; receipt: Receipt }>();
 
   constructor(private readonly deps: ActReceiptsDeps) {}
 
@@ -55,6 +63,8 @@ export class ActReceipts {
    * (an ActAuthorized of version 1), or its registration no longer readable.
    */
   async of(actId: string): Promise<Receipt | undefined> {
+    const cached = this.issued.get(actId);
+    if (cached && cached.kid === this.deps.keys.current.kid && cached.treeSize === (await this.deps.log.latestCheckpoint())?.treeSize) return cached.receipt;
     const recorded = await this.deps.store.readStream(streamNames.act(actId));
     const authorizedEvent = recorded.find((r) => r.type === 'ActAuthorized');
     const registeredEvent = recorded.find((r) => r.type === 'ActRegistered');
@@ -73,12 +83,20 @@ export class ActReceipts {
     if (!verifyInclusion(leafHash(event), index, checkpoint.treeSize, inclusionProof, checkpoint.rootHash)) {
       throw new ReceiptIntegrityError(`act ${actId}: the log's inclusion proof of its authorization (sequence ${sequence}) does not verify under checkpoint ${checkpoint.treeSize}`);
     }
-    return {
+    const receipt: Receipt = {
       status: 'issued',
       jws: await this.sign({ ...claims, sequence, position: authorizedEvent.position }),
       event: Buffer.from(event).toString('base64'),
       proof: formatTlogProof({ index, inclusionProof, checkpoint: checkpoint.checkpoint }),
     };
+    this.remember(actId, { treeSize: checkpoint.treeSize, kid: this.deps.keys.current.kid, receipt });
+    return receipt;
+  }
+
+  private remember(actId: string, entry: { treeSize: number; kid: string; receipt: Receipt }): void {
+    this.issued.delete(actId);
+    this.issued.set(actId, entry);
+    if (this.issued.size > CACHED_RECEIPTS) this.issued.delete(this.issued.keys().next().value!);
   }
 
   /** The claims but sequence and position, from the decoded events; undefined when they cannot be known. */
