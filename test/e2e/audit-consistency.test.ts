@@ -66,7 +66,11 @@ function consistent(first: number, second: number, proof: Buffer[], firstHash: B
 
 /** Opens a C2SP signed note with an Ed25519 vkey and parses its tlog-checkpoint body; throws unless signed by that key. */
 function openCheckpoint(note: string, vkey: string): { origin: string; size: number; root: Buffer } {
-  const [name, idHex, keyB64] = vkey.trim().split('+') as [string, string, string];
+  // <name>+<hex id>+<base64>: the base64 may itself hold a '+', so only the first two separate.
+  const text0 = vkey.trim();
+  const first = text0.indexOf('+');
+  const second = text0.indexOf('+', first + 1);
+  const [name, idHex, keyB64] = [text0.slice(0, first), text0.slice(first + 1, second), text0.slice(second + 1)];
   const keyBytes = Buffer.from(keyB64, 'base64');
   if (keyBytes[0] !== 1 || keyBytes.length !== 33) throw new Error('not an Ed25519 vkey');
   const publicKey = keyBytes.subarray(1);
