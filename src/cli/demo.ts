@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { loadConfig } from '../config.ts';
+import { CliError } from './cli-error.ts';
 
 interface Provider {
   providerId: string;
@@ -34,18 +35,16 @@ export async function demo(argv: string[]): Promise<void> {
   const base = values.url!.replace(/\/+$/, '');
   const adminToken = values['admin-token']!;
   if (!file || !adminToken) {
-    throw new Error('usage: ledger demo <file> --admin-token <token printed by `npm start`> [--url URL] [--authentication]');
+    throw new CliError('usage: ledger demo <file> --admin-token <token printed by `npm start`> [--url URL] [--authentication]');
   }
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const api = async (method: string, path: string, body: unknown, bearer: string, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${base}${path}`, {
+    const res = await reach(base, `${base}${path}`, {
       method,
       headers: { authorization: `Bearer ${bearer}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
-    return json;
+    return answerOf(`${method} ${path}`, res);
   };
   /** Polls the act until the code's delivery is no longer pending (at most 30 s). */
   const deliveryOf = async (actId: string, codeId: string, bearer: string): Promise<string> => {
@@ -60,59 +59,63 @@ export async function demo(argv: string[]): Promise<void> {
   // 0. The return URL a browser comes back to after authorization by authentication.
   const returns = await providerReturnServer();
 
-  // 1. At the national point, an admin configures the provider with its public key and return URL.
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const kid = `demo-${randomUUID().slice(0, 8)}`;
-  const registered = await api('POST', '/api/v1/admin/providers', { name: 'Demo e-service', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid }] }, returnUrls: [returns.url] }, adminToken);
-  const provider: Provider = { providerId: String(registered.providerId), kid, privateKey };
-  say(`1. provider registered: ${provider.providerId}`);
+  // Closed however the run ends, so a refusal ends the process too.
+  try {
+    // 1. At the national point, an admin configures the provider with its public key and return URL.
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const kid = `demo-${randomUUID().slice(0, 8)}`;
+    const registered = await api('POST', '/api/v1/admin/providers', { name: 'Demo e-service', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid }] }, returnUrls: [returns.url] }, adminToken);
+    const provider: Provider = { providerId: String(registered.providerId), kid, privateKey };
+    say(`1. provider registered: ${provider.providerId}`);
 
-  // 2. The provider gets an ActAs token with a client assertion signed by its key (RFC 7523).
-  const accessToken = await actAsToken(base, provider);
-  say('2. ActAs token received');
+    // 2. The provider gets an ActAs token with a client assertion signed by its key (RFC 7523).
+    const accessToken = await actAsToken(base, provider);
+    say('2. ActAs token received');
 
-  // 3. The provider knows the citizen by a SePP (in the simulator, an admin call tells it).
-  const { sepp } = (await api('GET', `/api/v1/admin/citizens/${encodeURIComponent(values.person!)}/sepp?providerId=${provider.providerId}`, undefined, adminToken)) as { sepp: string };
+    // 3. The provider knows the citizen by a SePP (in the simulator, an admin call tells it).
+    const { sepp } = (await api('GET', `/api/v1/admin/citizens/${encodeURIComponent(values.person!)}/sepp?providerId=${provider.providerId}`, undefined, adminToken)) as { sepp: string };
 
-  // 4. Register the act: the document's SHA-256, a name and a description.
-  const documentHash = await sha256OfFile(file);
-  const act = await api('POST', '/api/v1/acts', { sepp, documentHash, name: `Submission of ${file.split('/').pop()}`.slice(0, 100), description: 'Registered by the demo client' }, accessToken, { 'idempotency-key': randomUUID() });
-  const actId = String(act.actId);
-  say(`3. act registered: ${actId}, methods: ${(act.methods as string[]).join(', ')}`);
+    // 4. Register the act: the document's SHA-256, a name and a description.
+    const documentHash = await sha256OfFile(file);
+    const act = await api('POST', '/api/v1/acts', { sepp, documentHash, name: `Submission of ${file.split('/').pop()}`.slice(0, 100), description: 'Registered by the demo client' }, accessToken, { 'idempotency-key': randomUUID() });
+    const actId = String(act.actId);
+    say(`3. act registered: ${actId}, methods: ${(act.methods as string[]).join(', ')}`);
 
-  if (values.authentication) {
-    // 5a. Authorization by authentication: send the citizen's browser to the national point.
-    const state = randomUUID();
-    const url = `${String(act.authorizationUrl)}?redirect_uri=${encodeURIComponent(returns.url)}&state=${state}`;
-    say(`4. open this in a browser and log in as the citizen:\n   ${url}`);
-    const back = await returns.next();
-    if (back.get('state') !== state || back.get('act_id') !== actId) throw new Error('the browser came back with a different state or act');
-    say('5. the browser came back to the provider');
-  } else {
-    // 5b. Authorization by code: the ledger sends a code and answers its SHA-256 of the defined way.
-    const issued = await api('POST', `/api/v1/acts/${actId}/codes`, { channel: values.channel }, accessToken);
-    say(`4. code requested by ${values.channel} (delivery ${String(issued.delivery)}); the provider holds its SHA-256 ${String(issued.codeSha256).slice(0, 12)}…`);
-    // Delivery is a job: the provider follows the code's delivery on the act until it is sent (or failed).
-    const delivery = await deliveryOf(actId, String(issued.codeId), accessToken);
-    if (delivery !== 'sent') throw new Error(`the code was not delivered (${delivery}); request another one`);
-    say('   delivery: sent');
-    // The citizen reads the code on their phone (here: the simulated phone) and types it in.
-    const outbox = (await api('GET', `/api/v1/simulator/outbox?aifo=${encodeURIComponent(values.person!)}`, undefined, adminToken)) as { messages: Array<{ code: string; text: string }> };
-    const hashOf = (alg: 'sha256' | 'sha512', code: string) => createHash(alg).update(`${actId}:${code}`, 'utf8').digest('hex');
-    const message = outbox.messages.find((m) => hashOf('sha256', m.code) === issued.codeSha256);
-    if (!message) throw new Error('the code is not on the phone; ask the citizen again');
-    say(`   the citizen's phone shows: "${message.text}"`);
-    const typed = message.code;
-    const defined = (alg: 'sha256' | 'sha512') => hashOf(alg, typed);
-    const verification = await api('POST', `/api/v1/acts/${actId}/codes/${String(issued.codeId)}/verifications`, { codeSha512: defined('sha512') }, accessToken);
-    say(`5. verification: ${String(verification.result)}`);
+    if (values.authentication) {
+      // 5a. Authorization by authentication: send the citizen's browser to the national point.
+      const state = randomUUID();
+      const url = `${String(act.authorizationUrl)}?redirect_uri=${encodeURIComponent(returns.url)}&state=${state}`;
+      say(`4. open this in a browser and log in as the citizen:\n   ${url}`);
+      const back = await returns.next();
+      if (back.get('state') !== state || back.get('act_id') !== actId) throw new CliError('the browser came back with a different state or act');
+      say('5. the browser came back to the provider');
+    } else {
+      // 5b. Authorization by code: the ledger sends a code and answers its SHA-256 of the defined way.
+      const issued = await api('POST', `/api/v1/acts/${actId}/codes`, { channel: values.channel }, accessToken);
+      say(`4. code requested by ${values.channel} (delivery ${String(issued.delivery)}); the provider holds its SHA-256 ${String(issued.codeSha256).slice(0, 12)}…`);
+      // Delivery is a job: the provider follows the code's delivery on the act until it is sent (or failed).
+      const delivery = await deliveryOf(actId, String(issued.codeId), accessToken);
+      if (delivery !== 'sent') throw new CliError(`the code was not delivered (${delivery}); request another one`);
+      say('   delivery: sent');
+      // The citizen reads the code on their phone (here: the simulated phone) and types it in.
+      const outbox = (await api('GET', `/api/v1/simulator/outbox?aifo=${encodeURIComponent(values.person!)}`, undefined, adminToken)) as { messages: Array<{ code: string; text: string }> };
+      const hashOf = (alg: 'sha256' | 'sha512', code: string) => createHash(alg).update(`${actId}:${code}`, 'utf8').digest('hex');
+      const message = outbox.messages.find((m) => hashOf('sha256', m.code) === issued.codeSha256);
+      if (!message) throw new CliError('the code is not on the phone; ask the citizen again');
+      say(`   the citizen's phone shows: "${message.text}"`);
+      const typed = message.code;
+      const defined = (alg: 'sha256' | 'sha512') => hashOf(alg, typed);
+      const verification = await api('POST', `/api/v1/acts/${actId}/codes/${String(issued.codeId)}/verifications`, { codeSha512: defined('sha512') }, accessToken);
+      say(`5. verification: ${String(verification.result)}`);
+    }
+
+    // 6. The result, as the provider asks for it.
+    const result = await api('GET', `/api/v1/acts/${actId}`, undefined, accessToken);
+    say(`6. result: ${JSON.stringify(result)}`);
+    say(`   anyone can now check the file at ${base}/verify`);
+  } finally {
+    returns.close();
   }
-  returns.close();
-
-  // 6. The result, as the provider asks for it.
-  const result = await api('GET', `/api/v1/acts/${actId}`, undefined, accessToken);
-  say(`6. result: ${JSON.stringify(result)}`);
-  say(`   anyone can now check the file at ${base}/verify`);
 }
 
 async function actAsToken(base: string, provider: Provider): Promise<string> {
@@ -125,7 +128,7 @@ async function actAsToken(base: string, provider: Provider): Promise<string> {
     .setIssuedAt()
     .setExpirationTime('2m')
     .sign(provider.privateKey);
-  const res = await fetch(`${base}/api/v1/token`, {
+  const res = await reach(base, `${base}/api/v1/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
@@ -134,9 +137,44 @@ async function actAsToken(base: string, provider: Provider): Promise<string> {
       client_assertion: assertion,
     }),
   });
-  const body = (await res.json()) as { access_token?: string };
-  if (!res.ok || !body.access_token) throw new Error(`token endpoint answered ${res.status}: ${JSON.stringify(body)}`);
+  const body = (await answerOf('POST /api/v1/token', res)) as { access_token?: string };
+  if (!body.access_token) throw new CliError(`POST /api/v1/token answered ${res.status} without an access_token`);
   return body.access_token;
+}
+
+/** fetch, with a ledger that does not answer said in one line (the usual cause: it is not running there). */
+async function reach(base: string, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new CliError(`cannot reach the ledger at ${base} (${cause?.code ?? cause?.message ?? String(error)}); is \`npm start\` running there? (--url)`);
+  }
+}
+
+/**
+ * The JSON of a 2xx answer; otherwise the refusal as the ledger gave it: its problem `type`, title
+ * and detail, which say what to change (and no stack trace of this client).
+ */
+async function answerOf(what: string, res: Response): Promise<Record<string, unknown>> {
+  const text = await res.text();
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // not JSON: reported as text below
+  }
+  if (res.ok && json) return json;
+  if (!json) throw new CliError(`${what} answered ${res.status} ${res.statusText}: ${text.slice(0, 300)}`);
+  const extra = Object.entries(json).filter(([name]) => !['type', 'title', 'status', 'detail', 'instance'].includes(name));
+  throw new CliError(
+    [
+      `${what} answered ${res.status} ${String(json.type ?? '')}`.trimEnd(),
+      ...(json.title ? [`  ${String(json.title)}`] : []),
+      ...(json.detail ? [`  ${String(json.detail)}`] : []),
+      ...extra.map(([name, value]) => `  ${name}: ${JSON.stringify(value)}`),
+    ].join('\n'),
+  );
 }
 
 function sha256OfFile(path: string): Promise<string> {
@@ -145,7 +183,7 @@ function sha256OfFile(path: string): Promise<string> {
     createReadStream(path)
       .on('data', (chunk) => hash.update(chunk))
       .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
+      .on('error', (error) => reject(new CliError(`cannot read ${path}: ${error.message}`)));
   });
 }
 
