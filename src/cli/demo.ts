@@ -59,63 +59,59 @@ export async function demo(argv: string[]): Promise<void> {
   // 0. The return URL a browser comes back to after authorization by authentication.
   const returns = await providerReturnServer();
 
-  // Closed however the run ends, so a refusal ends the process too.
-  try {
-    // 1. At the national point, an admin configures the provider with its public key and return URL.
-    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-    const kid = `demo-${randomUUID().slice(0, 8)}`;
-    const registered = await api('POST', '/api/v1/admin/providers', { name: 'Demo e-service', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid }] }, returnUrls: [returns.url] }, adminToken);
-    const provider: Provider = { providerId: String(registered.providerId), kid, privateKey };
-    say(`1. provider registered: ${provider.providerId}`);
+  // 1. At the national point, an admin configures the provider with its public key and return URL.
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = `demo-${randomUUID().slice(0, 8)}`;
+  const registered = await api('POST', '/api/v1/admin/providers', { name: 'Demo e-service', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid }] }, returnUrls: [returns.url] }, adminToken);
+  const provider: Provider = { providerId: String(registered.providerId), kid, privateKey };
+  say(`1. provider registered: ${provider.providerId}`);
 
-    // 2. The provider gets an ActAs token with a client assertion signed by its key (RFC 7523).
-    const accessToken = await actAsToken(base, provider);
-    say('2. ActAs token received');
+  // 2. The provider gets an ActAs token with a client assertion signed by its key (RFC 7523).
+  const accessToken = await actAsToken(base, provider);
+  say('2. ActAs token received');
 
-    // 3. The provider knows the citizen by a SePP (in the simulator, an admin call tells it).
-    const { sepp } = (await api('GET', `/api/v1/admin/citizens/${encodeURIComponent(values.person!)}/sepp?providerId=${provider.providerId}`, undefined, adminToken)) as { sepp: string };
+  // 3. The provider knows the citizen by a SePP (in the simulator, an admin call tells it).
+  const { sepp } = (await api('GET', `/api/v1/admin/citizens/${encodeURIComponent(values.person!)}/sepp?providerId=${provider.providerId}`, undefined, adminToken)) as { sepp: string };
 
-    // 4. Register the act: the document's SHA-256, a name and a description.
-    const documentHash = await sha256OfFile(file);
-    const act = await api('POST', '/api/v1/acts', { sepp, documentHash, name: `Submission of ${file.split('/').pop()}`.slice(0, 100), description: 'Registered by the demo client' }, accessToken, { 'idempotency-key': randomUUID() });
-    const actId = String(act.actId);
-    say(`3. act registered: ${actId}, methods: ${(act.methods as string[]).join(', ')}`);
+  // 4. Register the act: the document's SHA-256, a name and a description.
+  const documentHash = await sha256OfFile(file);
+  const act = await api('POST', '/api/v1/acts', { sepp, documentHash, name: `Submission of ${file.split('/').pop()}`.slice(0, 100), description: 'Registered by the demo client' }, accessToken, { 'idempotency-key': randomUUID() });
+  const actId = String(act.actId);
+  say(`3. act registered: ${actId}, methods: ${(act.methods as string[]).join(', ')}`);
 
-    if (values.authentication) {
-      // 5a. Authorization by authentication: send the citizen's browser to the national point.
-      const state = randomUUID();
-      const url = `${String(act.authorizationUrl)}?redirect_uri=${encodeURIComponent(returns.url)}&state=${state}`;
-      say(`4. open this in a browser and log in as the citizen:\n   ${url}`);
-      const back = await returns.next();
-      if (back.get('state') !== state || back.get('act_id') !== actId) throw new CliError('the browser came back with a different state or act');
-      say('5. the browser came back to the provider');
-    } else {
-      // 5b. Authorization by code: the ledger sends a code and answers its SHA-256 of the defined way.
-      const issued = await api('POST', `/api/v1/acts/${actId}/codes`, { channel: values.channel }, accessToken);
-      say(`4. code requested by ${values.channel} (delivery ${String(issued.delivery)}); the provider holds its SHA-256 ${String(issued.codeSha256).slice(0, 12)}…`);
-      // Delivery is a job: the provider follows the code's delivery on the act until it is sent (or failed).
-      const delivery = await deliveryOf(actId, String(issued.codeId), accessToken);
-      if (delivery !== 'sent') throw new CliError(`the code was not delivered (${delivery}); request another one`);
-      say('   delivery: sent');
-      // The citizen reads the code on their phone (here: the simulated phone) and types it in.
-      const outbox = (await api('GET', `/api/v1/simulator/outbox?aifo=${encodeURIComponent(values.person!)}`, undefined, adminToken)) as { messages: Array<{ code: string; text: string }> };
-      const hashOf = (alg: 'sha256' | 'sha512', code: string) => createHash(alg).update(`${actId}:${code}`, 'utf8').digest('hex');
-      const message = outbox.messages.find((m) => hashOf('sha256', m.code) === issued.codeSha256);
-      if (!message) throw new CliError('the code is not on the phone; ask the citizen again');
-      say(`   the citizen's phone shows: "${message.text}"`);
-      const typed = message.code;
-      const defined = (alg: 'sha256' | 'sha512') => hashOf(alg, typed);
-      const verification = await api('POST', `/api/v1/acts/${actId}/codes/${String(issued.codeId)}/verifications`, { codeSha512: defined('sha512') }, accessToken);
-      say(`5. verification: ${String(verification.result)}`);
-    }
-
-    // 6. The result, as the provider asks for it.
-    const result = await api('GET', `/api/v1/acts/${actId}`, undefined, accessToken);
-    say(`6. result: ${JSON.stringify(result)}`);
-    say(`   anyone can now check the file at ${base}/verify`);
-  } finally {
-    returns.close();
+  if (values.authentication) {
+    // 5a. Authorization by authentication: send the citizen's browser to the national point.
+    const state = randomUUID();
+    const url = `${String(act.authorizationUrl)}?redirect_uri=${encodeURIComponent(returns.url)}&state=${state}`;
+    say(`4. open this in a browser and log in as the citizen:\n   ${url}`);
+    const back = await returns.next();
+    if (back.get('state') !== state || back.get('act_id') !== actId) throw new CliError('the browser came back with a different state or act');
+    say('5. the browser came back to the provider');
+  } else {
+    // 5b. Authorization by code: the ledger sends a code and answers its SHA-256 of the defined way.
+    const issued = await api('POST', `/api/v1/acts/${actId}/codes`, { channel: values.channel }, accessToken);
+    say(`4. code requested by ${values.channel} (delivery ${String(issued.delivery)}); the provider holds its SHA-256 ${String(issued.codeSha256).slice(0, 12)}…`);
+    // Delivery is a job: the provider follows the code's delivery on the act until it is sent (or failed).
+    const delivery = await deliveryOf(actId, String(issued.codeId), accessToken);
+    if (delivery !== 'sent') throw new CliError(`the code was not delivered (${delivery}); request another one`);
+    say('   delivery: sent');
+    // The citizen reads the code on their phone (here: the simulated phone) and types it in.
+    const outbox = (await api('GET', `/api/v1/simulator/outbox?aifo=${encodeURIComponent(values.person!)}`, undefined, adminToken)) as { messages: Array<{ code: string; text: string }> };
+    const hashOf = (alg: 'sha256' | 'sha512', code: string) => createHash(alg).update(`${actId}:${code}`, 'utf8').digest('hex');
+    const message = outbox.messages.find((m) => hashOf('sha256', m.code) === issued.codeSha256);
+    if (!message) throw new CliError('the code is not on the phone; ask the citizen again');
+    say(`   the citizen's phone shows: "${message.text}"`);
+    const typed = message.code;
+    const defined = (alg: 'sha256' | 'sha512') => hashOf(alg, typed);
+    const verification = await api('POST', `/api/v1/acts/${actId}/codes/${String(issued.codeId)}/verifications`, { codeSha512: defined('sha512') }, accessToken);
+    say(`5. verification: ${String(verification.result)}`);
   }
+  returns.close();
+
+  // 6. The result, as the provider asks for it.
+  const result = await api('GET', `/api/v1/acts/${actId}`, undefined, accessToken);
+  say(`6. result: ${JSON.stringify(result)}`);
+  say(`   anyone can now check the file at ${base}/verify`);
 }
 
 async function actAsToken(base: string, provider: Provider): Promise<string> {
@@ -196,10 +192,19 @@ async function providerReturnServer(): Promise<{ url: string; next(): Promise<UR
     deliver?.(query);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // It keeps the process alive only while a browser is awaited, so a refusal before that ends the run.
+  server.unref();
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}/return`,
-    next: () => new Promise((resolve) => (deliver = resolve)),
+    next: () =>
+      new Promise((resolve) => {
+        server.ref();
+        deliver = (query) => {
+          server.unref();
+          resolve(query);
+        };
+      }),
     close: () => server.close(),
   };
 }
