@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { loadConfig } from '../config.ts';
+import { CliError } from './cli-error.ts';
 
 interface Provider {
   providerId: string;
@@ -34,18 +35,16 @@ export async function demo(argv: string[]): Promise<void> {
   const base = values.url!.replace(/\/+$/, '');
   const adminToken = values['admin-token']!;
   if (!file || !adminToken) {
-    throw new Error('usage: ledger demo <file> --admin-token <token printed by `npm start`> [--url URL] [--authentication]');
+    throw new CliError('usage: ledger demo <file> --admin-token <token printed by `npm start`> [--url URL] [--authentication]');
   }
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const api = async (method: string, path: string, body: unknown, bearer: string, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${base}${path}`, {
+    const res = await reach(base, `${base}${path}`, {
       method,
       headers: { authorization: `Bearer ${bearer}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
-    return json;
+    return answerOf(`${method} ${path}`, res);
   };
   /** Polls the act until the code's delivery is no longer pending (at most 30 s). */
   const deliveryOf = async (actId: string, codeId: string, bearer: string): Promise<string> => {
@@ -86,7 +85,7 @@ export async function demo(argv: string[]): Promise<void> {
     const url = `${String(act.authorizationUrl)}?redirect_uri=${encodeURIComponent(returns.url)}&state=${state}`;
     say(`4. open this in a browser and log in as the citizen:\n   ${url}`);
     const back = await returns.next();
-    if (back.get('state') !== state || back.get('act_id') !== actId) throw new Error('the browser came back with a different state or act');
+    if (back.get('state') !== state || back.get('act_id') !== actId) throw new CliError('the browser came back with a different state or act');
     say('5. the browser came back to the provider');
   } else {
     // 5b. Authorization by code: the ledger sends a code and answers its SHA-256 of the defined way.
@@ -94,13 +93,13 @@ export async function demo(argv: string[]): Promise<void> {
     say(`4. code requested by ${values.channel} (delivery ${String(issued.delivery)}); the provider holds its SHA-256 ${String(issued.codeSha256).slice(0, 12)}…`);
     // Delivery is a job: the provider follows the code's delivery on the act until it is sent (or failed).
     const delivery = await deliveryOf(actId, String(issued.codeId), accessToken);
-    if (delivery !== 'sent') throw new Error(`the code was not delivered (${delivery}); request another one`);
+    if (delivery !== 'sent') throw new CliError(`the code was not delivered (${delivery}); request another one`);
     say('   delivery: sent');
     // The citizen reads the code on their phone (here: the simulated phone) and types it in.
     const outbox = (await api('GET', `/api/v1/simulator/outbox?aifo=${encodeURIComponent(values.person!)}`, undefined, adminToken)) as { messages: Array<{ code: string; text: string }> };
     const hashOf = (alg: 'sha256' | 'sha512', code: string) => createHash(alg).update(`${actId}:${code}`, 'utf8').digest('hex');
     const message = outbox.messages.find((m) => hashOf('sha256', m.code) === issued.codeSha256);
-    if (!message) throw new Error('the code is not on the phone; ask the citizen again');
+    if (!message) throw new CliError('the code is not on the phone; ask the citizen again');
     say(`   the citizen's phone shows: "${message.text}"`);
     const typed = message.code;
     const defined = (alg: 'sha256' | 'sha512') => hashOf(alg, typed);
@@ -125,7 +124,7 @@ async function actAsToken(base: string, provider: Provider): Promise<string> {
     .setIssuedAt()
     .setExpirationTime('2m')
     .sign(provider.privateKey);
-  const res = await fetch(`${base}/api/v1/token`, {
+  const res = await reach(base, `${base}/api/v1/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
@@ -134,9 +133,44 @@ async function actAsToken(base: string, provider: Provider): Promise<string> {
       client_assertion: assertion,
     }),
   });
-  const body = (await res.json()) as { access_token?: string };
-  if (!res.ok || !body.access_token) throw new Error(`token endpoint answered ${res.status}: ${JSON.stringify(body)}`);
+  const body = (await answerOf('POST /api/v1/token', res)) as { access_token?: string };
+  if (!body.access_token) throw new CliError(`POST /api/v1/token answered ${res.status} without an access_token`);
   return body.access_token;
+}
+
+/** fetch, with a ledger that does not answer said in one line (the usual cause: it is not running there). */
+async function reach(base: string, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new CliError(`cannot reach the ledger at ${base} (${cause?.code ?? cause?.message ?? String(error)}); is \`npm start\` running there? (--url)`);
+  }
+}
+
+/**
+ * The JSON of a 2xx answer; otherwise the refusal as the ledger gave it: its problem `type`, title
+ * and detail, which say what to change (and no stack trace of this client).
+ */
+async function answerOf(what: string, res: Response): Promise<Record<string, unknown>> {
+  const text = await res.text();
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // not JSON: reported as text below
+  }
+  if (res.ok && json) return json;
+  if (!json) throw new CliError(`${what} answered ${res.status} ${res.statusText}: ${text.slice(0, 300)}`);
+  const extra = Object.entries(json).filter(([name]) => !['type', 'title', 'status', 'detail', 'instance'].includes(name));
+  throw new CliError(
+    [
+      `${what} answered ${res.status} ${String(json.type ?? '')}`.trimEnd(),
+      ...(json.title ? [`  ${String(json.title)}`] : []),
+      ...(json.detail ? [`  ${String(json.detail)}`] : []),
+      ...extra.map(([name, value]) => `  ${name}: ${JSON.stringify(value)}`),
+    ].join('\n'),
+  );
 }
 
 function sha256OfFile(path: string): Promise<string> {
@@ -145,7 +179,7 @@ function sha256OfFile(path: string): Promise<string> {
     createReadStream(path)
       .on('data', (chunk) => hash.update(chunk))
       .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
+      .on('error', (error) => reject(new CliError(`cannot read ${path}: ${error.message}`)));
   });
 }
 
@@ -158,10 +192,19 @@ async function providerReturnServer(): Promise<{ url: string; next(): Promise<UR
     deliver?.(query);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // It keeps the process alive only while a browser is awaited, so a refusal before that ends the run.
+  server.unref();
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}/return`,
-    next: () => new Promise((resolve) => (deliver = resolve)),
+    next: () =>
+      new Promise((resolve) => {
+        server.ref();
+        deliver = (query) => {
+          server.unref();
+          resolve(query);
+        };
+      }),
     close: () => server.close(),
   };
 }

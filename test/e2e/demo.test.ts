@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../support/server.ts';
+import { freePort, startServer, type RunningServer } from '../support/server.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -20,5 +20,24 @@ describe('npm run demo against a running ledger', () => {
     expect(stdout).toContain('delivery: sent');
     expect(stdout).toMatch(/the citizen's phone shows: ".*Code: \d{6}\./);
     expect(stdout).toContain('verification: authorized');
+  });
+
+  it('prints the problem the ledger answered, without a stack trace, and exits 1', async () => {
+    const failed = await run(process.execPath, ['bin/ledger.mjs', 'demo', 'README.md', '--admin-token', 'not-the-admin-token', '--url', ledger.url], { cwd: ROOT, timeout: 60_000 }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toBe('POST /api/v1/admin/providers answered 403 urn:problem:act-ledger:forbidden\n  Not allowed\n  this token does not grant admin access\n');
+  });
+
+  it('says so in one line when no ledger answers at the URL', async () => {
+    const unused = `http://127.0.0.1:${await freePort()}`;
+    const failed = await run(process.execPath, ['bin/ledger.mjs', 'demo', 'README.md', '--admin-token', ledger.adminToken, '--url', unused], { cwd: ROOT, timeout: 60_000 }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toBe(`cannot reach the ledger at ${unused} (ECONNREFUSED); is \`npm start\` running there? (--url)\n`);
   });
 });

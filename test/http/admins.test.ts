@@ -194,6 +194,7 @@ describe('named admins: roles, tokens of their own, accountability', () => {
     expect(noRole.statusCode).toBe(400);
     const privateKey = await send(ledger, 'POST', '/api/v1/admin/admins', only.admins, { name: 'X', jwks: { keys: [{ ...pair.publicJwk, d: 'secret' }] }, roles: ['registry'] });
     expect(privateKey.statusCode).toBe(400);
+    expect(privateKey.json()).toMatchObject({ type: 'urn:problem:act-ledger:invalid-request', detail: expect.stringContaining('/jwks/keys/0/d: an admin registers its public key only') });
 
     const made = await send(ledger, 'POST', '/api/v1/admin/admins', only.admins, { name: 'Eva Nováková', jwks: { keys: [pair.publicJwk] }, roles: ['retention', 'registry'] });
     expect(made.statusCode, made.body).toBe(201);

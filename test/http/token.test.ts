@@ -98,9 +98,16 @@ describe('provider token endpoint', () => {
     await expectRefused(await clientAssertion(provider, tokenUrl, { iat: now + 600, exp: now + 700 }), 'claims-invalid');
   });
 
-  it('refuses a wrong audience', async () => {
+  it('refuses a wrong audience, naming the audience it wants', async () => {
     await expectRefused(await clientAssertion(provider, 'https://elsewhere.example/api/v1/token'), 'claims-invalid');
     await expectRefused(await clientAssertion(provider, `${ledger.services.config.publicUrl}/api/v1/acts`), 'claims-invalid');
+    // The usual slip: the ledger asked as localhost while its public URL says 127.0.0.1 (or the other way round).
+    const res = await requestToken(await clientAssertion(provider, 'http://localhost:3000/api/v1/token'));
+    expect(res.json()).toMatchObject({
+      type: 'urn:problem:act-ledger:invalid-client',
+      reason: 'claims-invalid',
+      detail: `aud must be "${tokenUrl}" (this token endpoint's absolute URL, on the ledger's public URL), not "http://localhost:3000/api/v1/token"`,
+    });
   });
 
   it('refuses a reused jti', async () => {

@@ -127,7 +127,7 @@ export class ClientAssertions {
       }
     }
     if (!payload) {
-      if (claimsError) throw new AssertionRefusedError('claims-invalid', describe(claimsError));
+      if (claimsError) throw new AssertionRefusedError('claims-invalid', this.describe(claimsError, assertion, iss));
       throw new AssertionRefusedError('signature-invalid', 'signature does not verify with any active key');
     }
 
@@ -144,6 +144,18 @@ export class ClientAssertions {
     const fresh = await this.replay.consume(`assertion:${iss}`, jti, (payload.exp! + CLOCK_TOLERANCE_S) * 1000);
     if (!fresh) throw new AssertionRefusedError('replayed', 'jti has been used before');
     return iss;
+  }
+
+  /** Why jose refused the claims, naming what was expected where the client cannot guess it (the audience above all). */
+  private describe(error: unknown, assertion: string, iss: string): string {
+    const e = error as { code?: string; message?: string; claim?: string };
+    if (e.code === 'ERR_JWS_INVALID' || e.code === 'ERR_JOSE_ALG_NOT_ALLOWED') return 'assertion algorithm or format not accepted';
+    if (e.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && e.claim === 'aud') {
+      const sent = decodeJwt(assertion).aud;
+      return `aud must be "${this.tokenEndpoint}" (this token endpoint's absolute URL, on the ledger's public URL), not ${JSON.stringify(sent ?? null)}`;
+    }
+    if (e.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && e.claim === 'sub') return `sub must equal iss ("${iss}")`;
+    return e.message ?? 'assertion claims invalid';
   }
 
   /**
@@ -190,8 +202,3 @@ function algorithmOf(jwk: JWK): 'ES256' | 'EdDSA' | undefined {
   return undefined;
 }
 
-function describe(error: unknown): string {
-  const e = error as { code?: string; message?: string; claim?: string };
-  if (e.code === 'ERR_JWS_INVALID' || e.code === 'ERR_JOSE_ALG_NOT_ALLOWED') return 'assertion algorithm or format not accepted';
-  return e.message ?? 'assertion claims invalid';
-}

@@ -4,6 +4,7 @@ import type { AdminDirectory } from '../../../app/admins/admin-directory.ts';
 import { routeGroup } from '../../route-group.ts';
 import { adminAccess, adminActorOf } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
+import { keyOfJwk, keysOfJwks, refusePrivateJwk } from '../../private-jwk.ts';
 import { stringEnum } from '../../schema.ts';
 import { publicJwkSchema, toProviderKey } from './providers.ts';
 import type { FastifyRequest } from 'fastify';
@@ -57,6 +58,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
     '/api/v1/admin/admins',
     {
       onRequest: management,
+      preValidation: refusePrivateJwk(keysOfJwks, 'an admin'),
       schema: {
         tags: ['admin'],
         summary: 'Create a named admin with its public keys and roles',
@@ -107,6 +109,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
     '/api/v1/admin/admins/:adminId/keys',
     {
       onRequest: named,
+      preValidation: refusePrivateJwk(keyOfJwk, 'an admin'),
       schema: {
         tags: ['admin'],
         summary: 'Add a public key to an admin',

@@ -1,8 +1,8 @@
-import type { preValidationHookHandler } from 'fastify';
 import { routeGroup } from '../../route-group.ts';
 import { adminAccess, adminActorOf } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
-import { aifoSchema, citizenFieldsSchema, deviceIdSchema, mobileKeySchema, privateKeyMember } from '../../../app/citizens/citizen-input.ts';
+import { problemResponses } from '../../problems.ts';
+import { refusePrivateJwk } from '../../private-jwk.ts';
+import { aifoSchema, citizenFieldsSchema, deviceIdSchema, mobileKeySchema } from '../../../app/citizens/citizen-input.ts';
 
 const aifoParams = { type: 'object', required: ['aifo'], properties: { aifo: aifoSchema } } as const;
 const deviceParams = { type: 'object', required: ['aifo', 'deviceId'], properties: { aifo: aifoSchema, deviceId: deviceIdSchema } } as const;
@@ -49,11 +49,7 @@ const citizenView = {
 } as const;
 
 /** A private key in a device key is refused by name, before the schema would call `d` merely unknown. */
-const refusePrivateKey: preValidationHookHandler = (request, _reply, done) => {
-  const member = privateKeyMember((request.body as { publicKey?: unknown } | null)?.publicKey, '/publicKey');
-  if (member) return done(new HttpProblem('invalid-request', `${member}: a device registers its public key only, never the private part`, { errors: [{ in: 'body', pointer: member }] }));
-  done();
-};
+const refusePrivateKey = refusePrivateJwk((body) => [{ key: (body as { publicKey?: unknown } | null)?.publicKey, pointer: '/publicKey' }], 'a device');
 
 /**
  * The admin citizen API, in every environment: the operator feeds the registry (a person's country,

@@ -6,6 +6,7 @@ import type { ProviderDirectory } from '../../../app/providers/provider-director
 import { routeGroup } from '../../route-group.ts';
 import { adminAccess, adminActorOf } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
+import { keyOfJwk, keysOfJwks, refusePrivateJwk } from '../../private-jwk.ts';
 
 export const publicJwkSchema = {
   type: 'object',
@@ -64,6 +65,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     '/api/v1/admin/providers',
     {
       config: { fieldProblems: { name: 'invalid-provider-name' } },
+      preValidation: refusePrivateJwk(keysOfJwks, 'a provider'),
       schema: {
         tags: ['admin'],
         summary: 'Register a provider with its public keys and return URLs',
@@ -123,6 +125,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
   app.post(
     '/api/v1/admin/providers/:providerId/keys',
     {
+      preValidation: refusePrivateJwk(keyOfJwk, 'a provider'),
       schema: {
         tags: ['admin'],
         summary: 'Add a public key to a provider',

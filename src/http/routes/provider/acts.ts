@@ -5,6 +5,7 @@ import { ReceiptIntegrityError } from '../../../app/acts/receipts.ts';
 import { providerGuard } from '../../auth.ts';
 import { ACT_DESCRIPTION_MAX, ACT_NAME_MAX } from '../../../../commands/act-text.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
+import { DomainError } from '../../../../commands/errors.ts';
 import { routeGroup } from '../../route-group.ts';
 import { stringEnum } from '../../schema.ts';
 
@@ -143,11 +144,15 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
       if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))) {
         throw new HttpProblem('invalid-idempotency-key', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
       }
-      const { act, replayed } = await services.acts.register(
-        providerOf(request),
-        { sepp: body.sepp, documentHash: body.documentHash, name: body.name, description: body.description ?? '', ...(body.loa ? { loa: body.loa } : {}) },
-        { ...(key ? { idempotencyKey: key } : {}), correlationId: request.id },
-      );
+      const { act, replayed } = await services.acts
+        .register(
+          providerOf(request),
+          { sepp: body.sepp, documentHash: body.documentHash, name: body.name, description: body.description ?? '', ...(body.loa ? { loa: body.loa } : {}) },
+          { ...(key ? { idempotencyKey: key } : {}), correlationId: request.id },
+        )
+        .catch((error: unknown) => {
+          throw services.config.environment === 'simulator' ? withSeppLookup(error, providerOf(request)) : error;
+        });
       reply.code(201).header('location', `/api/v1/acts/${act.actId}`);
       if (replayed) reply.header('idempotent-replayed', 'true');
       return { actId: act.actId, status: act.status, methods: act.methods, expiresAt: act.expiresAt, authorizationUrl: `${services.config.publicUrl}/authorize/${act.actId}` };
@@ -281,3 +286,18 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
     },
   );
 });
+
+/**
+ * In the simulator, `sepp-unknown` says where a test person's SePP comes from: a newcomer's first
+ * guess is the AIFO the simulator lists, which is not a SePP (each provider knows a person by its own).
+ */
+function withSeppLookup(error: unknown, providerId: string): unknown {
+  if (!(error instanceof DomainError) || error.code !== 'sepp-unknown') return error;
+  const seppLookup = `/api/v1/admin/citizens/{aifo}/sepp?providerId=${encodeURIComponent(providerId)}`;
+  return new DomainError(
+    'sepp-unknown',
+    `${error.message}. In the simulator, GET ${seppLookup} (admin token) answers the SePP this provider knows a test person by; ` +
+      'the AIFOs on /simulator (e.g. test-person-jana) are not SePPs',
+    { ...error.details, seppLookup },
+  );
+}

@@ -16,6 +16,7 @@ export const simulatorPhoneRoutes = routeGroup(['config', 'outbox', 'testPersons
       schema: {
         tags: ['simulator'],
         summary: 'Messages a test person received, oldest first (kept in memory only, newest 100)',
+        description: 'An AIFO that is no test person answers 404 `not-found`.',
         security: [{ admin: [] }],
         querystring: { type: 'object', required: ['aifo'], properties: { aifo: { type: 'string', maxLength: 100 } } },
         response: {
@@ -31,11 +32,15 @@ export const simulatorPhoneRoutes = routeGroup(['config', 'outbox', 'testPersons
               },
             },
           },
-          ...problemResponses(401, 403),
+          ...problemResponses(401, 403, 404),
         },
       },
     },
     async (request, reply) => {
+      // A mistyped AIFO would otherwise look like a phone that never got anything.
+      if (!(await services.testPersons.get(request.query.aifo))) {
+        throw new HttpProblem('not-found', `no test person has the AIFO "${request.query.aifo}"; GET /api/v1/admin/citizens lists them (and /simulator)`);
+      }
       reply.header('cache-control', 'no-store');
       return { messages: outbox.messagesFor(request.query.aifo) };
     },
