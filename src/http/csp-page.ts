@@ -43,7 +43,7 @@ export interface ShellOptions {
   data?: unknown;
 }
 
-/** A plain page with the ledger's stylesheet, a skip link and a main landmark. */
+/** A plain page with the ledger's stylesheet, a skip link and a main landmark (the admins' page; citizen pages use page-frame.ts). */
 export function shell({ lang, title, body, scripts = [], data }: ShellOptions): string {
   const skip = lang === 'cs' ? 'Přejít na obsah' : 'Skip to content';
   // `<` escaped so the JSON cannot close its script element.
@@ -75,9 +75,4 @@ export function sendPage(reply: FastifyReply, status: number, html: string, csp:
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
     .send(html);
-}
-
-/** A plain page for the server-rendered screens (simulator, authorization errors); `body` must already be escaped HTML. */
-export function page(title: string, body: string, lang: Lang = 'en'): string {
-  return shell({ lang, title, body });
 }
