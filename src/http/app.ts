@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { docsPageOptions } from './docs-page.ts';
 import { randomUUID } from 'node:crypto';
 import type { LedgerServices } from '../app/services.ts';
 import { problemSchema, registerProblemHandling } from './problems.ts';
@@ -142,7 +143,7 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteG
   registerJsonBodyParser(app);
   app.addSchema(problemSchema);
   await app.register(swagger, { openapi: openApiInfo(), refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });
+  await app.register(swaggerUi, docsPageOptions);
   const allowList = services.config.rateLimitAllowList;
   await refuseWhenOverloaded(app, services.config.overload);
   await app.register(rateLimit, { global: false, ...(allowList?.length ? { allowList } : {}) });
