@@ -32,10 +32,10 @@ import { portalRoutes } from './routes/citizen/portal.ts';
 import { auditEventRoutes } from './routes/audit/events.ts';
 import { auditProofRoutes } from './routes/audit/proofs.ts';
 import { transparencyLogRoutes } from './routes/audit/transparency-log.ts';
-import { openApiInfo } from './openapi-info.ts';
+import { openApiInfo, openApiRoute } from './openapi-info.ts';
 import { strictBodyValidator } from './validation.ts';
 import { registerJsonBodyParser } from './json-body.ts';
-import { clientErrorHandler, frameworkErrors, hostHeaderCount, refuseRequest } from './request-framing.ts';
+import { clientErrorHandler, frameworkErrors, hostHeaderCount, isBrowserPath, refuseRequest } from './request-framing.ts';
 import { adminConformanceRoutes, providerConformanceRoutes } from './routes/provider/conformance.ts';
 import { pickServices, type RouteGroup } from './route-group.ts';
 import { refuseWhenOverloaded } from './overload.ts';
@@ -139,13 +139,13 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteG
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
   app.addSchema(problemSchema);
-  await app.register(swagger, { openapi: openApiInfo(), refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
+  await app.register(swagger, { openapi: openApiInfo(), transform: openApiRoute, refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });
   const allowList = services.config.rateLimitAllowList;
   await refuseWhenOverloaded(app, services.config.overload);
   await app.register(rateLimit, { global: false, ...(allowList?.length ? { allowList } : {}) });
   limitEachProvider(app, { perMinute: services.config.providerRateLimitPerMinute, ...(allowList ? { allowList } : {}) });
-  registerProblemHandling(app);
+  registerProblemHandling(app, isBrowserPath);
 
   for (const group of [...routeGroups, ...extraRoutes]) await app.register(group.routes, { services: pickServices(services, group.uses) });
   return app;

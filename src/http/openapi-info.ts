@@ -38,3 +38,20 @@ export function openApiInfo() {
     },
   };
 }
+
+/** The name the OpenAPI gives a route's trailing wildcard (`/tlog/tile/*`): OpenAPI parameters need a name. */
+const WILDCARD_PARAM = 'path';
+
+/** A fastify route pattern as an OpenAPI path: `:actId` → `{actId}`, a trailing `*` → `{path}`. */
+export function openApiPath(route: string): string {
+  return route.replace(/:(\w+)/g, '{$1}').replace(/\*$/, `{${WILDCARD_PARAM}}`);
+}
+
+/** @fastify/swagger's transform: routes under their OpenAPI paths, the wildcard parameter named as the path names it. */
+export function openApiRoute<S extends object>({ schema, url }: { schema: S; url: string }): { schema: S; url: string } {
+  const params = (schema as { params?: { properties?: Record<string, unknown>; required?: string[] } } | undefined)?.params;
+  if (!params?.properties?.['*']) return { schema, url: openApiPath(url) };
+  const { '*': wildcard, ...named } = params.properties;
+  const required = (params.required ?? []).map((name) => (name === '*' ? WILDCARD_PARAM : name));
+  return { schema: { ...schema, params: { ...params, properties: { ...named, [WILDCARD_PARAM]: wildcard }, required } }, url: openApiPath(url) };
+}

@@ -2,8 +2,8 @@ import type { AdminState } from '../../../../commands/admin.ts';
 import { ADMIN_ROLES } from '../../../../events/admin.ts';
 import type { AdminDirectory } from '../../../app/admins/admin-directory.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess, adminActorOf } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, adminActorOf, adminRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { stringEnum } from '../../schema.ts';
 import { publicJwkSchema, toProviderKey } from './providers.ts';
 import type { FastifyRequest } from 'fastify';
@@ -74,7 +74,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
           },
           additionalProperties: false,
         },
-        response: { 201: { type: 'object', required: ['adminId'], properties: { adminId: { type: 'string' } } }, ...problemResponses(400, 401, 403) },
+        response: { 201: { type: 'object', required: ['adminId'], properties: { adminId: { type: 'string' } } }, ...adminRefusals('conflict', 'concurrency-conflict') },
       },
     },
     async (request, reply) => {
@@ -92,14 +92,14 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
     '/api/v1/admin/admins',
     {
       onRequest: named,
-      schema: { tags: ['admin'], summary: 'List named admins', security, response: { 200: { type: 'object', properties: { admins: { type: 'array', items: adminView } } }, ...problemResponses(401, 403) } },
+      schema: { tags: ['admin'], summary: 'List named admins', security, response: { 200: { type: 'object', properties: { admins: { type: 'array', items: adminView } } }, ...adminRefusals() } },
     },
     async () => ({ admins: (await services.admins.list()).map(view) }),
   );
 
   app.get(
     '/api/v1/admin/admins/:adminId',
-    { onRequest: named, schema: { tags: ['admin'], summary: 'Read one named admin', security, params: adminIdParams, response: { 200: adminView, ...problemResponses(401, 403, 404) } } },
+    { onRequest: named, schema: { tags: ['admin'], summary: 'Read one named admin', security, params: adminIdParams, response: { 200: adminView, ...adminRefusals('not-found') } } },
     async (request) => view(await existing(services.admins, request.params.adminId)),
   );
 
@@ -113,7 +113,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
         security,
         params: adminIdParams,
         body: { type: 'object', required: ['jwk'], properties: { jwk: publicJwkSchema }, additionalProperties: false },
-        response: { 201: { type: 'object', properties: { kid: { type: 'string' } } }, ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 201: { type: 'object', properties: { kid: { type: 'string' } } }, ...adminRefusals('not-found', 'conflict', 'concurrency-conflict') },
       },
     },
     async (request, reply) => {
@@ -134,7 +134,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
         description: 'The bootstrap token may call this in every environment.',
         security,
         params: { type: 'object', required: ['adminId', 'kid'], properties: { adminId: adminIdSchema, kid: { type: 'string', minLength: 1, maxLength: 200 } } },
-        response: { 200: adminView, ...problemResponses(401, 403, 404) },
+        response: { 200: adminView, ...adminRefusals('not-found', 'key-unknown', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -154,7 +154,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
         security,
         params: adminIdParams,
         body: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } }, additionalProperties: false },
-        response: { 200: adminView, ...problemResponses(401, 403, 404) },
+        response: { 200: adminView, ...adminRefusals('not-found', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -165,7 +165,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
 
   app.delete(
     '/api/v1/admin/admins/:adminId/suspension',
-    { onRequest: named, schema: { tags: ['admin'], summary: 'Reinstate a suspended admin', security, params: adminIdParams, response: { 200: adminView, ...problemResponses(401, 403, 404) } } },
+    { onRequest: named, schema: { tags: ['admin'], summary: 'Reinstate a suspended admin', security, params: adminIdParams, response: { 200: adminView, ...adminRefusals('not-found', 'concurrency-conflict') } } },
     async (request) => view(await services.admins.execute(request.params.adminId, { type: 'ReinstateAdmin', now: services.clock().toISOString() }, context(request))),
   );
 
@@ -192,7 +192,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
         },
         response: {
           200: { type: 'object', required: ['activity'], properties: { activity: { type: 'array', items: activityEntry }, next: { type: 'integer', description: 'The cursor of the next (older) page' } } },
-          ...problemResponses(400, 401, 403),
+          ...adminRefusals(),
         },
       },
     },

@@ -1,7 +1,7 @@
 import type { preValidationHookHandler } from 'fastify';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess, adminActorOf } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, adminActorOf, adminRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { aifoSchema, citizenFieldsSchema, deviceIdSchema, mobileKeySchema, privateKeyMember } from '../../../app/citizens/citizen-input.ts';
 
 const aifoParams = { type: 'object', required: ['aifo'], properties: { aifo: aifoSchema } } as const;
@@ -75,7 +75,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
         security,
         params: aifoParams,
         body: citizenFieldsSchema,
-        response: { 200: citizenView, 201: citizenView, ...problemResponses(400, 401, 403, 415) },
+        response: { 200: citizenView, 201: citizenView, ...adminRefusals('conflict') },
       },
     },
     async (request, reply) => {
@@ -93,7 +93,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
         summary: 'A person\'s record: fields, devices (FCM token masked) and removed devices',
         security,
         params: aifoParams,
-        response: { 200: citizenView, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: citizenView, ...adminRefusals('not-found') },
       },
     },
     async (request, reply) => {
@@ -113,7 +113,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
         security,
         params: aifoParams,
         body: mobileKeySchema,
-        response: { 200: deviceView, 201: deviceView, ...problemResponses(400, 401, 403, 404, 415) },
+        response: { 200: deviceView, 201: deviceView, ...adminRefusals('not-found') },
       },
     },
     async (request, reply) => {
@@ -131,7 +131,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
         summary: 'Remove a person\'s device (kept in their removedMobileKeys)',
         security,
         params: deviceParams,
-        response: { 204: { type: 'null', description: 'Removed' }, ...problemResponses(400, 401, 403, 404) },
+        response: { 204: { type: 'null', description: 'Removed' }, ...adminRefusals('not-found') },
       },
     },
     async (request, reply) => {
@@ -149,7 +149,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
         security,
         params: aifoParams,
         querystring: { type: 'object', required: ['providerId'], properties: { providerId: { type: 'string', minLength: 1, maxLength: 100 } } },
-        response: { 200: { type: 'object', required: ['sepp'], properties: { sepp: { type: 'string' } } }, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: { type: 'object', required: ['sepp'], properties: { sepp: { type: 'string' } } }, ...adminRefusals('not-found') },
       },
     },
     async (request, reply) => {
@@ -179,7 +179,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
           },
           additionalProperties: false,
         },
-        response: { 201: { type: 'object', required: ['aifo'], properties: { aifo: { type: 'string' } } }, ...problemResponses(400, 401, 403) },
+        response: { 201: { type: 'object', required: ['aifo'], properties: { aifo: { type: 'string' } } }, ...adminRefusals('conflict') },
       },
     },
     async (request, reply) => {
@@ -196,7 +196,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
         tags: ['admin', 'simulator'],
         summary: 'List test persons (simulator environment)',
         security,
-        response: { 200: { type: 'object', properties: { citizens: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...problemResponses(401, 403) },
+        response: { 200: { type: 'object', properties: { citizens: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...adminRefusals() },
       },
     },
     async () => ({ citizens: await services.testPersons.list() }),

@@ -1,8 +1,7 @@
 import { CERTIFICATE_PURPOSES, ENVIRONMENTS } from '../../../../events/provider.ts';
 import { CERTIFICATE_ATTENTION_DAYS, SUPPORT_ATTENTION_DAYS } from '../../../app/providers/onboarding-overview.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess } from '../../auth.ts';
-import { problemResponses } from '../../problems.ts';
+import { adminAccess, adminRefusals } from '../../auth.ts';
 import { stringEnum } from '../../schema.ts';
 
 const text = { type: 'string' } as const;
@@ -59,7 +58,7 @@ export const adminOnboardingOverviewRoutes = routeGroup(['config', 'onboardingOv
             required: ['providerId', 'name', 'events'],
             properties: { providerId: text, name: { type: 'string', description: 'Empty while the provider has only filed' }, events: { type: 'array', items: timelineEntry } },
           },
-          ...problemResponses(400, 401, 403, 404),
+          ...adminRefusals('not-found'),
         },
       },
     },
@@ -91,7 +90,7 @@ export const adminOnboardingOverviewRoutes = routeGroup(['config', 'onboardingOv
               certificatesExpiring: { type: 'array', items: certificateExpiring },
             },
           },
-          ...problemResponses(400, 401, 403),
+          ...adminRefusals(),
         },
       },
     },

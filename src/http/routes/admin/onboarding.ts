@@ -3,8 +3,7 @@ import type { ProviderState } from '../../../../commands/provider.ts';
 import { CERTIFICATE_PURPOSES, CONNECTION_DECISIONS } from '../../../../events/provider.ts';
 import { routeGroup } from '../../route-group.ts';
 import { awaitingConfirmationSchema } from './changes.ts';
-import { adminAccess, adminActorOf } from '../../auth.ts';
-import { problemResponses } from '../../problems.ts';
+import { adminAccess, adminActorOf, adminRefusals } from '../../auth.ts';
 import { stringEnum } from '../../schema.ts';
 
 const providerIdParams = {
@@ -107,7 +106,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
         },
         response: {
           201: { type: 'object', required: ['applicationId', 'filingSequence'], properties: { applicationId: { type: 'string' }, filingSequence: { type: 'integer' } } },
-          ...problemResponses(400, 401, 403, 404, 409),
+          ...adminRefusals('not-found', 'conflict', 'concurrency-conflict'),
         },
       },
     },
@@ -131,7 +130,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
         summary: "Applications for this ledger's environment, in filing order (`status=undecided`: the queue)",
         security,
         querystring: { type: 'object', properties: { status: stringEnum(['undecided', 'approved', 'rejected']) }, additionalProperties: false },
-        response: { 200: { type: 'object', required: ['applications'], properties: { applications: { type: 'array', items: applicationView } } }, ...problemResponses(400, 401, 403) },
+        response: { 200: { type: 'object', required: ['applications'], properties: { applications: { type: 'array', items: applicationView } } }, ...adminRefusals() },
       },
     },
     async (request) => ({ applications: await services.onboarding.applications(request.query.status) }),
@@ -151,7 +150,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
           security,
           params: applicationIdParams,
           body: decisionBody,
-          response: { 200: onboardingView, ...problemResponses(400, 401, 403, 404, 409) },
+          response: { 200: onboardingView, ...adminRefusals('application-not-filed', 'application-already-decided', 'application-out-of-order', 'simulator-not-passed', 'concurrency-conflict') },
         },
       },
       async (request) => {
@@ -171,7 +170,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
         security,
         params: providerIdParams,
         body: { type: 'object', required: ['supportUntil'], properties: { supportUntil: { type: 'string', format: 'date-time' } }, additionalProperties: false },
-        response: { 200: onboardingView, ...problemResponses(400, 401, 403, 404, 422) },
+        response: { 200: onboardingView, ...adminRefusals('not-found', 'support-extension-not-allowed', 'environment-access-missing', 'concurrency-conflict') },
       },
     },
     async (request) => view(await services.onboarding.extendSupport(request.params.providerId, request.body.supportUntil, context(request))),
@@ -194,7 +193,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
         },
         response: {
           201: { type: 'object', required: ['certificateId', 'thumbprintSha256'], properties: { certificateId: { type: 'string' }, thumbprintSha256: { type: 'string' } } },
-          ...problemResponses(400, 401, 403, 404, 409, 422),
+          ...adminRefusals('not-found', 'environment-access-missing', 'conflict', 'certificate-malformed', 'certificate-weak', 'certificate-purpose-mismatch', 'certificate-profile-mismatch', 'certificate-expired', 'certificate-not-yet-valid', 'concurrency-conflict'),
         },
       },
     },
@@ -215,7 +214,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
         security,
         params: { type: 'object', required: ['providerId', 'certificateId'], properties: { providerId: { type: 'string', maxLength: 100 }, certificateId: { type: 'string', maxLength: 100 } } },
         body: { type: 'object', required: ['reason'], properties: { reason: line(1000) }, additionalProperties: false },
-        response: { 200: onboardingView, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: onboardingView, ...adminRefusals('not-found', 'certificate-unknown', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -234,7 +233,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
         security,
         params: providerIdParams,
         body: { type: 'object', required: ['decision', 'reason'], properties: { decision: stringEnum(CONNECTION_DECISIONS), reason: line(1000) }, additionalProperties: false },
-        response: { 202: awaitingConfirmationSchema('onboarding'), ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 202: awaitingConfirmationSchema('onboarding'), ...adminRefusals('not-found', 'environment-access-missing', 'connection-already-decided', 'conformance-missing', 'concurrency-conflict') },
       },
     },
     async (request, reply) => {
@@ -253,7 +252,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
         description: 'Needs an approving connection decision. Answers 202; a second admin with the onboarding role confirms at `POST /api/v1/admin/changes/{changeId}/confirmation`.',
         security,
         params: providerIdParams,
-        response: { 202: awaitingConfirmationSchema('onboarding'), ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 202: awaitingConfirmationSchema('onboarding'), ...adminRefusals('not-found', 'connection-not-decided', 'concurrency-conflict') },
       },
     },
     async (request, reply) => {
@@ -265,7 +264,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
 
   app.get(
     '/api/v1/admin/providers/:providerId/onboarding',
-    { schema: { tags: ['admin'], summary: "A provider's applications, access, certificates and decisions", security, params: providerIdParams, response: { 200: onboardingView, ...problemResponses(401, 403, 404) } } },
+    { schema: { tags: ['admin'], summary: "A provider's applications, access, certificates and decisions", security, params: providerIdParams, response: { 200: onboardingView, ...adminRefusals('not-found') } } },
     async (request) => view(await services.onboarding.state(request.params.providerId)),
   );
 });

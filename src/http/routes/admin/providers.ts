@@ -4,8 +4,8 @@ import type { ProviderState } from '../../../../commands/provider.ts';
 import type { ProviderKey } from '../../../../events/provider.ts';
 import type { ProviderDirectory } from '../../../app/providers/provider-directory.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess, adminActorOf } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, adminActorOf, adminRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 
 export const publicJwkSchema = {
   type: 'object',
@@ -85,7 +85,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
         },
         response: {
           201: { type: 'object', required: ['providerId'], properties: { providerId: { type: 'string' } } },
-          ...problemResponses(400, 401, 403, 409),
+          ...adminRefusals('conflict', 'concurrency-conflict'),
         },
       },
     },
@@ -108,7 +108,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
         tags: ['admin'],
         summary: 'List providers',
         security,
-        response: { 200: { type: 'object', properties: { providers: { type: 'array', items: providerView } } }, ...problemResponses(401, 403) },
+        response: { 200: { type: 'object', properties: { providers: { type: 'array', items: providerView } } }, ...adminRefusals() },
       },
     },
     async () => ({ providers: (await services.providers.list()).map(view) }),
@@ -116,7 +116,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
 
   app.get(
     '/api/v1/admin/providers/:providerId',
-    { schema: { tags: ['admin'], summary: 'Read one provider', security, params: providerIdParams, response: { 200: providerView, ...problemResponses(401, 403, 404) } } },
+    { schema: { tags: ['admin'], summary: 'Read one provider', security, params: providerIdParams, response: { 200: providerView, ...adminRefusals('not-found') } } },
     async (request) => view(await existing(services.providers, request.params.providerId)),
   );
 
@@ -129,7 +129,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
         security,
         params: providerIdParams,
         body: { type: 'object', required: ['jwk'], properties: { jwk: publicJwkSchema }, additionalProperties: false },
-        response: { 201: { type: 'object', properties: { kid: { type: 'string' } } }, ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 201: { type: 'object', properties: { kid: { type: 'string' } } }, ...adminRefusals('not-found', 'conflict', 'concurrency-conflict') },
       },
     },
     async (request, reply) => {
@@ -149,7 +149,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
         summary: 'Revoke a provider key: assertions signed with it are refused from now on',
         security,
         params: { type: 'object', required: ['providerId', 'kid'], properties: { providerId: { type: 'string' }, kid: { type: 'string' } } },
-        response: { 200: providerView, ...problemResponses(401, 403, 404) },
+        response: { 200: providerView, ...adminRefusals('not-found', 'key-unknown', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -167,7 +167,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
         security,
         params: providerIdParams,
         body: { type: 'object', required: ['returnUrls'], properties: { returnUrls: returnUrlsSchema }, additionalProperties: false },
-        response: { 200: providerView, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: providerView, ...adminRefusals('not-found', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -186,7 +186,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
         security,
         params: providerIdParams,
         body: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } }, additionalProperties: false },
-        response: { 200: providerView, ...problemResponses(401, 403, 404) },
+        response: { 200: providerView, ...adminRefusals('not-found', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -198,7 +198,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
 
   app.delete(
     '/api/v1/admin/providers/:providerId/suspension',
-    { schema: { tags: ['admin'], summary: 'Reinstate a suspended provider', security, params: providerIdParams, response: { 200: providerView, ...problemResponses(401, 403, 404) } } },
+    { schema: { tags: ['admin'], summary: 'Reinstate a suspended provider', security, params: providerIdParams, response: { 200: providerView, ...adminRefusals('not-found', 'concurrency-conflict') } } },
     async (request) => {
       const { providerId } = request.params;
       return view(await services.providers.execute(providerId, { type: 'ReinstateProvider', now: services.clock().toISOString() }, context(request)));

@@ -1,7 +1,7 @@
 import { PreviousKeysUnavailableError } from '../../../app/providers/record-transfer.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess, adminActorOf } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, adminActorOf, adminRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 
 const providerIdParams = {
   type: 'object',
@@ -64,7 +64,7 @@ export const adminRecordTransferRoutes = routeGroup(['config', 'recordTransfer',
               expiresAt: { type: 'string' },
             },
           },
-          ...problemResponses(401, 403, 404, 409),
+          ...adminRefusals('not-found', 'conformance-missing', 'record-transfer-not-allowed'),
         },
       },
     },
@@ -96,7 +96,7 @@ export const adminRecordTransferRoutes = routeGroup(['config', 'recordTransfer',
         response: {
           201: importAnswer,
           200: importAnswer,
-          ...problemResponses(400, 401, 403, 409, 422, 503),
+          ...adminRefusals('previous-environment-unknown', 'record-transfer-not-allowed', 'import-record-invalid', 'import-signature-invalid', 'conformance-missing', 'conflict', 'service-unavailable', 'concurrency-conflict'),
         },
       },
     },

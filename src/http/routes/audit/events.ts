@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, auditPage, UnknownCursorError } from '../../../app/audit/audit-feed.ts';
 import { EventSequence } from '../../../app/projecting/event-sequence.ts';
-import { auditorAccess } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { auditorAccess, auditorRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { routeGroup } from '../../route-group.ts';
 
 export const AUDIT_EVENTS_PATH = '/api/v1/audit/events';
@@ -80,7 +80,7 @@ export const auditEventRoutes = routeGroup(['config', 'eventStore', 'readModels'
             },
             content: { 'application/x-ndjson': { schema: { $ref: 'AuditEntry#' } } },
           },
-          ...problemResponses(400, 401, 403, 404),
+          ...auditorRefusals(),
         },
       },
     },

@@ -1,7 +1,7 @@
 import { LogRangeError, type TransparencyLog } from '../../../app/audit/transparency-log.ts';
 import { toBase64 } from '../../../../tlog/index.ts';
-import { auditorAccess } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { auditorAccess, auditorRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { routeGroup } from '../../route-group.ts';
 
 export const INCLUSION_PROOF_PATH = '/api/v1/audit/proofs/inclusion';
@@ -53,7 +53,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
               checkpoint: { type: 'string', description: 'The signed checkpoint of `treeSize`, when one was signed' },
             },
           },
-          ...problemResponses(400, 401, 403, 404),
+          ...auditorRefusals('position-not-in-log', 'leaf-not-in-tree', 'tree-not-that-large', 'no-checkpoint-yet'),
         },
       },
     },
@@ -99,7 +99,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
             required: ['signed', 'treeSize', 'checkpoint'],
             properties: { signed: { type: 'boolean' }, treeSize: { type: 'integer' }, checkpoint: { type: 'string' } },
           },
-          ...problemResponses(401, 403, 404),
+          ...auditorRefusals('no-checkpoint-yet'),
         },
       },
     },
@@ -141,7 +141,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
               toCheckpoint: { type: 'string' },
             },
           },
-          ...problemResponses(400, 401, 403, 404),
+          ...auditorRefusals('tree-not-that-large', 'no-checkpoint-yet'),
         },
       },
     },

@@ -119,7 +119,7 @@ export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin'
               },
             },
           },
-          ...problemResponses(401),
+          ...problemResponses('unauthorized'),
         },
       },
     },

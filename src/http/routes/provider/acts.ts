@@ -2,9 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { ACT_STATUSES, AUTHORIZATION_METHODS, CODE_CHANNELS, CODE_DELIVERY_STATES, FAILURE_REASONS, LOAS, VERIFICATION_RESULTS } from '../../../../events/act.ts';
 import { TaskQueueUnavailableError } from '../../../ports/task-queue.ts';
 import { ReceiptIntegrityError } from '../../../app/acts/receipts.ts';
-import { providerGuard } from '../../auth.ts';
+import { providerGuard, providerRefusals } from '../../auth.ts';
 import { ACT_DESCRIPTION_MAX, ACT_NAME_MAX } from '../../../../commands/act-text.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { HttpProblem } from '../../problems.ts';
 import { routeGroup } from '../../route-group.ts';
 import { stringEnum } from '../../schema.ts';
 
@@ -133,7 +133,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
               authorizationUrl: { type: 'string', description: 'Send the citizen here (add redirect_uri and state) to authorize by authentication' },
             },
           },
-          ...problemResponses(400, 401, 403, 409, 422),
+          ...providerRefusals('idempotency-key-reused', 'invalid-idempotency-key', 'sepp-unknown', 'conflict', 'concurrency-conflict'),
         },
       },
     },
@@ -165,7 +165,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
           'An authorized act carries its `receipt` (pending until the log\'s next signed checkpoint).',
         security,
         params: actParams,
-        response: { 200: actView, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: actView, ...providerRefusals('not-found') },
       },
     },
     async (request) => {
@@ -217,7 +217,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
               delivery: codeDelivery,
             },
           },
-          ...problemResponses(400, 401, 403, 404, 409, 422, 429, 503),
+          ...providerRefusals('not-found', 'act-not-pending', 'channel-unavailable', 'code-rate-limited', 'service-unavailable', 'concurrency-conflict'),
         },
       },
     },
@@ -270,7 +270,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
               status: actView.properties.status,
             },
           },
-          ...problemResponses(400, 401, 403, 404, 409),
+          ...providerRefusals('not-found', 'code-unknown', 'act-not-pending', 'concurrency-conflict'),
         },
       },
     },

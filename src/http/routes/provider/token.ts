@@ -53,7 +53,7 @@ export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'actAsGrant
               expires_in: { type: 'integer', description: 'seconds' },
             },
           },
-          ...problemResponses(400, 401, 403, 429),
+          ...problemResponses('invalid-client', 'environment-access-missing', 'environment-access-expired', 'production-not-activated', 'client-certificate-required', 'client-certificate-unknown', 'token-certificate-mismatch'),
         },
       },
     },

@@ -2,7 +2,6 @@ import { AUTHORIZATION_METHODS, LOAS } from '../../../../events/act.ts';
 import { RECEIPT_PROBLEMS } from '../../../app/acts/receipt-check.ts';
 import type { ReceiptClaims } from '../../../../commands/act-receipt.ts';
 import { routeGroup } from '../../route-group.ts';
-import { problemResponses } from '../../problems.ts';
 import { stringEnum } from '../../schema.ts';
 
 export const RECEIPT_VERIFICATIONS_PATH = '/api/v1/public/receipts/verifications';
@@ -88,7 +87,7 @@ export const receiptVerificationRoutes = routeGroup(['receiptVerification'], asy
           },
           additionalProperties: false,
         },
-        response: { 200: verdictSchema, ...problemResponses(400, 415, 429) },
+        response: { 200: verdictSchema },
       },
     },
     async (request, reply) => {

@@ -84,7 +84,6 @@ export const publicVerificationRoutes = routeGroup(['config', 'captcha', 'verifi
               signature: { type: 'string' },
             },
           },
-          ...problemResponses(429),
         },
       },
     },
@@ -120,7 +119,7 @@ export const publicVerificationRoutes = routeGroup(['config', 'captcha', 'verifi
             },
           },
         },
-        response: { 200: verdictSchema, ...problemResponses(400, 413, 415, 429) },
+        response: { 200: verdictSchema, ...problemResponses('captcha-invalid') },
       },
       // A multipart body is read as a stream by the handler; until then there is nothing to validate.
       preValidation: async (request) => {

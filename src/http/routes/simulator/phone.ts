@@ -1,6 +1,6 @@
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, adminRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { escapeHtml } from '../../html.ts';
 import { page } from '../../csp-page.ts';
 
@@ -31,7 +31,7 @@ export const simulatorPhoneRoutes = routeGroup(['config', 'outbox', 'testPersons
               },
             },
           },
-          ...problemResponses(401, 403),
+          ...adminRefusals(),
         },
       },
     },
