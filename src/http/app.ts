@@ -32,7 +32,7 @@ import { portalRoutes } from './routes/citizen/portal.ts';
 import { auditEventRoutes } from './routes/audit/events.ts';
 import { auditProofRoutes } from './routes/audit/proofs.ts';
 import { transparencyLogRoutes } from './routes/audit/transparency-log.ts';
-import { openApiInfo, openApiRoute } from './openapi-info.ts';
+import { openApiInfo, openApiRoute, withoutUnusedExamples } from './openapi-info.ts';
 import { strictBodyValidator } from './validation.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { clientErrorHandler, frameworkErrors, hostHeaderCount, isBrowserPath, refuseRequest } from './request-framing.ts';
@@ -139,7 +139,7 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteG
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
   app.addSchema(problemSchema);
-  await app.register(swagger, { openapi: openApiInfo(), transform: openApiRoute, refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
+  await app.register(swagger, { openapi: openApiInfo(), transform: openApiRoute, transformObject: withoutUnusedExamples, refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });
   const allowList = services.config.rateLimitAllowList;
   await refuseWhenOverloaded(app, services.config.overload);

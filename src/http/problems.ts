@@ -276,7 +276,7 @@ export const problemSchema = {
 } as const;
 
 const PROBLEM_MEDIA = 'application/problem+json';
-const OR_A_PROBLEM = '; or a problem: ';
+const OR_A_PROBLEM = '; or a problem. ';
 
 interface ProblemExample {
   summary: string;
@@ -286,7 +286,7 @@ interface ProblemExample {
 /** A problem+json media type naming the problems it can carry: an enum of their type URIs and an example of each. */
 interface ProblemMedia {
   schema: { allOf: [{ $ref: 'Problem#' }, { type: 'object'; properties: { type: { type: 'string'; enum: string[] } } }] };
-  examples: Record<string, ProblemExample>;
+  examples: Record<string, { $ref: string }>;
 }
 
 /** One response of a route's schema, as the OpenAPI document shows it. */
@@ -299,14 +299,19 @@ interface ResponseEntry {
 function problemMedia(names: readonly ProblemName[]): ProblemMedia {
   return {
     schema: { allOf: [{ $ref: 'Problem#' }, { type: 'object', properties: { type: { type: 'string', enum: names.map(problemType) } } }] },
-    examples: Object.fromEntries(names.map((name) => {
-      const { status, title } = problemCatalog[name];
-      return [name, { summary: title, value: { type: problemType(name), title, status } }];
-    })),
+    // By reference: the same problems recur on many routes, and the document stays readable.
+    examples: Object.fromEntries(names.map((name) => [name, { $ref: `#/components/examples/${name}` }])),
   };
 }
 
-const describeProblems = (names: readonly ProblemName[]) => names.map((name) => `\`${name}\`: ${problemCatalog[name].title}`).join('; ');
+/** The example of every problem, for the OpenAPI's components: its type, title and status. */
+export function problemExamples(): Record<ProblemName, ProblemExample> {
+  return Object.fromEntries(
+    Object.entries(problemCatalog).map(([name, { status, title }]) => [name, { summary: title, value: { type: problemType(name as ProblemName), title, status } }]),
+  ) as Record<ProblemName, ProblemExample>;
+}
+
+const describeProblems = (names: readonly ProblemName[]) => `Refused: ${names.join(', ')} (examples give each one's title)`;
 
 /** The problem names a response entry documents (none when it carries no problem+json). */
 export function documentedProblemNames(entry: unknown): ProblemName[] {

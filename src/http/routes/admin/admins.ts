@@ -59,6 +59,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
       onRequest: management,
       schema: {
         tags: ['admin'],
+        operationId: 'registerAdmin',
         summary: 'Create a named admin with its public keys and roles',
         description:
           'The admin proves itself at `POST /api/v1/token` with a client assertion signed by one of these keys (`iss` = `sub` = adminId) ' +
@@ -92,14 +93,14 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
     '/api/v1/admin/admins',
     {
       onRequest: named,
-      schema: { tags: ['admin'], summary: 'List named admins', security, response: { 200: { type: 'object', properties: { admins: { type: 'array', items: adminView } } }, ...adminRefusals() } },
+      schema: { tags: ['admin'], operationId: 'listAdmins', summary: 'List named admins', security, response: { 200: { type: 'object', properties: { admins: { type: 'array', items: adminView } } }, ...adminRefusals() } },
     },
     async () => ({ admins: (await services.admins.list()).map(view) }),
   );
 
   app.get(
     '/api/v1/admin/admins/:adminId',
-    { onRequest: named, schema: { tags: ['admin'], summary: 'Read one named admin', security, params: adminIdParams, response: { 200: adminView, ...adminRefusals('not-found') } } },
+    { onRequest: named, schema: { tags: ['admin'], operationId: 'getAdmin', summary: 'Read one named admin', security, params: adminIdParams, response: { 200: adminView, ...adminRefusals('not-found') } } },
     async (request) => view(await existing(services.admins, request.params.adminId)),
   );
 
@@ -109,6 +110,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
       onRequest: named,
       schema: {
         tags: ['admin'],
+        operationId: 'addAdminKey',
         summary: 'Add a public key to an admin',
         security,
         params: adminIdParams,
@@ -130,6 +132,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
       onRequest: management,
       schema: {
         tags: ['admin'],
+        operationId: 'revokeAdminKey',
         summary: 'Revoke an admin key: assertions signed with it are refused from now on',
         description: 'The bootstrap token may call this in every environment.',
         security,
@@ -149,6 +152,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
       onRequest: management,
       schema: {
         tags: ['admin'],
+        operationId: 'suspendAdmin',
         summary: 'Suspend an admin: no new tokens, and its live tokens stop working at once',
         description: 'The bootstrap token may call this in every environment.',
         security,
@@ -165,7 +169,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
 
   app.delete(
     '/api/v1/admin/admins/:adminId/suspension',
-    { onRequest: named, schema: { tags: ['admin'], summary: 'Reinstate a suspended admin', security, params: adminIdParams, response: { 200: adminView, ...adminRefusals('not-found', 'concurrency-conflict') } } },
+    { onRequest: named, schema: { tags: ['admin'], operationId: 'reinstateAdmin', summary: 'Reinstate a suspended admin', security, params: adminIdParams, response: { 200: adminView, ...adminRefusals('not-found', 'concurrency-conflict') } } },
     async (request) => view(await services.admins.execute(request.params.adminId, { type: 'ReinstateAdmin', now: services.clock().toISOString() }, context(request))),
   );
 
@@ -175,6 +179,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
       onRequest: named,
       schema: {
         tags: ['admin'],
+        operationId: 'listAdminActivity',
         summary: 'What admins did, from the log, newest first',
         description:
           'Every event whose actor is `admin:<adminId>` (`admin:bootstrap` for the bootstrap token). Needs the `admins` role: who did what is ' +

@@ -66,6 +66,7 @@ export const adminChangeRoutesWith = (access?: AdminAccessFor) =>
       {
         schema: {
           tags: ['admin'],
+          operationId: 'listChanges',
           summary: 'Four-eyes changes, newest first (`status=pending`: what waits for a second admin)',
           security,
           querystring: {
@@ -82,7 +83,7 @@ export const adminChangeRoutesWith = (access?: AdminAccessFor) =>
     app.get(
       '/api/v1/admin/changes/:changeId',
       {
-        schema: { tags: ['admin'], summary: 'One four-eyes change', security, params: changeIdParams, response: { 200: changeViewSchema, ...adminRefusals('not-found') } },
+        schema: { tags: ['admin'], operationId: 'getChange', summary: 'One four-eyes change', security, params: changeIdParams, response: { 200: changeViewSchema, ...adminRefusals('not-found') } },
       },
       async (request) => {
         const view = await services.changes.get(request.params.changeId);
@@ -96,6 +97,7 @@ export const adminChangeRoutesWith = (access?: AdminAccessFor) =>
       {
         schema: {
           tags: ['admin'],
+          operationId: 'confirmChange',
           summary: 'Confirm a change proposed by another admin, which applies it',
           description:
             'By an admin other than the proposer, holding the change\'s `requiredRole`, before `expiresAt`. Records ChangeConfirmed, has the ' +

@@ -70,6 +70,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     {
       schema: {
         tags: ['admin'],
+        operationId: 'putCitizen',
         summary: 'Create a person or set their fields (devices are kept)',
         description: 'Idempotent: the same body again changes nothing. A phone left out is removed.',
         security,
@@ -90,6 +91,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     {
       schema: {
         tags: ['admin'],
+        operationId: 'getCitizen',
         summary: 'A person\'s record: fields, devices (FCM token masked) and removed devices',
         security,
         params: aifoParams,
@@ -108,6 +110,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
       preValidation: refusePrivateKey,
       schema: {
         tags: ['admin'],
+        operationId: 'registerMobileKey',
         summary: 'Register a Mobile Key device for a person',
         description: 'The same FCM token again is the same device: its label and public key are updated (200) instead of a second device (201).',
         security,
@@ -128,6 +131,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     {
       schema: {
         tags: ['admin'],
+        operationId: 'removeMobileKey',
         summary: 'Remove a person\'s device (kept in their removedMobileKeys)',
         security,
         params: deviceParams,
@@ -145,6 +149,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     {
       schema: {
         tags: ['admin'],
+        operationId: 'getCitizenSepp',
         summary: 'The SePP (BSI) a provider knows a person by (for support)',
         security,
         params: aifoParams,
@@ -164,7 +169,8 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     '/api/v1/admin/citizens',
     {
       schema: {
-        tags: ['admin', 'simulator'],
+        tags: ['simulator'],
+        operationId: 'addTestPerson',
         summary: 'Add a test person (simulator environment)',
         security,
         body: {
@@ -193,7 +199,8 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     '/api/v1/admin/citizens',
     {
       schema: {
-        tags: ['admin', 'simulator'],
+        tags: ['simulator'],
+        operationId: 'listTestPersons',
         summary: 'List test persons (simulator environment)',
         security,
         response: { 200: { type: 'object', properties: { citizens: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...adminRefusals() },

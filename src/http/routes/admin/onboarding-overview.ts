@@ -49,6 +49,7 @@ export const adminOnboardingOverviewRoutes = routeGroup(['config', 'onboardingOv
     {
       schema: {
         tags: ['admin'],
+        operationId: 'getProviderTimeline',
         summary: "A provider's events, oldest first: what happened, when and by whom",
         security,
         params: { type: 'object', required: ['providerId'], properties: { providerId: { type: 'string', minLength: 1, maxLength: 100 } } },
@@ -70,6 +71,7 @@ export const adminOnboardingOverviewRoutes = routeGroup(['config', 'onboardingOv
     {
       schema: {
         tags: ['admin'],
+        operationId: 'getOnboardingAttention',
         summary: 'Support windows running out and certificates expiring, by the ledger clock',
         description: `Support windows in this environment ending within ${SUPPORT_ATTENTION_DAYS} days or ended already; unrevoked certificates expiring within \`withinDays\` (default ${CERTIFICATE_ATTENTION_DAYS}) or expired already. Soonest first.`,
         security,

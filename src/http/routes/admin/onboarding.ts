@@ -85,6 +85,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'fileApplication',
         summary: "File a provider's application for this ledger's environment",
         description: 'Numbered in the order filed, across every provider; applications are decided in that order.',
         security,
@@ -127,6 +128,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'listApplications',
         summary: "Applications for this ledger's environment, in filing order (`status=undecided`: the queue)",
         security,
         querystring: { type: 'object', properties: { status: stringEnum(['undecided', 'approved', 'rejected']) }, additionalProperties: false },
@@ -136,15 +138,16 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     async (request) => ({ applications: await services.onboarding.applications(request.query.status) }),
   );
 
-  for (const [path, summary, decide] of [
-    ['approval', 'Approve an application: access to the environment with its support window', 'approve'],
-    ['rejection', 'Reject an application', 'reject'],
+  for (const [path, summary, decide, operationId] of [
+    ['approval', 'Approve an application: access to the environment with its support window', 'approve', 'approveApplication'],
+    ['rejection', 'Reject an application', 'reject', 'rejectApplication'],
   ] as const) {
     app.post(
       `/api/v1/admin/applications/:applicationId/${path}`,
       {
         schema: {
           tags: ['admin'],
+          operationId,
           summary,
           description: 'Refused (`application-out-of-order`) while an earlier-filed application for the environment is undecided, unless `outOfOrderReason` says why.',
           security,
@@ -166,6 +169,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'extendSupport',
         summary: 'Extend integration support, to at most 90 days from the grant',
         security,
         params: providerIdParams,
@@ -181,6 +185,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'registerCertificate',
         summary: 'Register an X.509 certificate (PEM) for signing or transport',
         description: 'Refused when expired, not yet valid, weak, malformed, or in production with another profile than in integration.',
         security,
@@ -210,6 +215,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'revokeCertificate',
         summary: 'Revoke a registered certificate',
         security,
         params: { type: 'object', required: ['providerId', 'certificateId'], properties: { providerId: { type: 'string', maxLength: 100 }, certificateId: { type: 'string', maxLength: 100 } } },
@@ -228,6 +234,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'proposeConnectionDecision',
         summary: 'Propose the formal connection decision (four eyes)',
         description: 'Answers 202; a second admin with the onboarding role confirms at `POST /api/v1/admin/changes/{changeId}/confirmation`, which records it.',
         security,
@@ -248,6 +255,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'proposeProductionActivation',
         summary: 'Propose activating the provider in production (four eyes)',
         description: 'Needs an approving connection decision. Answers 202; a second admin with the onboarding role confirms at `POST /api/v1/admin/changes/{changeId}/confirmation`.',
         security,
@@ -264,7 +272,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
 
   app.get(
     '/api/v1/admin/providers/:providerId/onboarding',
-    { schema: { tags: ['admin'], summary: "A provider's applications, access, certificates and decisions", security, params: providerIdParams, response: { 200: onboardingView, ...adminRefusals('not-found') } } },
+    { schema: { tags: ['admin'], operationId: 'getProviderOnboarding', summary: "A provider's applications, access, certificates and decisions", security, params: providerIdParams, response: { 200: onboardingView, ...adminRefusals('not-found') } } },
     async (request) => view(await services.onboarding.state(request.params.providerId)),
   );
 });

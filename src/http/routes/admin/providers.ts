@@ -66,6 +66,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
       config: { fieldProblems: { name: 'invalid-provider-name' } },
       schema: {
         tags: ['admin'],
+        operationId: 'registerProvider',
         summary: 'Register a provider with its public keys and return URLs',
         description:
           'In the simulator a provider signs its client assertions with the plain public keys given here (`jwks`, required), and ' +
@@ -106,6 +107,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     {
       schema: {
         tags: ['admin'],
+        operationId: 'listProviders',
         summary: 'List providers',
         security,
         response: { 200: { type: 'object', properties: { providers: { type: 'array', items: providerView } } }, ...adminRefusals() },
@@ -116,7 +118,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
 
   app.get(
     '/api/v1/admin/providers/:providerId',
-    { schema: { tags: ['admin'], summary: 'Read one provider', security, params: providerIdParams, response: { 200: providerView, ...adminRefusals('not-found') } } },
+    { schema: { tags: ['admin'], operationId: 'getProvider', summary: 'Read one provider', security, params: providerIdParams, response: { 200: providerView, ...adminRefusals('not-found') } } },
     async (request) => view(await existing(services.providers, request.params.providerId)),
   );
 
@@ -125,6 +127,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     {
       schema: {
         tags: ['admin'],
+        operationId: 'addProviderKey',
         summary: 'Add a public key to a provider',
         security,
         params: providerIdParams,
@@ -146,6 +149,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     {
       schema: {
         tags: ['admin'],
+        operationId: 'revokeProviderKey',
         summary: 'Revoke a provider key: assertions signed with it are refused from now on',
         security,
         params: { type: 'object', required: ['providerId', 'kid'], properties: { providerId: { type: 'string' }, kid: { type: 'string' } } },
@@ -163,6 +167,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     {
       schema: {
         tags: ['admin'],
+        operationId: 'replaceProviderReturnUrls',
         summary: 'Replace a provider\'s return URLs',
         security,
         params: providerIdParams,
@@ -182,6 +187,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     {
       schema: {
         tags: ['admin'],
+        operationId: 'suspendProvider',
         summary: 'Suspend a provider: its tokens and assertions are refused until reinstated',
         security,
         params: providerIdParams,
@@ -198,7 +204,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
 
   app.delete(
     '/api/v1/admin/providers/:providerId/suspension',
-    { schema: { tags: ['admin'], summary: 'Reinstate a suspended provider', security, params: providerIdParams, response: { 200: providerView, ...adminRefusals('not-found', 'concurrency-conflict') } } },
+    { schema: { tags: ['admin'], operationId: 'reinstateProvider', summary: 'Reinstate a suspended provider', security, params: providerIdParams, response: { 200: providerView, ...adminRefusals('not-found', 'concurrency-conflict') } } },
     async (request) => {
       const { providerId } = request.params;
       return view(await services.providers.execute(providerId, { type: 'ReinstateProvider', now: services.clock().toISOString() }, context(request)));

@@ -46,6 +46,7 @@ export const adminRecordTransferRoutes = routeGroup(['config', 'recordTransfer',
     {
       schema: {
         tags: ['admin'],
+        operationId: 'exportProviderRecord',
         summary: "Export the provider's record for the next environment's ledger (simulator and integration)",
         description:
           'A JWT (typ `provider-record+jwt`, EdDSA) signed with the key published at /.well-known/jwks.json, for the next environment as its audience, valid 14 days: ' +
@@ -80,6 +81,7 @@ export const adminRecordTransferRoutes = routeGroup(['config', 'recordTransfer',
     {
       schema: {
         tags: ['admin'],
+        operationId: 'importProviderRecord',
         summary: "Import a provider's record exported by the previous environment's ledger (integration and production)",
         description:
           "Verified against the previous environment's keys (LEDGER_PREVIOUS_ENVIRONMENT_JWKS; unset: `previous-environment-unknown`): " +

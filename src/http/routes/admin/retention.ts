@@ -80,7 +80,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
 
     app.get(
       '/api/v1/admin/retention',
-      { schema: { tags: ['admin'], summary: 'The retention policy in force', security, response: { 200: retentionViewSchema, ...adminRefusals() } } },
+      { schema: { tags: ['admin'], operationId: 'getRetentionPolicy', summary: 'The retention policy in force', security, response: { 200: retentionViewSchema, ...adminRefusals() } } },
       async () => asBody(services.retention.view((await services.retention.current()).state)),
     );
 
@@ -90,6 +90,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
         config: { fieldProblems: { failedAuthorizationRetention: 'invalid-retention-policy', purgeEvery: 'invalid-retention-policy' } },
         schema: {
           tags: ['admin'],
+          operationId: 'changeRetentionPolicy',
           summary: 'Change the retention policy',
           description:
             'A longer or equal failed-authorization retention (or a new purge interval alone) takes effect at once: a RetentionPolicyChanged ' +
@@ -131,6 +132,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
       {
         schema: {
           tags: ['admin'],
+          operationId: 'runRetentionPurge',
           summary: 'Run the purge now, once, as the schedule would (safe beside it)',
           description: 'Erases the failed authorizations past the retention in force; what it records names the admin who asked.',
           security,
@@ -166,6 +168,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
       {
         schema: {
           tags: ['admin'],
+          operationId: 'listFailedAuthorizations',
           summary: 'Failed authorizations kept until the retention erases them, newest first',
           description: 'Nothing personal: the act id, its provider, why and when it failed.',
           security,

@@ -55,6 +55,7 @@ export const auditEventRoutes = routeGroup(['config', 'eventStore', 'readModels'
     {
       schema: {
         tags: ['audit'],
+        operationId: 'listAuditEvents',
         summary: 'The log as stored: events after a position, with their sequence and canonical bytes (NDJSON)',
         description:
           'One JSON object a line (`application/x-ndjson`), in log order, for the events after `after` (0: from the start), at most `limit`. ' +

@@ -27,6 +27,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getInclusionProof',
         summary: "Inclusion proof of an event (by its position) in the tree of `treeSize` leaves",
         description:
           'The event at `position` is leaf `sequence - 1`; its leaf hash is the RFC 6962 leaf hash of its canonical bytes (the audit feed\'s `canonical`). ' +
@@ -88,6 +89,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
     {
       schema: {
         tags: ['audit'],
+        operationId: 'signCheckpoint',
         summary: 'Sign a checkpoint now, covering the log as it stands (when it grew since the latest)',
         description:
           'Waits briefly for the log tree to hash every event recorded so far, then signs and records a checkpoint if the log grew past the latest one ' +
@@ -118,6 +120,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getConsistencyProof',
         summary: 'Consistency proof from the tree of `from` leaves to the tree of `to` leaves',
         description: 'RFC 9162 section 2.1.4. Without `to`, the latest checkpoint\'s size. The signed notes of both sizes come with it when they were signed.',
         security: [{ auditor: [] }],

@@ -26,6 +26,8 @@ export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app,
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getLogCheckpoint',
+        security: [],
         summary: 'The latest signed checkpoint of the log (C2SP tlog-checkpoint, signed note)',
         description:
           'Three lines (origin, tree size, base64 root hash), a blank line and the Ed25519 signature line, as C2SP `signed-note` writes them; ' +
@@ -48,6 +50,8 @@ export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app,
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getLogTile',
+        security: [],
         summary: 'A hash tile of the log tree (C2SP tlog-tiles): /tlog/tile/<L>/<N>[.p/<W>]',
         description:
           'The hashes at Merkle level 8L, indices 256N .. 256N+255 (or the first W of them for a partial tile), 32 bytes each, concatenated. ' +
@@ -83,6 +87,8 @@ export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app,
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getLogKey',
+        security: [],
         summary: "The key that verifies the log's checkpoints (C2SP signed-note verifier key)",
         description:
           'One line, `<origin>+<key id hex>+<base64 of 0x01 and the Ed25519 public key>`, as Go\'s `golang.org/x/mod/sumdb/note` and the ' +

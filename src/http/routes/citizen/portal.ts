@@ -90,6 +90,7 @@ export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin'
     {
       schema: {
         tags: ['citizen'],
+        operationId: 'getCitizenLog',
         summary: 'The signed-in citizen\'s log entries (CUL), newest first',
         security: [{ portalSession: [] }],
         description:

@@ -93,6 +93,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
       },
       schema: {
         tags: ['provider'],
+        operationId: 'registerAct',
         summary: 'Register a digital act for a citizen',
         description:
           'Stores the act and answers the authorization methods available to that citizen. With an `Idempotency-Key` header, ' +
@@ -159,6 +160,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
     {
       schema: {
         tags: ['provider'],
+        operationId: 'getAct',
         summary: 'The act\'s status and result',
         description:
           'Computed from the act\'s own events: a write answered a moment ago is always visible. Another provider\'s act answers 404. ' +
@@ -191,6 +193,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
       config: { fieldProblems: { channel: 'invalid-channel' } },
       schema: {
         tags: ['provider'],
+        operationId: 'sendCode',
         summary: 'Send the citizen an authorization code by SMS or to the Mobile Key',
         description:
           'Answers `codeSha256` = hex(SHA-256(UTF-8("<actId>:<code>"))) at once, with `delivery: "pending"`: the ledger delivers ' +
@@ -244,6 +247,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
       config: { fieldProblems: { codeSha512: 'invalid-code-hash' } },
       schema: {
         tags: ['provider'],
+        operationId: 'verifyCode',
         summary: 'Confirm a code with its SHA-512 of the defined way',
         description:
           'Send `codeSha512` = hex(SHA-512(UTF-8("<actId>:<code>"))). Results: `authorized`; `mismatch` (an attempt is used; ' +

@@ -42,6 +42,7 @@ export const providerConformanceRoutes = routeGroup(['config', 'accessTokens', '
       onRequest: providerGuard(services),
       schema: {
         tags: ['provider'],
+        operationId: 'getOwnConformance',
         summary: 'This provider\'s conformance checklist and what is still missing',
         description,
         security: [{ actAs: [] }],
@@ -60,6 +61,7 @@ export const adminConformanceRoutes = routeGroup(['providers', 'conformance', 'a
     {
       schema: {
         tags: ['admin'],
+        operationId: 'getProviderConformance',
         summary: 'A provider\'s conformance checklist',
         description,
         security: [{ admin: [] }],

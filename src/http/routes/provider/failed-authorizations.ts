@@ -10,6 +10,7 @@ export const providerFailedAuthorizationRoutes = routeGroup(['config', 'accessTo
       onRequest: providerGuard(services),
       schema: {
         tags: ['provider'],
+        operationId: 'listOwnFailedAuthorizations',
         summary: 'This provider\'s failed authorizations, newest first, until the retention erases them',
         description:
           'Acts of this provider that failed (identity mismatch, attempts exhausted, expired, cancelled, ...). Each is kept for the ' +

@@ -9,6 +9,7 @@ export const providerProfileRoutes = routeGroup(['config', 'accessTokens', 'prov
       onRequest: providerGuard(services),
       schema: {
         tags: ['provider'],
+        operationId: 'getProviderProfile',
         summary: 'The calling provider: name, return URLs and key ids as registered',
         security: [{ actAs: [] }],
         response: {

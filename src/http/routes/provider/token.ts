@@ -18,6 +18,8 @@ export const tokenRoutes = routeGroup(['config', 'clientAssertions', 'actAsGrant
       config: { rateLimit: { max: 300, timeWindow: '1 minute' } },
       schema: {
         tags: ['provider'],
+        operationId: 'issueToken',
+        security: [],
         summary: 'Get an ActAs access token (providers) or an admin access token (named admins)',
         description:
           'Client credentials with a private-key JWT (RFC 7523). The `client_assertion` is a JWT signed by one of the provider\'s ' +

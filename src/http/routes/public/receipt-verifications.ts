@@ -72,6 +72,8 @@ export const receiptVerificationRoutes = routeGroup(['receiptVerification'], asy
       config: { rateLimit: { max: 120, timeWindow: '1 minute' }, fieldProblems: { documentHash: 'invalid-document-hash' } },
       schema: {
         tags: ['public'],
+        operationId: 'verifyReceipt',
+        security: [],
         summary: 'Is this receipt genuine, in the log, and for this document?',
         description:
           'Checks a receipt (the `receipt` of GET /api/v1/acts/{actId}) as anyone can offline: the JWS with /.well-known/jwks.json, ' +

@@ -67,6 +67,8 @@ export const publicVerificationRoutes = routeGroup(['config', 'captcha', 'verifi
       config: { rateLimit: { max: 240, timeWindow: '1 minute' } },
       schema: {
         tags: ['public'],
+        operationId: 'getCaptcha',
+        security: [],
         summary: 'Get a captcha challenge (ALTCHA)',
         description:
           'An ALTCHA proof-of-work challenge (protocol v1): find the number n from 0 to `maxnumber` with ' +
@@ -99,6 +101,8 @@ export const publicVerificationRoutes = routeGroup(['config', 'captcha', 'verifi
       config: { rateLimit: { max: 120, timeWindow: '1 minute' }, fieldProblems: { documentHash: 'invalid-document-hash' } },
       schema: {
         tags: ['public'],
+        operationId: 'verifyDocument',
+        security: [],
         summary: 'Is this document recorded as authorized?',
         description:
           'Either JSON `{ documentHash, altcha }` (the hash computed by the caller; the verify page does this in the browser) or ' +

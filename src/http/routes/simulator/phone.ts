@@ -15,6 +15,7 @@ export const simulatorPhoneRoutes = routeGroup(['config', 'outbox', 'testPersons
       onRequest: adminAccess(services, 'registry'),
       schema: {
         tags: ['simulator'],
+        operationId: 'getSimulatorOutbox',
         summary: 'Messages a test person received, oldest first (kept in memory only, newest 100)',
         security: [{ admin: [] }],
         querystring: { type: 'object', required: ['aifo'], properties: { aifo: { type: 'string', maxLength: 100 } } },
