@@ -7,7 +7,7 @@ import { DomainError, type DomainErrorCode } from '../../commands/errors.ts';
  */
 export const problemCatalog = {
   'invalid-request': { status: 400, title: 'The request is not valid' },
-  'invalid-document-hash': { status: 400, title: 'documentHash must be 64 lowercase hexadecimal characters (SHA-256)' },
+  'invalid-document-hash': { status: 400, title: 'documentHash must be a SHA-256: 64 hexadecimal characters, lowercase when registering an act' },
   'invalid-act-name': { status: 400, title: 'name must be 1 to 100 characters, without control characters' },
   'invalid-act-description': { status: 400, title: 'description must be at most 300 characters, without control characters' },
   'invalid-provider-name': { status: 400, title: 'The provider name must be 1 to 200 characters' },

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { routeGroup, type RouteGroup } from '../../src/http/route-group.ts';
 import { openApiPath } from '../../src/http/openapi-info.ts';
@@ -75,7 +75,6 @@ export function problemTypeCheck(documented: () => DocumentedProblems = committe
       const hidden = (request.routeOptions.schema as { hide?: boolean } | undefined)?.hide === true;
       if (route !== undefined && !hidden && String(reply.getHeader('content-type') ?? '').startsWith(PROBLEM_MEDIA) && typeof payload === 'string') {
         const type = (JSON.parse(payload) as { type?: unknown }).type;
-        if (process.env.PROBLEM_RECORD) appendFileSync(process.env.PROBLEM_RECORD, `${request.method} ${route} ${reply.statusCode} ${String(type)}\n`); // TEMP
         const why = undocumentedProblem(documented(), { method: request.method, route, status: reply.statusCode, type: String(type) });
         if (why) violations.push(why);
       }

@@ -7,6 +7,7 @@ import { ACT_DESCRIPTION_MAX, ACT_NAME_MAX } from '../../../../commands/act-text
 import { HttpProblem } from '../../problems.ts';
 import { routeGroup } from '../../route-group.ts';
 import { stringEnum } from '../../schema.ts';
+import { OPENAPI_EXAMPLES } from '../../openapi-examples.ts';
 
 const codeDelivery = stringEnum(CODE_DELIVERY_STATES, {
   description: '`pending` while the ledger is delivering the code (retries included), then `sent` (the gateway accepted it) or `failed` (final; ask for a new code or use another method)',
@@ -121,10 +122,12 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
             loa: stringEnum(LOAS, { description: 'LoA required for authorization by authentication; ignored for foreign persons' }),
           },
           additionalProperties: false,
+          examples: [OPENAPI_EXAMPLES.actRequest],
         },
         response: {
           201: {
             type: 'object',
+            examples: [OPENAPI_EXAMPLES.actRegistered],
             required: ['actId', 'status', 'methods', 'expiresAt', 'authorizationUrl'],
             properties: {
               actId: { type: 'string', format: 'uuid' },
@@ -167,7 +170,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
           'An authorized act carries its `receipt` (pending until the log\'s next signed checkpoint).',
         security,
         params: actParams,
-        response: { 200: actView, ...providerRefusals('not-found') },
+        response: { 200: { ...actView, examples: [OPENAPI_EXAMPLES.act] }, ...providerRefusals('not-found') },
       },
     },
     async (request) => {
@@ -207,11 +210,13 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
           required: ['channel'],
           properties: { channel: stringEnum(CODE_CHANNELS) },
           additionalProperties: false,
+          examples: [OPENAPI_EXAMPLES.codeRequest],
         },
         response: {
           201: {
             type: 'object',
             required: ['codeId', 'codeSha256', 'expiresAt', 'attemptsLeft', 'delivery'],
+            examples: [OPENAPI_EXAMPLES.codeIssued],
             properties: {
               codeId: { type: 'string', format: 'uuid' },
               codeSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
@@ -261,13 +266,15 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
         body: {
           type: 'object',
           required: ['codeSha512'],
-          properties: { codeSha512: { type: 'string', pattern: '^[0-9a-f]{128}$' } },
+          properties: { codeSha512: { type: 'string', pattern: '^[0-9a-f]{128}$', description: 'hex(SHA-512(UTF-8("<actId>:<code>"))), lowercase' } },
           additionalProperties: false,
+          examples: [OPENAPI_EXAMPLES.codeVerification],
         },
         response: {
           200: {
             type: 'object',
             required: ['result', 'attemptsLeft', 'status'],
+            examples: [OPENAPI_EXAMPLES.codeVerified],
             properties: {
               result: stringEnum(VERIFICATION_RESULTS),
               attemptsLeft: { type: 'integer' },

@@ -85,7 +85,7 @@ export const receiptVerificationRoutes = routeGroup(['receiptVerification'], asy
           required: ['receipt'],
           properties: {
             receipt: receiptSchema,
-            documentHash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'SHA-256 of the document, hex (the verify page computes it in the browser)' },
+            documentHash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'SHA-256 of the document: 64 hexadecimal digits in either case, as on POST /api/v1/public/verifications (the verify page computes it in the browser)' },
           },
           additionalProperties: false,
         },

@@ -6,10 +6,14 @@ import type { CaptchaService } from '../../../app/citizens/captcha.ts';
 import { routeGroup } from '../../route-group.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { stringEnum, type FromSchema } from '../../schema.ts';
+import { OPENAPI_EXAMPLES } from '../../openapi-examples.ts';
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 export const CAPTCHA_PATH = '/api/v1/public/captcha';
 export const VERIFICATIONS_PATH = '/api/v1/public/verifications';
 
+/** A lookup takes the hash in either case (a hash copied from a tool may be uppercase); the verdict gives it lowercase. */
 const HASH = '^[0-9a-fA-F]{64}$';
 /** Room for the multipart framing and the captcha field around the file itself. */
 const MULTIPART_OVERHEAD = 64 * 1024;
@@ -18,7 +22,7 @@ const verdictSchema = {
   type: 'object',
   required: ['documentHash', 'authorized', 'acts'],
   properties: {
-    documentHash: { type: 'string', description: 'SHA-256 of the document, lowercase hex' },
+    documentHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the document, lowercase hex' },
     authorized: { type: 'boolean', description: 'true when at least one authorized act is recorded for this document' },
     acts: {
       type: 'array',
@@ -42,13 +46,27 @@ const verdictSchema = {
 /** A lookup by a hash the caller computed. */
 const jsonLookup = {
   type: 'object',
-  required: ['documentHash'],
+  required: ['documentHash', 'altcha'],
   properties: {
-    documentHash: { type: 'string', pattern: HASH, description: 'SHA-256 of the document, hex' },
-    altcha: { type: 'string', maxLength: 4096, description: 'The solved captcha, base64 JSON as the ALTCHA widget sends it' },
+    documentHash: { type: 'string', pattern: HASH, description: 'SHA-256 of the document: 64 hexadecimal digits, in either case' },
+    altcha: { type: 'string', maxLength: 4096, description: 'The solved captcha, base64 JSON as the ALTCHA widget sends it; refused as `captcha-invalid` when missing' },
   },
   additionalProperties: false,
+  examples: [OPENAPI_EXAMPLES.documentLookup],
 } as const;
+
+/** The upload's fields, both required; the handler reads them from the stream itself. */
+const uploadFields = {
+  type: 'object',
+  required: ['altcha', 'file'],
+  properties: {
+    altcha: { type: 'string', description: 'The solved captcha (send it before the file)' },
+    file: { type: 'string', format: 'binary', description: 'The document' },
+  },
+} as const;
+
+/** What validation sees of a multipart body, which is still unread then: the handler checks the real fields as they stream in. */
+const UNREAD_UPLOAD = { altcha: 'read by the handler', file: 'read by the handler' };
 
 /**
  * The public verification API (SPEC section 2, step 7): an ALTCHA challenge, and the lookup of a
@@ -112,22 +130,16 @@ export const publicVerificationRoutes = routeGroup(['config', 'captcha', 'verifi
         body: {
           content: {
             'application/json': { schema: jsonLookup },
-            'multipart/form-data': {
-              schema: {
-                type: 'object',
-                properties: {
-                  altcha: { type: 'string', description: 'The solved captcha' },
-                  file: { type: 'string', format: 'binary', description: 'The document' },
-                },
-              },
-            },
+            'multipart/form-data': { schema: uploadFields },
           },
         },
-        response: { 200: verdictSchema, ...problemResponses('captcha-invalid') },
+        response: { 200: { ...verdictSchema, examples: [OPENAPI_EXAMPLES.documentVerdict] }, ...problemResponses('captcha-invalid') },
       },
-      // A multipart body is read as a stream by the handler; until then there is nothing to validate.
       preValidation: async (request) => {
-        if (request.isMultipart()) request.body = {};
+        // A multipart body is read as a stream by the handler; until then there is nothing to validate.
+        if (request.isMultipart()) request.body = UNREAD_UPLOAD;
+        // A lookup without a captcha is a refused captcha (counted as missing), whatever else it holds.
+        else if (isObject(request.body) && request.body.altcha === undefined) await spendCaptcha(services.captcha, undefined);
       },
     },
     async (request, reply) => {
