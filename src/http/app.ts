@@ -5,7 +5,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import type { LedgerServices } from '../app/services.ts';
-import { problemSchema, registerProblemHandling } from './problems.ts';
+import { registerProblemHandling } from './problems.ts';
+import { documentCommonProblems, problemSchema } from './problem-docs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { tokenRoutes } from './routes/provider/token.ts';
@@ -145,7 +146,8 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteG
   await refuseWhenOverloaded(app, services.config.overload);
   await app.register(rateLimit, { global: false, ...(allowList?.length ? { allowList } : {}) });
   limitEachProvider(app, { perMinute: services.config.providerRateLimitPerMinute, ...(allowList ? { allowList } : {}) });
-  registerProblemHandling(app, isBrowserPath);
+  registerProblemHandling(app);
+  documentCommonProblems(app, isBrowserPath);
 
   for (const group of [...routeGroups, ...extraRoutes]) await app.register(group.routes, { services: pickServices(services, group.uses) });
   return app;

@@ -6,7 +6,8 @@ import type { AdminDirectory } from '../app/admins/admin-directory.ts';
 import type { ProviderDirectory } from '../app/providers/provider-directory.ts';
 import { TransportRefusedError, type ActAsGrants } from '../app/providers/act-as-grants.ts';
 import { clientCertificateThumbprint } from './client-certificate.ts';
-import { HttpProblem, problemResponses, type ProblemName } from './problems.ts';
+import { HttpProblem, type ProblemName } from './problems.ts';
+import { problemResponses } from './problem-docs.ts';
 import { ADMIN_ROLES, BOOTSTRAP_ADMIN_ID, adminActor, type AdminRole } from '../../events/admin.ts';
 import type { LedgerConfig } from '../config.ts';
 

@@ -1,4 +1,5 @@
-import { problemCatalog, problemExamples, problemType, type ProblemName } from './problems.ts';
+import { problemCatalog, problemType, type ProblemName } from './problems.ts';
+import { problemExamples } from './problem-docs.ts';
 
 /** What the ledger answers before any route is found: no route documents these, so the description does. */
 const BEFORE_ANY_ROUTE: readonly ProblemName[] = ['not-found', 'request-timeout', 'uri-too-long', 'headers-too-large', 'invalid-request'];

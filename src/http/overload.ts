@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
 import type { LedgerConfig } from '../config.ts';
 import { isBrowserPath } from './request-framing.ts';
-import { HttpProblem, documentProblems } from './problems.ts';
+import { HttpProblem } from './problems.ts';
+import { documentProblems } from './problem-docs.ts';
 
 /** What an operator looks at when the ledger is overloaded: these answer whatever the pressure. */
 const ALWAYS_ANSWERED = new Set(['/healthz', '/readyz', '/metrics']);

@@ -1,6 +1,7 @@
 import { LogRangeError } from '../../../app/audit/transparency-log.ts';
 import { parseTilePath, TlogError } from '../../../../tlog/index.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { HttpProblem } from '../../problems.ts';
+import { problemResponses } from '../../problem-docs.ts';
 import { routeGroup } from '../../route-group.ts';
 
 export const CHECKPOINT_PATH = '/tlog/checkpoint';

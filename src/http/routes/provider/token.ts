@@ -1,7 +1,8 @@
 import formbody from '@fastify/formbody';
 import { AssertionRefusedError, CLIENT_ASSERTION_TYPE } from '../../../app/providers/client-assertions.ts';
 import { routeGroup } from '../../route-group.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { HttpProblem } from '../../problems.ts';
+import { problemResponses } from '../../problem-docs.ts';
 import { TOKEN_PATH } from '../../../paths.ts';
 import { isAdminId } from '../../../../events/admin.ts';
 import { TransportRefusedError } from '../../../app/providers/act-as-grants.ts';

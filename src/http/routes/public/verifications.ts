@@ -4,7 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import { AUTHORIZATION_METHODS } from '../../../../events/act.ts';
 import type { CaptchaService } from '../../../app/citizens/captcha.ts';
 import { routeGroup } from '../../route-group.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { HttpProblem } from '../../problems.ts';
+import { problemResponses } from '../../problem-docs.ts';
 import { stringEnum, type FromSchema } from '../../schema.ts';
 import { OPENAPI_EXAMPLES } from '../../openapi-examples.ts';
 
