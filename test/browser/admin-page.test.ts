@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Ledger } from '../../src/composition/ledger.ts';
 import { namedAdminToken } from '../support/admins.ts';
 import { TestCertificates } from '../support/certificates.ts';
@@ -162,12 +163,37 @@ describe.skipIf(!requireChromium('the admin page in Chromium'))('the /admin page
     expect(await page.evaluate("sessionStorage.getItem('ledger-admin-token')")).toBeNull();
   });
 
-  it('speaks Czech by default', async () => {
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${url}/admin`);
-    expect(await page.locator('html').getAttribute('lang')).toBe('cs');
-    await page.getByLabel('Přístupový token administrátora').waitFor();
+  it('speaks Czech by default, and English to a browser that prefers it', async () => {
+    for (const [locale, lang, label] of [['cs-CZ', 'cs', 'Přístupový token administrátora'], ['de-DE', 'cs', 'Přístupový token administrátora'], ['en-GB', 'en', 'Admin access token']] as const) {
+      const context = await browser.newContext({ locale });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${url}/admin`);
+      expect(await page.locator('html').getAttribute('lang'), locale).toBe(lang);
+      await page.getByLabel(label).waitFor();
+    }
   });
+
+  it('gets the citizen pages\' care: the frame, both languages at desktop and phone width, no serious axe finding', async () => {
+    for (const lang of ['cs', 'en'] as const) {
+      for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+        const context = await browser.newContext({ viewport });
+        contexts.push(context);
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+        await page.goto(`${url}/admin?lang=${lang}`);
+        await page.locator('#token').fill(token);
+        await page.locator('#token-form button[type=submit]').click();
+        await page.locator('#queue tbody tr').first().waitFor();
+        const at = `${lang} ${viewport.width}px`;
+        expect(await page.locator('header.site .brand').count(), at).toBe(1);
+        expect(await page.locator('footer.site a').count(), at).toBeGreaterThan(2);
+        if (viewport.width < 500) expect(await page.evaluate('document.documentElement.scrollWidth'), `${at}: no sideways scrolling`).toBeLessThanOrEqual(viewport.width);
+        const { violations } = await new AxeBuilder({ page }).analyze();
+        expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), at).toEqual([]);
+        expect(errors, at).toEqual([]);
+      }
+    }
+  }, 120_000);
 });

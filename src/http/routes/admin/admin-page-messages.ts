@@ -18,7 +18,6 @@ export const adminPageMessages = {
     timelineTitle: 'Průběh u poskytovatele',
     providerIdLabel: 'Identifikátor poskytovatele',
     showTimeline: 'Zobrazit průběh',
-    switchLabel: 'English',
     client: {
       locale: 'cs-CZ',
       loading: 'Načítám…',
@@ -74,7 +73,6 @@ export const adminPageMessages = {
     timelineTitle: 'Provider timeline',
     providerIdLabel: 'Provider id',
     showTimeline: 'Show timeline',
-    switchLabel: 'Česky',
     client: {
       locale: 'en-GB',
       loading: 'Loading…',

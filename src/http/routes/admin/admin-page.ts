@@ -1,20 +1,19 @@
 import { routeGroup } from '../../route-group.ts';
 import { escapeHtml } from '../../html.ts';
-import { langOf, sendPage, shell } from '../../csp-page.ts';
+import { pageLanguage, sendFramedPage } from '../../page-frame.ts';
 import { adminPageMessages } from './admin-page-messages.ts';
 
 export const ADMIN_PAGE_PATH = '/admin';
 
 /**
- * `/admin`: the onboarding admins' page. Plain HTML with no data in it; /assets/admin.js asks for a
+ * `/admin`: the onboarding admins' page, in the frame every page has (Czech or English as for citizens). Plain HTML with no data in it; /assets/admin.js asks for a
  * named admin's access token once, keeps it in the tab's sessionStorage, and reads the admin API
  * with it. The page itself needs no credential, so it is served to anyone, like the other pages.
  */
 export const adminPageRoutes = routeGroup([], async (app) => {
   app.get(ADMIN_PAGE_PATH, { schema: { hide: true } }, async (request, reply) => {
-    const lang = langOf(request.query);
+    const lang = pageLanguage(request);
     const m = adminPageMessages[lang];
-    const other = lang === 'cs' ? 'en' : 'cs';
     const e = escapeHtml;
     const table = (id: string, title: string, columns: string[]) => `<section class="panel" aria-labelledby="${id}-title">
 <h2 id="${id}-title">${e(title)}</h2>
@@ -23,8 +22,7 @@ export const adminPageRoutes = routeGroup([], async (app) => {
 </section>`;
     const c = m.client.columns;
     // The token field has no name: whatever happens to the form, the token is never sent as a field or in a URL.
-    const body = `<nav class="lang"><a href="${ADMIN_PAGE_PATH}?lang=${other}" lang="${other}" hreflang="${other}">${e(m.switchLabel)}</a></nav>
-<h1>${e(m.title)}</h1>
+    const body = `<h1>${e(m.title)}</h1>
 <p>${e(m.intro)}</p>
 <noscript><p class="warning">${e(m.noscript)}</p></noscript>
 <form id="token-form" method="post" action="${ADMIN_PAGE_PATH}" hidden>
@@ -53,6 +51,6 @@ ${table('certificates', m.certificatesTitle, [c.provider, c.purpose, c.subject, 
 </section>
 </div>`;
     const data = { messages: m.client, urls: { applications: '/api/v1/admin/applications', attention: '/api/v1/admin/onboarding/attention', timeline: '/api/v1/admin/providers/{providerId}/timeline' } };
-    return sendPage(reply, 200, shell({ lang, title: m.title, body, scripts: ['/assets/admin.js'], data }));
+    return sendFramedPage(request, reply, 200, { lang, title: m.title, body, scripts: ['/assets/admin.js'], data });
   });
 });
