@@ -28,6 +28,7 @@ import { publicVerificationRoutes } from './routes/public/verifications.ts';
 import { verifyPageRoutes } from './routes/public/verify-page.ts';
 import { receiptVerificationRoutes } from './routes/public/receipt-verifications.ts';
 import { assetRoutes } from './routes/public/assets.ts';
+import { infoPageRoutes } from './routes/public/info-pages.ts';
 import { portalRoutes } from './routes/citizen/portal.ts';
 import { auditEventRoutes } from './routes/audit/events.ts';
 import { auditProofRoutes } from './routes/audit/proofs.ts';
@@ -69,6 +70,7 @@ export const routeGroups: RouteGroup[] = [
   receiptVerificationRoutes,
   verifyPageRoutes,
   assetRoutes,
+  infoPageRoutes,
   portalRoutes,
   adminPageRoutes,
 ];
@@ -145,7 +147,7 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteG
   await refuseWhenOverloaded(app, services.config.overload);
   await app.register(rateLimit, { global: false, ...(allowList?.length ? { allowList } : {}) });
   limitEachProvider(app, { perMinute: services.config.providerRateLimitPerMinute, ...(allowList ? { allowList } : {}) });
-  registerProblemHandling(app);
+  registerProblemHandling(app, refuseRequest);
 
   for (const group of [...routeGroups, ...extraRoutes]) await app.register(group.routes, { services: pickServices(services, group.uses) });
   return app;

@@ -18,6 +18,13 @@ export const PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The simulated identity node's page: the same, but its form may lead anywhere, since its answer
+ * travels on through the ledger's callback to the e-service's return URL, and browsers hold every
+ * redirect after a form's submission to `form-action`.
+ */
+export const IDENTITY_NODE_CSP = PAGE_CSP.split('; ').filter((d) => !d.startsWith('form-action')).join('; ');
+
 export type Lang = 'cs' | 'en';
 
 /** `?lang=cs|en`; Czech unless English is asked for. */
@@ -36,7 +43,7 @@ export interface ShellOptions {
   data?: unknown;
 }
 
-/** A plain page with the ledger's stylesheet, a skip link and a main landmark. */
+/** A plain page with the ledger's stylesheet, a skip link and a main landmark (the admins' page; citizen pages use page-frame.ts). */
 export function shell({ lang, title, body, scripts = [], data }: ShellOptions): string {
   const skip = lang === 'cs' ? 'Přejít na obsah' : 'Skip to content';
   // `<` escaped so the JSON cannot close its script element.
@@ -61,16 +68,11 @@ ${body}
 }
 
 /** Sends a page with the CSP above; never cached, since it may carry a verdict or a citizen's log. */
-export function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+export function sendPage(reply: FastifyReply, status: number, html: string, csp: string = PAGE_CSP): FastifyReply {
   return reply
     .code(status)
-    .header('content-security-policy', PAGE_CSP)
+    .header('content-security-policy', csp)
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
     .send(html);
-}
-
-/** A plain page for the server-rendered screens (simulator, authorization errors); `body` must already be escaped HTML. */
-export function page(title: string, body: string, lang: Lang = 'en'): string {
-  return shell({ lang, title, body });
 }

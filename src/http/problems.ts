@@ -199,7 +199,10 @@ declare module 'fastify' {
 }
 
 /** Maps every error once, here, to application/problem+json. */
-export function registerProblemHandling(app: FastifyInstance): void {
+/** How a refusal is answered: problem+json, or a page on the citizen's browser routes. */
+export type Refuse = (request: FastifyRequest, reply: FastifyReply, name: ProblemName, detail: string) => FastifyReply;
+
+export function registerProblemHandling(app: FastifyInstance, refuse: Refuse = (_request, reply, name, detail) => sendProblem(reply, name, detail)): void {
   app.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof HttpProblem) {
       reply.headers(error.headers);
@@ -232,14 +235,14 @@ export function registerProblemHandling(app: FastifyInstance): void {
       case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
         return sendProblem(reply, 'invalid-request', fe.message);
     }
-    if (fe.statusCode === 429) return sendProblem(reply, 'rate-limited', 'too many requests; slow down');
+    if (fe.statusCode === 429) return refuse(request, reply, 'rate-limited', 'too many requests; slow down');
     if (fe instanceof SyntaxError || (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)) {
       return sendProblem(reply, 'invalid-request', fe.message);
     }
     request.log.error({ err: error }, 'unhandled error');
-    return sendProblem(reply, 'internal', 'the ledger could not complete the request; nothing was recorded unless stated');
+    return refuse(request, reply, 'internal', 'the ledger could not complete the request; nothing was recorded unless stated');
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not-found', `no route for ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler((request, reply) => refuse(request, reply, 'not-found', `no route for ${request.method} ${request.url.split('?')[0]}`));
 }
 
 /** The problem+json response schema every route documents for its error statuses. */

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { escapeHtml } from './html.ts';
-import { page } from './csp-page.ts';
+import { citizenProblemOf, sendErrorPage } from './error-page.ts';
 import { problemCatalog, problemType, sendProblem, type ProblemName } from './problems.ts';
 
 /**
@@ -10,7 +9,7 @@ import { problemCatalog, problemType, sendProblem, type ProblemName } from './pr
  * answer: problem+json on the API, an HTML page on the citizen's browser routes.
  */
 
-const BROWSER_PREFIXES = ['/authorize', '/portal', '/verify', '/simulator/identity', '/simulator/phone'];
+const BROWSER_PREFIXES = ['/authorize', '/portal', '/verify', '/simulator', '/contact', '/privacy', '/accessibility'];
 
 /** A route a citizen's browser opens, where a refusal is a page, never a JSON document. */
 export function isBrowserPath(url: string): boolean {
@@ -18,20 +17,12 @@ export function isBrowserPath(url: string): boolean {
   return BROWSER_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`)) && !path.startsWith('/api/');
 }
 
-/** Refuses `name` as a page on browser routes, as problem+json elsewhere. */
+/** Refuses `name` as a page on browser routes, as problem+json elsewhere (also the app's not-found and last-resort answers). */
 export function refuseRequest(request: FastifyRequest, reply: FastifyReply, name: ProblemName, detail: string): FastifyReply {
   if (!isBrowserPath(request.url)) return sendProblem(reply, name, detail);
-  const { status, title } = problemCatalog[name];
-  return refusalPage(reply, status, title, detail);
-}
-
-/** A browser route's refusal: an HTML page with this status, never a redirect. */
-export function refusalPage(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
-  return reply
-    .code(status)
-    .header('cache-control', 'no-store')
-    .type('text/html; charset=utf-8')
-    .send(page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p>You can close this page and return to the e-service.</p>`));
+  const { status } = problemCatalog[name];
+  request.log.info({ problem: name, detail }, 'browser request refused');
+  return sendErrorPage(request, reply, status, citizenProblemOf(name, status));
 }
 
 /** fastify's `frameworkErrors`: a URL it cannot route (bad encoding, a parameter past its length). */

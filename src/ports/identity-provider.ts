@@ -14,6 +14,19 @@ export interface AuthenticationRequest {
   /** Random, single use; binds the callback to the browser that started it. */
   state: string;
   nonce: string;
+  /**
+   * What the person signs in to authorize, for an identity node that shows it before the sign-in
+   * (the simulated node does). Display only: no answer depends on it, and the ledger does not keep it.
+   */
+  purpose?: AuthenticationPurpose;
+}
+
+/** The act a re-authentication authorizes, as the citizen should see it. */
+export interface AuthenticationPurpose {
+  actName: string;
+  description: string;
+  /** The e-service (qualified provider) that registered the act. */
+  eService: string;
 }
 
 /** What the ledger keeps (bound to the browser) between `begin` and `complete`. */

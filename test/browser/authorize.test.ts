@@ -71,7 +71,7 @@ describe.skipIf(!requireChromium('authorization by authentication in Chromium'))
   const registerAct = async (aifo: string, loa?: 'low' | 'substantial' | 'high') => {
     const { body: seppBody } = await api('GET', `/api/v1/admin/citizens/${aifo}/sepp?providerId=${provider.providerId}`, undefined, ledger.adminToken);
     const documentHash = createHash('sha256').update(randomBytes(64)).digest('hex');
-    const res = await api('POST', '/api/v1/acts', { sepp: seppBody.sepp, documentHash, name: 'Building permit application', ...(loa ? { loa } : {}) });
+    const res = await api('POST', '/api/v1/acts', { sepp: seppBody.sepp, documentHash, name: 'Building permit application', description: 'Garage, plot 1234/5', ...(loa ? { loa } : {}) });
     expect(res.status).toBe(201);
     return res.body as { actId: string; authorizationUrl: string };
   };
@@ -104,6 +104,10 @@ describe.skipIf(!requireChromium('authorization by authentication in Chromium'))
     const act = await registerAct(JANA);
     const page = await openAuthorization(act, 'state-success');
     expect(await page.locator('h1').textContent()).toBe('National identity node, simulated');
+    // Before signing in, the citizen sees what the sign-in authorizes.
+    expect(await page.locator('#purpose-act').innerText()).toBe('Building permit application');
+    expect(await page.locator('#purpose-description').innerText()).toBe('Garage, plot 1234/5');
+    expect(await page.locator('#purpose-e-service').innerText()).toBe('Browser e-service');
     await signIn(page, JANA, 'eid-card');
     const hit = await backAtProvider(page, act.actId);
     expect(hit.pathname).toBe('/return');

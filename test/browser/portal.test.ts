@@ -69,7 +69,7 @@ describe.skipIf(!requireChromium('the citizen portal in Chromium'))('the citizen
   async function signInAtSimulator(page: Page, aifo: string): Promise<void> {
     await page.locator(`input[name=person][value="${aifo}"]`).check();
     await page.locator('input[name=means][value="bank-identity"]').check();
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('button[name=action][value=authenticate]').click();
   }
 
   /** Signs `aifo` in to the portal in a fresh browser context, and answers the page showing their log. */
@@ -77,7 +77,8 @@ describe.skipIf(!requireChromium('the citizen portal in Chromium'))('the citizen
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${url}/portal?lang=${lang}`);
     await page.locator('#sign-in').click();
-    expect(await page.locator('main').innerText()).toContain('Sign in to the national point\'s citizen portal.');
+    // The node answers in the language chosen on the portal.
+    expect(await page.locator('main').innerText()).toContain(lang === 'en' ? 'Sign in to the national point\'s citizen portal.' : 'Přihlaste se do portálu občana Národního bodu.');
     await signInAtSimulator(page, aifo);
     await page.waitForURL(`${url}/portal?lang=${lang}`);
     return page;
@@ -89,7 +90,7 @@ describe.skipIf(!requireChromium('the citizen portal in Chromium'))('the citizen
     const page = await signedIn(JANA);
     expect(await shownActIds(page)).toEqual([...authorizedBy[JANA]!].reverse());
     const newest = page.locator('li.entry').first();
-    expect(await newest.locator('h2').innerText()).toBe('Ohlášení stavby');
+    expect(await newest.locator('h3').innerText()).toBe('Ohlášení stavby');
     const text = await newest.innerText();
     for (const detail of ['Stavební úřad Brno', 'Pergola na zahradě', 'a code in the Mobile Key', 'Authorization of a digital act']) expect(text).toContain(detail);
     const body = await page.locator('main').innerText();
@@ -104,7 +105,7 @@ describe.skipIf(!requireChromium('the citizen portal in Chromium'))('the citizen
   it('shows another person only theirs, and a person with none an empty log', async () => {
     const petr = await signedIn(PETR);
     expect(await shownActIds(petr)).toEqual(authorizedBy[PETR]);
-    expect(await petr.locator('li.entry h2').innerText()).toBe('Žádost o stavební povolení');
+    expect(await petr.locator('li.entry h3').innerText()).toBe('Žádost o stavební povolení');
     expect(await petr.locator('li.entry').innerText()).toContain('signing in again');
     await petr.context().close();
     const marie = await signedIn(MARIE, 'cs');

@@ -56,7 +56,8 @@ describe.skipIf(!requireChromium('the verify page\'s receipt check in Chromium')
   });
 
   async function open(lang?: 'cs' | 'en'): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext();
+    // A browser set to Czech; without `?lang` the page follows its Accept-Language.
+    const context = await browser.newContext({ locale: 'cs-CZ' });
     contexts.push(context);
     const page = await context.newPage();
     const errors: string[] = [];

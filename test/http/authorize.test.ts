@@ -93,7 +93,7 @@ describe('GET /authorize/{actId} and its callback (app.inject)', () => {
         const actId = await newAct();
         const res = await authorize(actId, uri);
         refusedAsPage(res, 400);
-        expect(res.body).toContain('not registered');
+        expect(res.body).toContain('data-problem="return-address-unregistered"');
         expect(res.headers['set-cookie']).toBeUndefined();
         // Nothing was started for the act.
         expect(await eventTypes(actId)).toEqual(['ActRegistered']);
@@ -144,7 +144,7 @@ describe('GET /authorize/{actId} and its callback (app.inject)', () => {
 
     const replay = await ledger.app.inject({ method: 'GET', url: flow.callbackPath, cookies: flow.cookies });
     refusedAsPage(replay, 409);
-    expect(replay.body).toContain('already been used');
+    expect(replay.body).toContain('data-problem="sign-in-used"');
     expect(await eventTypes(actId)).toEqual(['ActRegistered', 'AuthenticationRequested', 'AuthenticationCompleted', 'ActAuthorized']);
   });
 

@@ -84,8 +84,10 @@ export class AuthorizationService {
       state: randomBytes(16).toString('base64url'),
       nonce: randomBytes(16).toString('base64url'),
     };
-    // Begin first: when the identity provider is down, nothing is recorded.
-    const begun = await identityProvider.begin(request);
+    // Begin first: when the identity provider is down, nothing is recorded. The purpose goes to the
+    // identity node's page only; the transaction (a cookie) does not carry it.
+    const purpose = { actName: state.name ?? '', description: state.description ?? '', eService: state.providerName };
+    const begun = await identityProvider.begin({ ...request, purpose });
     await this.run(
       actId,
       { type: 'RequestAuthentication', providerId: state.providerId, authenticationId, redirectUri, loa, now: now.toISOString() },

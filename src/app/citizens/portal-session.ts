@@ -54,9 +54,14 @@ export class PortalSessions {
 
   /** The AIFO of a valid session token; undefined when absent, tampered with, expired or signed out. */
   async citizenOf(token: string | undefined): Promise<string | undefined> {
+    return (await this.sessionOf(token))?.aifo;
+  }
+
+  /** The citizen of a valid session token and when the session lapses (epoch ms); undefined as for `citizenOf`. */
+  async sessionOf(token: string | undefined): Promise<{ aifo: string; expiresAt: number } | undefined> {
     const session = await this.open(token);
     if (!session || (await this.signedOut.seen(SIGNED_OUT, session.sessionId))) return undefined;
-    return session.aifo;
+    return { aifo: session.aifo, expiresAt: session.expiresAt };
   }
 
   /** Ends the session of this token for good (a copy of it is refused as well); nothing happens without a valid one. */

@@ -2,8 +2,9 @@
 // if one is chosen, send the receipt and only the hash, and show the three answers. The check looks
 // nothing up, so it needs no captcha; `ledger audit receipt` gives the same verdict offline.
 import { HashingUnsupported, sha256OfFile } from '/assets/file-hash.js';
+import { pragueIso, shownTime } from '/assets/prague-time.js';
 
-const { receipt: data } = JSON.parse(document.getElementById('page-data').textContent);
+const { lang, receipt: data } = JSON.parse(document.getElementById('page-data').textContent);
 const m = data.messages;
 // Words the file check above uses too.
 const w = data.words;
@@ -22,14 +23,6 @@ function element(tag, content, attributes = {}) {
   if (content !== undefined) el.append(content);
   for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
   return el;
-}
-
-function formatTime(iso) {
-  try {
-    return new Date(iso).toLocaleString(w.locale, { dateStyle: 'long', timeStyle: 'short' });
-  } catch {
-    return iso;
-  }
 }
 
 /** The receipt the citizen gave: its file when one is chosen, else the pasted text. An act's whole JSON is accepted too. */
@@ -82,7 +75,7 @@ function showVerdict(verdict, documentHash) {
     const rows = [
       [w.actId, element('code', act.actId)],
       [w.provider, act.providerName],
-      [w.authorizedAt, element('time', formatTime(act.authorizedAt), { datetime: act.authorizedAt })],
+      [w.authorizedAt, element('time', shownTime(act.authorizedAt, lang), { datetime: pragueIso(act.authorizedAt) })],
       [w.method, w.methods[act.method] ?? act.method],
       [m.documentHash, element('code', act.documentHash)],
       [m.sequence, String(act.sequence)],

@@ -1,46 +1,38 @@
 // The verify page: hash the chosen file here, send only the hash with a solved captcha, show the
 // verdict. Where the browser cannot hash, the file itself is uploaded (and the page says so).
 import { HashingUnsupported, sha256OfFile } from '/assets/file-hash.js';
-import { solvedCaptcha } from '/assets/captcha.js';
+import { captchaOf } from '/assets/captcha.js';
+import { pragueIso, shownTime } from '/assets/prague-time.js';
 
-const { messages: m, captchaUrl, verificationsUrl, uploadLimit } = JSON.parse(document.getElementById('page-data').textContent);
+const { lang, messages: m, verificationsUrl, uploadLimit } = JSON.parse(document.getElementById('page-data').textContent);
 const form = document.getElementById('verify-form');
 const fileInput = document.getElementById('file');
+const fileError = document.getElementById('file-error');
 const button = document.getElementById('submit');
-const captchaStatus = document.getElementById('captcha-status');
+const captchaBox = document.getElementById('captcha');
+const captchaError = document.getElementById('captcha-status');
 const status = document.getElementById('status');
 const progressLine = document.getElementById('progress-line');
 const progress = document.getElementById('progress');
 const result = document.getElementById('result');
 
-let captcha;
+// Solved as soon as the page opens, so it is ready when the citizen presses Verify; the widget shows
+// its progress, and a failure is said here as an error.
+const captcha = captchaOf(document.getElementById('captcha-widget'), (state) => {
+  captchaBox.dataset.state = state;
+  captchaError.textContent = state === 'failed' ? m.captchaFailed : '';
+});
+const takeCaptcha = () => captcha.take();
 
-/** Starts solving the next captcha now, so it is ready when the citizen presses Verify. */
-function prepareCaptcha() {
-  // Only the first one is announced; later ones are solved quietly while the citizen reads the verdict.
-  if (captchaStatus.dataset.state !== 'ready') captchaStatus.textContent = m.captchaWorking;
-  captchaStatus.dataset.state = 'working';
-  captcha = solvedCaptcha(captchaUrl).then(
-    (payload) => {
-      captchaStatus.dataset.state = 'ready';
-      captchaStatus.textContent = m.captchaReady;
-      return payload;
-    },
-    (error) => {
-      captchaStatus.dataset.state = 'failed';
-      captchaStatus.textContent = m.captchaFailed;
-      throw error;
-    },
-  );
-  captcha.catch(() => {});
-}
-
-/** The solved captcha for one request; a fresh one is started at once (also after a failure), each works only once. */
-async function takeCaptcha() {
-  try {
-    return await captcha;
-  } finally {
-    prepareCaptcha();
+/** Shows (or, with no message, clears) the file field's error: announced, styled and tied to the field. */
+function fileProblem(message) {
+  fileError.textContent = message ?? '';
+  if (message) {
+    fileInput.setAttribute('aria-invalid', 'true');
+    fileInput.setAttribute('aria-describedby', 'file-error file-hint privacy');
+  } else {
+    fileInput.removeAttribute('aria-invalid');
+    fileInput.setAttribute('aria-describedby', 'file-hint privacy');
   }
 }
 
@@ -94,13 +86,6 @@ function element(tag, text, attributes = {}) {
   return el;
 }
 
-function formatTime(iso) {
-  try {
-    return new Date(iso).toLocaleString(m.locale, { dateStyle: 'long', timeStyle: 'short' });
-  } catch {
-    return iso;
-  }
-}
 
 function showVerdict(verdict) {
   result.replaceChildren();
@@ -112,7 +97,7 @@ function showVerdict(verdict) {
     result.append(element('h2', `✔ ${m.authorized}`), element('p', m.authorizedText));
     for (const act of verdict.acts) {
       const list = element('dl', undefined, { class: 'act' });
-      const time = element('time', formatTime(act.authorizedAt), { datetime: act.authorizedAt });
+      const time = element('time', shownTime(act.authorizedAt, lang), { datetime: pragueIso(act.authorizedAt) });
       const rows = [
         [m.actName, act.name],
         [m.description, act.description || '—'],
@@ -144,10 +129,11 @@ form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const file = fileInput.files && fileInput.files[0];
   if (!file) {
-    status.textContent = m.chooseFile;
+    fileProblem(m.chooseFile);
     fileInput.focus();
     return;
   }
+  fileProblem();
   button.disabled = true;
   fileInput.setAttribute('aria-busy', 'true');
   result.replaceChildren();
@@ -162,4 +148,4 @@ form.addEventListener('submit', async (event) => {
   }
 });
 
-prepareCaptcha();
+fileInput.addEventListener('change', () => fileInput.files && fileInput.files[0] && fileProblem());

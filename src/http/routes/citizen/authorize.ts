@@ -2,10 +2,11 @@ import cookie from '@fastify/cookie';
 import { DomainError } from '../../../../commands/errors.ts';
 import { IdentityProviderUnavailable, type CallbackParameters } from '../../../ports/identity-provider.ts';
 import { routeGroup } from '../../route-group.ts';
-import { domainProblem, problemCatalog } from '../../problems.ts';
+import { domainProblem } from '../../problems.ts';
 import { TransactionCookie } from './transaction-cookie.ts';
 import { AUTHORIZE_CALLBACK_PATH } from '../../../paths.ts';
-import { refusalPage } from '../../request-framing.ts';
+import { citizenProblemOf, sendErrorPage } from '../../error-page.ts';
+import type { CitizenProblem } from '../../error-page-messages.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PROVIDER_STATE = /^[\x21-\x7e]{1,512}$/;
@@ -16,12 +17,15 @@ const RATE_LIMIT = { rateLimit: { max: 120, timeWindow: '1 minute' } };
 class Refusal extends Error {
   constructor(
     readonly status: number,
-    readonly title: string,
+    readonly problem: CitizenProblem,
     message: string,
   ) {
     super(message);
   }
 }
+
+/** The domain's refusals as this route's citizen reads them (a conflict here is a replayed callback). */
+const DOMAIN_PAGES: Partial<Record<string, CitizenProblem>> = { 'not-found': 'act-unknown', conflict: 'sign-in-used', 'invalid-request': 'sign-in-unknown' };
 
 /**
  * The authorization SeP in the citizen's browser: `GET /authorize/{actId}` sends the citizen to the
@@ -32,21 +36,26 @@ export const authorizeRoutes = routeGroup(['authorization', 'keys', 'config', 'c
   const cookies = new TransactionCookie(services.keys.secrets.cookieKey, services.config.publicUrl.startsWith('https:'), services.clock);
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof Refusal) return refusalPage(reply, error.status, error.title, error.message);
-    if ((error as { validation?: unknown }).validation) return refusalPage(reply, 400, problemCatalog['invalid-request'].title, (error as Error).message);
-    if ((error as { statusCode?: number }).statusCode === 429) return refusalPage(reply, 429, problemCatalog['rate-limited'].title, 'Please wait a minute, then start again from the e-service.');
+    // The technical reason goes to the log, where the request id on the page finds it.
+    if (error instanceof Refusal) {
+      request.log.info({ problem: error.problem, detail: error.message }, 'authorization refused');
+      return sendErrorPage(request, reply, error.status, error.problem);
+    }
+    if ((error as { validation?: unknown }).validation) return sendErrorPage(request, reply, 400, 'request-incomplete');
+    if ((error as { statusCode?: number }).statusCode === 429) return sendErrorPage(request, reply, 429, 'too-many');
     if (error instanceof DomainError) {
-      // The same problem the API would answer, as a page.
+      // The same status the API would answer, as a page.
       const problem = domainProblem(error);
       if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds));
-      return refusalPage(reply, problem.status, problem.title, error.message);
+      request.log.info({ problem: problem.name, detail: error.message }, 'authorization refused');
+      return sendErrorPage(request, reply, problem.status, DOMAIN_PAGES[error.code] ?? citizenProblemOf(problem.name, problem.status));
     }
     if (error instanceof IdentityProviderUnavailable) {
       request.log.warn({ err: error }, 'identity provider unavailable');
-      return refusalPage(reply, 503, 'Sign-in is not available right now', 'The identity provider could not be reached. Please try again later from the e-service.');
+      return sendErrorPage(request, reply, 503, 'identity-unavailable');
     }
     request.log.error({ err: error }, 'authorization by authentication failed');
-    return refusalPage(reply, 500, 'Something went wrong', 'The national point could not complete this step. Please start again from the e-service.');
+    return sendErrorPage(request, reply, 500, 'internal');
   });
 
   app.get(
@@ -74,10 +83,10 @@ export const authorizeRoutes = routeGroup(['authorization', 'keys', 'config', 'c
     },
     async (request, reply) => {
       const { actId } = request.params;
-      if (!UUID.test(actId)) throw new Refusal(404, 'No such act', 'no such act');
+      if (!UUID.test(actId)) throw new Refusal(404, 'act-unknown', 'no such act');
       const { redirect_uri: redirectUri, state } = request.query;
-      if (typeof redirectUri !== 'string' || redirectUri.length === 0) throw new Refusal(400, 'The return address is missing', 'redirect_uri is required');
-      if (typeof state !== 'string' || !PROVIDER_STATE.test(state)) throw new Refusal(400, 'The request is incomplete', 'state is required: 1-512 visible ASCII characters');
+      if (typeof redirectUri !== 'string' || redirectUri.length === 0) throw new Refusal(400, 'request-incomplete', 'redirect_uri is required');
+      if (typeof state !== 'string' || !PROVIDER_STATE.test(state)) throw new Refusal(400, 'request-incomplete', 'state is required: 1-512 visible ASCII characters');
 
       const { redirectUrl, transaction } = await services.authorization.start(actId, redirectUri, state, request.id);
       const sealed = await cookies.seal(transaction);
@@ -92,7 +101,7 @@ export const authorizeRoutes = routeGroup(['authorization', 'keys', 'config', 'c
     const name = cookies.nameFor(params.state);
     const transaction = name ? await cookies.open(request.cookies[name], params.state!) : undefined;
     if (!name || !transaction) {
-      throw new Refusal(400, 'This sign-in is not known here', 'This sign-in was not started in this browser, or it took too long. Please start again from the e-service.');
+      throw new Refusal(400, 'sign-in-unknown', 'no transaction cookie for this state');
     }
     reply.clearCookie(name, cookies.clearing());
     reply.header('cache-control', 'no-store');
@@ -106,7 +115,7 @@ export const authorizeRoutes = routeGroup(['authorization', 'keys', 'config', 'c
 function callbackParameters(query: unknown): CallbackParameters {
   const params: CallbackParameters = {};
   for (const [name, value] of Object.entries(query ?? {})) {
-    if (typeof value !== 'string') throw new Refusal(400, 'This sign-in cannot be used', `parameter ${name} is repeated`);
+    if (typeof value !== 'string') throw new Refusal(400, 'sign-in-unknown', `parameter ${name} is repeated`);
     params[name] = value;
   }
   return params;

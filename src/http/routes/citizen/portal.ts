@@ -6,10 +6,11 @@ import { CUL_LOG_TYPE } from '../../../../projections/cul.ts';
 import type { PortalTransaction } from '../../../app/citizens/portal-login.ts';
 import { IdentityProviderUnavailable, type CallbackParameters } from '../../../ports/identity-provider.ts';
 import { routeGroup } from '../../route-group.ts';
-import { langOf, sendPage, type Lang } from '../../csp-page.ts';
+import type { Lang } from '../../csp-page.ts';
+import { pageLanguage, sendFramedPage } from '../../page-frame.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { stringEnum } from '../../schema.ts';
-import { logPage, refusedPage, signInPage } from './portal-page.ts';
+import { logPage, refusedPage, signInPage, type PortalRefusal } from './portal-page.ts';
 import { PortalSessionCookie } from './portal-session-cookie.ts';
 import { TransactionCookie } from './transaction-cookie.ts';
 import { PORTAL_PATH, PORTAL_CALLBACK_PATH, CITIZEN_LOG_PATH } from '../../../paths.ts';
@@ -39,14 +40,15 @@ export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin'
   const citizenOf = (request: FastifyRequest) => sessions.citizenOf(sessionCookie.tokenOf(request.cookies));
 
   app.get(PORTAL_PATH, { schema: { hide: true } }, async (request, reply) => {
-    const lang = langOf(request.query);
-    const aifo = await citizenOf(request);
-    if (!aifo) return sendPage(reply, 200, signInPage(lang));
-    return sendPage(reply, 200, logPage(lang, await services.citizenLog.entries(aifo)));
+    const lang = pageLanguage(request);
+    const session = await sessions.sessionOf(sessionCookie.tokenOf(request.cookies));
+    if (!session) return sendFramedPage(request, reply, 200, { lang, ...signInPage(lang) });
+    const entries = await services.citizenLog.entries(session.aifo);
+    return sendFramedPage(request, reply, 200, { lang, ...logPage(lang, entries, { endsAt: new Date(session.expiresAt).toISOString() }) });
   });
 
   app.get(`${PORTAL_PATH}/login`, { config: RATE_LIMIT, schema: { hide: true } }, async (request, reply) => {
-    const lang = langOf(request.query);
+    const lang = pageLanguage(request);
     let started;
     try {
       started = await services.portalLogin.start();
@@ -62,7 +64,7 @@ export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin'
     const params = singleValued(request.query);
     const name = params ? transactions.nameFor(params.state) : undefined;
     const transaction = name && params ? await transactions.open(request.cookies[name], params.state!) : undefined;
-    if (!name || !params || !transaction) return sendPage(reply, 400, refusedPage(langOf(request.query), 'not-started'));
+    if (!name || !params || !transaction) return refused(request, reply, 400, pageLanguage(request), 'not-started');
     reply.clearCookie(name, transactions.clearing());
     let result;
     try {
@@ -72,7 +74,7 @@ export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin'
     }
     if (result.outcome !== 'signed-in') {
       request.log.info({ outcome: result.outcome, reason: result.reason }, 'portal sign-in refused');
-      return sendPage(reply, result.outcome === 'cancelled' ? 200 : 400, refusedPage(transaction.lang, result.outcome));
+      return refused(request, reply, result.outcome === 'cancelled' ? 200 : 400, transaction.lang, result.outcome);
     }
     const token = await sessions.issue(result.aifo);
     reply.setCookie(sessionCookie.name, token, sessionCookie.setting(sessions.ttlMs)).header('cache-control', 'no-store');
@@ -82,7 +84,7 @@ export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin'
   app.post(`${PORTAL_PATH}/logout`, { schema: { hide: true } }, async (request, reply) => {
     await sessions.signOut(sessionCookie.tokenOf(request.cookies));
     reply.clearCookie(sessionCookie.name, sessionCookie.clearing()).header('cache-control', 'no-store');
-    return reply.redirect(`${PORTAL_PATH}?lang=${langOf(request.query)}`, 303);
+    return reply.redirect(`${PORTAL_PATH}?lang=${pageLanguage(request)}`, 303);
   });
 
   app.get(
@@ -135,7 +137,11 @@ export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin'
 function unavailable(request: FastifyRequest, reply: FastifyReply, lang: Lang, error: unknown): FastifyReply {
   if (!(error instanceof IdentityProviderUnavailable)) throw error;
   request.log.warn({ err: error }, 'identity provider unavailable for portal sign-in');
-  return sendPage(reply, 503, refusedPage(lang, 'unavailable'));
+  return refused(request, reply, 503, lang, 'unavailable');
+}
+
+function refused(request: FastifyRequest, reply: FastifyReply, status: number, lang: Lang, refusal: PortalRefusal): FastifyReply {
+  return sendFramedPage(request, reply, status, { lang, ...refusedPage(lang, refusal, request.id) });
 }
 
 /** Query parameters as single strings; undefined when one is repeated. */

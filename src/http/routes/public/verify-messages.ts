@@ -14,7 +14,6 @@ export const verifyMessages = {
     fileHint: 'Vyberte přesně ten soubor, který byl podán. I nepatrná změna souboru změní jeho otisk.',
     submit: 'Ověřit',
     noscript: 'Ověření potřebuje JavaScript: otisk souboru se počítá ve vašem prohlížeči a ochrana proti robotům běží také v něm.',
-    switchLabel: 'English',
     receipt: {
       title: 'Ověření potvrzení o autorizaci',
       intro:
@@ -62,8 +61,6 @@ export const verifyMessages = {
       },
     },
     client: {
-      captchaWorking: 'Ochrana proti robotům: probíhá ověření…',
-      captchaReady: 'Ochrana proti robotům: hotovo.',
       captchaFailed: 'Ochranu proti robotům se nepodařilo dokončit. Obnovte stránku a zkuste to znovu.',
       chooseFile: 'Nejprve vyberte soubor.',
       hashing: 'Počítám otisk souboru (SHA-256) ve vašem prohlížeči…',
@@ -88,7 +85,6 @@ export const verifyMessages = {
       failedText: 'Národní bod teď neodpověděl. Zkuste to prosím za chvíli znovu.',
       tooLarge: 'Soubor je příliš velký na odeslání.',
       tooMany: 'Příliš mnoho pokusů za krátkou dobu. Počkejte prosím minutu.',
-      locale: 'cs-CZ',
     },
   },
   en: {
@@ -100,7 +96,6 @@ export const verifyMessages = {
     fileHint: 'Choose exactly the file that was submitted. Even a tiny change to a file changes its fingerprint.',
     submit: 'Verify',
     noscript: 'Verification needs JavaScript: the file\'s fingerprint is computed in your browser, and so is the anti-robot check.',
-    switchLabel: 'Česky',
     receipt: {
       title: 'Check an authorization receipt',
       intro:
@@ -148,8 +143,6 @@ export const verifyMessages = {
       },
     },
     client: {
-      captchaWorking: 'Anti-robot check: working…',
-      captchaReady: 'Anti-robot check: done.',
       captchaFailed: 'The anti-robot check could not finish. Reload the page and try again.',
       chooseFile: 'Choose a file first.',
       hashing: 'Computing the file\'s fingerprint (SHA-256) in your browser…',
@@ -174,7 +167,6 @@ export const verifyMessages = {
       failedText: 'The national point did not answer just now. Please try again in a moment.',
       tooLarge: 'The file is too large to send.',
       tooMany: 'Too many checks in a short time. Please wait a minute.',
-      locale: 'en-GB',
     },
   },
 } as const satisfies Record<Lang, unknown>;

@@ -1,6 +1,6 @@
 import { routeGroup } from '../../route-group.ts';
 import { escapeHtml } from '../../html.ts';
-import { langOf, sendPage, shell } from '../../csp-page.ts';
+import { pageLanguage, sendFramedPage } from '../../page-frame.ts';
 import { verifyMessages } from './verify-messages.ts';
 import { CAPTCHA_PATH, VERIFICATIONS_PATH } from './verifications.ts';
 import { RECEIPT_VERIFICATIONS_PATH } from './receipt-verifications.ts';
@@ -13,11 +13,9 @@ export const VERIFY_PAGE_PATH = '/verify';
  */
 export const verifyPageRoutes = routeGroup(['config'], async (app, { services }) => {
   app.get(VERIFY_PAGE_PATH, { schema: { hide: true } }, async (request, reply) => {
-    const lang = langOf(request.query);
+    const lang = pageLanguage(request);
     const m = verifyMessages[lang];
-    const other = lang === 'cs' ? 'en' : 'cs';
-    const body = `<nav class="lang"><a href="${VERIFY_PAGE_PATH}?lang=${other}" lang="${other}" hreflang="${other}">${escapeHtml(m.switchLabel)}</a></nav>
-<h1>${escapeHtml(m.title)}</h1>
+    const body = `<h1>${escapeHtml(m.title)}</h1>
 <p>${escapeHtml(m.intro)}</p>
 <p class="note" id="privacy">${escapeHtml(m.privacy)}</p>
 <noscript><p class="warning">${escapeHtml(m.noscript)}</p></noscript>
@@ -26,8 +24,12 @@ export const verifyPageRoutes = routeGroup(['config'], async (app, { services })
 <label for="file">${escapeHtml(m.fileLabel)}</label>
 <input type="file" id="file" name="file" aria-describedby="file-hint privacy">
 <span class="hint" id="file-hint">${escapeHtml(m.fileHint)}</span>
+<span class="field-error" id="file-error" role="alert"></span>
 </p>
-<p id="captcha-status" class="status" role="status" data-state="idle"></p>
+<div class="captcha" id="captcha" data-state="idle">
+<altcha-widget id="captcha-widget" challenge="${CAPTCHA_PATH}" name="altcha" auto="off" language="${lang}" configuration='{"hideFooter":true,"hideLogo":true,"minDuration":0}'></altcha-widget>
+<p id="captcha-status" class="field-error" role="alert"></p>
+</div>
 <p><button type="submit" id="submit">${escapeHtml(m.submit)}</button></p>
 <p id="progress-line" hidden><progress id="progress" max="1" value="0" aria-label="${escapeHtml(m.client.hashProgress)}"></progress></p>
 <p id="status" class="status" role="status"></p>
@@ -35,17 +37,24 @@ export const verifyPageRoutes = routeGroup(['config'], async (app, { services })
 <section id="result" aria-live="polite" tabindex="-1"></section>
 ${receiptSection(m.receipt)}`;
     const data = {
+      lang,
       messages: m.client,
-      captchaUrl: CAPTCHA_PATH,
       verificationsUrl: VERIFICATIONS_PATH,
       uploadLimit: services.config.uploadLimit,
       receipt: {
         messages: m.receipt.client,
         verificationsUrl: RECEIPT_VERIFICATIONS_PATH,
-        words: { actId: m.client.actId, provider: m.client.provider, authorizedAt: m.client.authorizedAt, method: m.client.method, methods: m.client.methods, tooMany: m.client.tooMany, failedText: m.client.failedText, locale: m.client.locale },
+        words: { actId: m.client.actId, provider: m.client.provider, authorizedAt: m.client.authorizedAt, method: m.client.method, methods: m.client.methods, tooMany: m.client.tooMany, failedText: m.client.failedText },
       },
     };
-    return sendPage(reply, 200, shell({ lang, title: m.title, body, scripts: ['/assets/verify.js', '/assets/verify-receipt.js'], data }));
+    return sendFramedPage(request, reply, 200, {
+      lang,
+      title: m.title,
+      body,
+      scripts: ['/assets/verify.js', '/assets/verify-receipt.js'],
+      styles: ['/assets/altcha/altcha.css'],
+      data,
+    });
   });
 });
 

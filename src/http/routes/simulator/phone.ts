@@ -2,7 +2,10 @@ import { routeGroup } from '../../route-group.ts';
 import { adminAccess } from '../../auth.ts';
 import { HttpProblem, problemResponses } from '../../problems.ts';
 import { escapeHtml } from '../../html.ts';
-import { page } from '../../csp-page.ts';
+import { pageLanguage, sendFramedPage } from '../../page-frame.ts';
+import { sendErrorPage } from '../../error-page.ts';
+import { shownTime, pragueIso } from '../../assets/prague-time.js';
+import { simulatorMessages } from './simulator-messages.ts';
 
 /** The simulated phones: the outbox as JSON for test clients, and one page per test person. */
 export const simulatorPhoneRoutes = routeGroup(['config', 'outbox', 'testPersons', 'admins', 'adminTokens'], async (app, { services }) => {
@@ -46,30 +49,38 @@ export const simulatorPhoneRoutes = routeGroup(['config', 'outbox', 'testPersons
     },
   );
 
-  app.get('/simulator', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/simulator', { schema: { hide: true } }, async (request, reply) => {
+    const lang = pageLanguage(request);
+    const m = simulatorMessages[lang];
     const persons = await services.testPersons.list();
     const rows = persons
-      .map((p) => `<li><a href="/simulator/phone/${encodeURIComponent(p.aifo)}">${escapeHtml(p.displayName)}</a> <code>${escapeHtml(p.aifo)}</code></li>`)
-      .join('');
-    reply.type('text/html; charset=utf-8');
-    return page('Simulator', `<h1>Simulator environment</h1><p>Test persons and their simulated phones:</p><ul>${rows}</ul>`);
+      .map((p) => `<li><a href="/simulator/phone/${encodeURIComponent(p.aifo)}?lang=${lang}">${escapeHtml(p.displayName)}</a> <code>${escapeHtml(p.aifo)}</code></li>`)
+      .join('\n');
+    const body = `<h1>${escapeHtml(m.simulatorTitle)}</h1>\n<p>${escapeHtml(m.simulatorIntro)}</p>\n<ul class="persons">${rows}</ul>`;
+    return sendFramedPage(request, reply, 200, { lang, title: m.simulatorTitle, body });
   });
 
   const phoneParams = { type: 'object', required: ['aifo'], properties: { aifo: { type: 'string' } } } as const;
   app.get('/simulator/phone/:aifo', { schema: { hide: true, params: phoneParams } }, async (request, reply) => {
     const { aifo } = request.params;
     const person = await services.testPersons.get(aifo);
-    if (!person) throw new HttpProblem('not-found', 'no such test person');
+    if (!person) return sendErrorPage(request, reply, 404, 'test-person-unknown');
+    const lang = pageLanguage(request);
+    const m = simulatorMessages[lang];
     const messages = outbox.messagesFor(aifo).reverse();
     const items = messages.length
       ? messages
-          .map((m) => `<li class="msg"><small>${escapeHtml(m.channel === 'sms' ? `SMS to ${m.to}` : 'Mobile Key notification')} · ${escapeHtml(m.sentAt)}</small><p>${escapeHtml(m.text)}</p></li>`)
-          .join('')
-      : '<li>No messages yet.</li>';
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
-    return page(
-      `Phone of ${person.displayName}`,
-      `<h1>Simulated phone</h1><p>${escapeHtml(person.displayName)}</p><p><a href="">Refresh</a> · <a href="/simulator">All test persons</a></p><ul class="messages">${items}</ul>`,
-    );
+          .map(
+            (message) =>
+              `<li class="msg"><p class="meta">${escapeHtml(message.channel === 'sms' ? m.sms(message.to) : m.push)} · <time datetime="${escapeHtml(pragueIso(message.sentAt))}">${escapeHtml(shownTime(message.sentAt, lang))}</time></p><p>${escapeHtml(message.text)}</p></li>`,
+          )
+          .join('\n')
+      : `<li class="msg">${escapeHtml(m.noMessages)}</li>`;
+    const body = `<h1>${escapeHtml(m.phoneHeading)}</h1>
+<p>${escapeHtml(person.displayName)} <code>${escapeHtml(person.aifo)}</code></p>
+<p><a href="?lang=${lang}">${escapeHtml(m.refresh)}</a> · <a href="/simulator?lang=${lang}">${escapeHtml(m.allPersons)}</a></p>
+<h2>${escapeHtml(m.messagesTitle)}</h2>
+<ul class="messages">${items}</ul>`;
+    return sendFramedPage(request, reply, 200, { lang, title: m.phoneTitle(person.displayName), body });
   });
 });
