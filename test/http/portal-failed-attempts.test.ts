@@ -34,6 +34,8 @@ describe('failed attempts in the portal', () => {
     provider = await providerClient(ledger, 'Finanční úřad');
     failed = await provider.register('Daňové přiznání 2025');
     await provider.failByWrongCodes(failed);
+    // Newest first: the second failure a minute later.
+    time.advance(60_000);
     otherFailed = await provider.register('Přehled OSVČ');
     await provider.failByWrongCodes(otherFailed);
     pending = await provider.register('Žádost čekající');
@@ -78,8 +80,8 @@ describe('failed attempts in the portal', () => {
       providerName: 'Finanční úřad',
       actName: 'Daňové přiznání 2025',
       reason: 'attempts-exhausted',
-      failedAt: time.clock().toISOString(),
-      retainedUntil: new Date(time.clock().getTime() + 24 * HOUR).toISOString(),
+      failedAt: new Date(time.clock().getTime() - 60_000).toISOString(),
+      retainedUntil: new Date(time.clock().getTime() - 60_000 + 24 * HOUR).toISOString(),
       reportedAt: null,
     });
     expect(JSON.stringify(failedAttempts)).not.toContain(JANA);
@@ -102,6 +104,9 @@ describe('failed attempts in the portal', () => {
     const forged = await ledger.app.inject({ method: 'POST', url: `/portal/failed-attempts/${failed}/report?lang=en`, headers: { cookie: jana.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
     expect(forged.statusCode).toBe(403);
     expect(forged.body).toContain('This form is no longer valid');
+    // The JSON route takes no form: a page elsewhere cannot post one to it.
+    const asForm = await ledger.app.inject({ method: 'POST', url: `/api/v1/citizen/failed-attempts/${failed}/reports`, headers: { cookie: jana.cookie, [FORM_TOKEN_HEADER]: jana.formToken, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a=b' });
+    expect(asForm.statusCode).toBe(415);
     expect(await disputes(failed)).toEqual([]);
   });
 

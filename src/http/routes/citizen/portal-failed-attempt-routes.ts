@@ -39,7 +39,6 @@ const reportSchema = {
  */
 export const portalFailedAttemptRoutes = routeGroup(['config', 'portalSessions', 'failedAttempts'], async (app, { services }) => {
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
-  await app.register(formbody, { bodyLimit: services.config.bodyLimit });
   const sessionCookie = new PortalSessionCookie(services.config.publicUrl.startsWith('https:'));
   const sessions = services.portalSessions;
   const tokenOf = (request: FastifyRequest) => sessionCookie.tokenOf(request.cookies);
@@ -120,28 +119,32 @@ export const portalFailedAttemptRoutes = routeGroup(['config', 'portalSessions',
     },
   );
 
-  app.post(`${PORTAL_PATH}/failed-attempts/:actId/report`, { config: RATE_LIMIT, schema: { hide: true } }, async (request, reply) => {
-    const lang = pageLanguage(request);
-    const actId = (request.params as { actId: string }).actId;
-    const refused = (status: number, refusal: ReportRefusal) => {
-      request.log.info({ refusal }, 'portal report refused');
-      return sendFramedPage(request, reply.header('cache-control', 'no-store'), status, { lang, ...reportRefusedPage(lang, refusal, request.id) });
-    };
-    const token = tokenOf(request);
-    if (!(await sessions.sessionOf(token))) return refused(401, 'signed-out');
-    const formToken = memberOf(request.body, 'formToken');
-    const aifo = await sessions.citizenOfForm(token, typeof formToken === 'string' ? formToken : undefined);
-    if (!aifo) return refused(403, 'form-expired');
-    if (!new RegExp(ACT_ID).test(actId)) return refused(404, 'not-found');
-    try {
-      await services.failedAttempts.report(aifo, actId);
-    } catch (error) {
-      if (error instanceof DomainError && error.code === 'not-found') return refused(404, 'not-found');
-      if (error instanceof DomainError && error.code === 'act-not-failed') return refused(409, 'not-failed');
-      throw error;
-    }
-    // Back to the attempt, which now shows the answer (the report waited for the read model).
-    return redirectToAttempt(reply, lang, actId);
+  // The page's own form is form-encoded; only its route takes such a body (the JSON routes answer 415 to one).
+  await app.register(async (forms) => {
+    await forms.register(formbody, { bodyLimit: services.config.bodyLimit });
+    forms.post(`${PORTAL_PATH}/failed-attempts/:actId/report`, { config: RATE_LIMIT, schema: { hide: true } }, async (request, reply) => {
+      const lang = pageLanguage(request);
+      const actId = (request.params as { actId: string }).actId;
+      const refused = (status: number, refusal: ReportRefusal) => {
+        request.log.info({ refusal }, 'portal report refused');
+        return sendFramedPage(request, reply.header('cache-control', 'no-store'), status, { lang, ...reportRefusedPage(lang, refusal, request.id) });
+      };
+      const token = tokenOf(request);
+      if (!(await sessions.sessionOf(token))) return refused(401, 'signed-out');
+      const formToken = memberOf(request.body, 'formToken');
+      const aifo = await sessions.citizenOfForm(token, typeof formToken === 'string' ? formToken : undefined);
+      if (!aifo) return refused(403, 'form-expired');
+      if (!new RegExp(ACT_ID).test(actId)) return refused(404, 'not-found');
+      try {
+        await services.failedAttempts.report(aifo, actId);
+      } catch (error) {
+        if (error instanceof DomainError && error.code === 'not-found') return refused(404, 'not-found');
+        if (error instanceof DomainError && error.code === 'act-not-failed') return refused(409, 'not-failed');
+        throw error;
+      }
+      // Back to the attempt, which now shows the answer (the report waited for the read model).
+      return redirectToAttempt(reply, lang, actId);
+    });
   });
 });
 
