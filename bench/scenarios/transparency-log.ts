@@ -30,9 +30,11 @@ export const transparencyLogWorkload: Workload = {
   name: 'transparency log',
   async run() {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-tlog-'));
-    const db = openSqlite(join(dir, 'ledger.db'));
+    // Two files, as the ledger keeps them: the log, and the read models the projections write.
+    const db = openSqlite(join(dir, 'ledger.sqlite'));
+    const readModelDb = openSqlite(join(dir, 'read-models.sqlite'));
     const eventStore = new SqliteEventStore(db);
-    const readModels = new SqliteReadModelStore(db);
+    const readModels = new SqliteReadModelStore(readModelDb);
     try {
       await readModels.register(logTreeProjection);
       const hashingS = await hashEvents(readModels);
@@ -83,6 +85,7 @@ export const transparencyLogWorkload: Workload = {
       await readModels.close();
       await eventStore.close();
       db.close();
+      readModelDb.close();
       rmSync(dir, { recursive: true, force: true });
     }
   },

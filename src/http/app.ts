@@ -3,9 +3,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { docsPageOptions } from './docs-page.ts';
 import { randomUUID } from 'node:crypto';
 import type { LedgerServices } from '../app/services.ts';
-import { problemSchema, registerProblemHandling } from './problems.ts';
+import { registerProblemHandling } from './problems.ts';
+import { documentCommonProblems, problemSchema } from './problem-docs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { tokenRoutes } from './routes/provider/token.ts';
@@ -34,10 +36,10 @@ import { portalFailedAttemptRoutes } from './routes/citizen/portal-failed-attemp
 import { auditEventRoutes } from './routes/audit/events.ts';
 import { auditProofRoutes } from './routes/audit/proofs.ts';
 import { transparencyLogRoutes } from './routes/audit/transparency-log.ts';
-import { openApiInfo } from './openapi-info.ts';
+import { openApiInfo, openApiRoute, withoutUnusedExamples } from './openapi-info.ts';
 import { strictBodyValidator } from './validation.ts';
 import { registerJsonBodyParser } from './json-body.ts';
-import { clientErrorHandler, frameworkErrors, hostHeaderCount, refuseRequest } from './request-framing.ts';
+import { clientErrorHandler, frameworkErrors, hostHeaderCount, isBrowserPath, refuseRequest } from './request-framing.ts';
 import { adminConformanceRoutes, providerConformanceRoutes } from './routes/provider/conformance.ts';
 import { pickServices, type RouteGroup } from './route-group.ts';
 import { refuseWhenOverloaded } from './overload.ts';
@@ -143,13 +145,14 @@ export async function buildHttpApp(services: LedgerServices, extraRoutes: RouteG
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
   app.addSchema(problemSchema);
-  await app.register(swagger, { openapi: openApiInfo(), refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });
+  await app.register(swagger, { openapi: openApiInfo(), transform: openApiRoute, transformObject: withoutUnusedExamples, refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
+  await app.register(swaggerUi, docsPageOptions);
   const allowList = services.config.rateLimitAllowList;
   await refuseWhenOverloaded(app, services.config.overload);
   await app.register(rateLimit, { global: false, ...(allowList?.length ? { allowList } : {}) });
   limitEachProvider(app, { perMinute: services.config.providerRateLimitPerMinute, ...(allowList ? { allowList } : {}) });
   registerProblemHandling(app, refuseRequest);
+  documentCommonProblems(app, isBrowserPath);
 
   for (const group of [...routeGroups, ...extraRoutes]) await app.register(group.routes, { services: pickServices(services, group.uses) });
   return app;

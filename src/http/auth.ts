@@ -6,7 +6,8 @@ import type { AdminDirectory } from '../app/admins/admin-directory.ts';
 import type { ProviderDirectory } from '../app/providers/provider-directory.ts';
 import { TransportRefusedError, type ActAsGrants } from '../app/providers/act-as-grants.ts';
 import { clientCertificateThumbprint } from './client-certificate.ts';
-import { HttpProblem } from './problems.ts';
+import { HttpProblem, type ProblemName } from './problems.ts';
+import { problemResponses } from './problem-docs.ts';
 import { ADMIN_ROLES, BOOTSTRAP_ADMIN_ID, adminActor, type AdminRole } from '../../events/admin.ts';
 import type { LedgerConfig } from '../config.ts';
 
@@ -49,6 +50,9 @@ export interface AdminAccessOptions {
    */
   bootstrap?: 'admin-management';
 }
+
+/** What the admin guard refuses with: every admin route documents these. */
+export const ADMIN_ACCESS_PROBLEMS: readonly ProblemName[] = ['unauthorized', 'invalid-token', 'forbidden', 'auditor-token-not-accepted', 'bootstrap-token-limited', 'missing-role', 'admin-suspended'];
 
 /**
  * Admin routes requiring `role`, for the bootstrap credential (compared in constant time) or a named
@@ -146,6 +150,9 @@ export interface AuditorAccessServices {
   config: Pick<LedgerConfig, 'auditorToken'>;
 }
 
+/** What the audit guard refuses with: every audit API route documents these. */
+export const AUDITOR_ACCESS_PROBLEMS: readonly ProblemName[] = ['auditing-not-configured', 'unauthorized', 'auditor-token-required'];
+
 /**
  * Audit routes: the auditor token (LEDGER_AUDITOR_TOKEN) and nothing else, compared in constant
  * time, `onRequest`, before the body is read. Admin and provider tokens are refused here as every
@@ -171,6 +178,17 @@ export interface ProviderGuardServices {
   providers: Pick<ProviderDirectory, 'get'>;
   actAsGrants: Pick<ActAsGrants, 'checkTransport'>;
 }
+
+/** What the provider guard refuses with (transport refusals only over mutual TLS): every provider route documents these. */
+export const PROVIDER_GUARD_PROBLEMS: readonly ProblemName[] = [
+  'unauthorized',
+  'invalid-token',
+  'auditor-token-not-accepted',
+  'provider-suspended',
+  'client-certificate-required',
+  'client-certificate-unknown',
+  'token-certificate-mismatch',
+];
 
 /**
  * Provider routes: a valid ActAs token of a provider that is not suspended and, over mutual TLS, a
@@ -213,3 +231,10 @@ export function transportProblem(error: TransportRefusedError): HttpProblem {
   const challenge = { 'www-authenticate': 'Bearer realm="provider", error="invalid_token"' };
   return new HttpProblem(error.reason, error.message, {}, error.reason === 'client-certificate-unknown' ? {} : challenge);
 }
+
+/** The problem responses of an admin route: the admin guard's refusals and the route's own. */
+export const adminRefusals = (...names: ProblemName[]) => problemResponses(...ADMIN_ACCESS_PROBLEMS, ...names);
+/** The problem responses of a provider route: the provider guard's refusals and the route's own. */
+export const providerRefusals = (...names: ProblemName[]) => problemResponses(...PROVIDER_GUARD_PROBLEMS, ...names);
+/** The problem responses of an audit API route: the audit guard's refusals and the route's own. */
+export const auditorRefusals = (...names: ProblemName[]) => problemResponses(...AUDITOR_ACCESS_PROBLEMS, ...names);

@@ -1,3 +1,10 @@
+import { problemCatalog, problemType, type ProblemName } from './problems.ts';
+import { problemExamples } from './problem-docs.ts';
+
+/** What the ledger answers before any route is found: no route documents these, so the description does. */
+const BEFORE_ANY_ROUTE: readonly ProblemName[] = ['not-found', 'request-timeout', 'uri-too-long', 'headers-too-large', 'invalid-request'];
+const beforeAnyRoute = BEFORE_ANY_ROUTE.map((name) => `${problemCatalog[name].status} \`${problemType(name)}\` (${problemCatalog[name].title})`).join(', ');
+
 /** The top of the OpenAPI document; paths come from the route schemas. */
 export function openApiInfo() {
   return {
@@ -5,6 +12,8 @@ export function openApiInfo() {
     info: {
       title: 'Act ledger: authorization of digital acts',
       version: '1.0.0',
+      // The licence the national point publishes the API under (EUPL: the EU's licence for public-sector software).
+      license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
       description: [
         'The national point\'s ledger of digital acts. A qualified provider gets an ActAs token (`POST /api/v1/token`),',
         'registers an act (SHA-256 of the document, name, description, the citizen\'s SePP), and the citizen authorizes it',
@@ -15,7 +24,9 @@ export function openApiInfo() {
         'The ledger answers `codeSha256` when it sends a code; the provider compares the citizen\'s input with it and, when',
         'equal, sends `codeSha512` to the verification endpoint.',
         '',
-        'Errors are `application/problem+json` (RFC 9457); `type` is stable per kind of refusal.',
+        'Errors are `application/problem+json` (RFC 9457); `type` is stable per kind of refusal, and every operation lists the',
+        'types it can answer (an enum per status, with an example of each). Before any route is found the ledger may answer',
+        `${beforeAnyRoute}; the citizen's browser routes answer HTML pages instead.`,
       ].join('\n'),
     },
     servers: [{ url: '/' }],
@@ -29,6 +40,7 @@ export function openApiInfo() {
       { name: 'operations', description: 'Health, readiness, keys' },
     ],
     components: {
+      examples: problemExamples(),
       securitySchemes: {
         actAs: { type: 'http' as const, scheme: 'bearer', bearerFormat: 'JWT', description: 'ActAs token from POST /api/v1/token' },
         admin: { type: 'http' as const, scheme: 'bearer', description: 'The admin token (LEDGER_ADMIN_TOKEN)' },
@@ -37,4 +49,34 @@ export function openApiInfo() {
       },
     },
   };
+}
+
+/** The name the OpenAPI gives a route's trailing wildcard (`/tlog/tile/*`): OpenAPI parameters need a name. */
+const WILDCARD_PARAM = 'path';
+
+/** A fastify route pattern as an OpenAPI path: `:actId` → `{actId}`, a trailing `*` → `{path}`. */
+export function openApiPath(route: string): string {
+  return route.replace(/:(\w+)/g, '{$1}').replace(/\*$/, `{${WILDCARD_PARAM}}`);
+}
+
+/** @fastify/swagger's transform: routes under their OpenAPI paths, the wildcard parameter named as the path names it. */
+export function openApiRoute<S extends object>({ schema, url }: { schema: S; url: string }): { schema: S; url: string } {
+  const params = (schema as { params?: { properties?: Record<string, unknown>; required?: string[] } } | undefined)?.params;
+  if (!params?.properties?.['*']) return { schema, url: openApiPath(url) };
+  const { '*': wildcard, ...named } = params.properties;
+  const required = (params.required ?? []).map((name) => (name === '*' ? WILDCARD_PARAM : name));
+  return { schema: { ...schema, params: { ...params, properties: { ...named, [WILDCARD_PARAM]: wildcard }, required } }, url: openApiPath(url) };
+}
+
+/**
+ * @fastify/swagger's last step: the problem examples no operation refers to are left out (the
+ * catalogue holds some the domain maps but no route answers today).
+ */
+export function withoutUnusedExamples<D extends object, S extends object>(document: { openapiObject: D } | { swaggerObject: S }): D | S {
+  const doc: D | S = 'openapiObject' in document ? document.openapiObject : document.swaggerObject;
+  const { paths, components } = doc as { paths?: unknown; components?: { examples?: Record<string, unknown> } };
+  if (!components?.examples) return doc;
+  const referenced = JSON.stringify(paths ?? {});
+  const examples = Object.fromEntries(Object.entries(components.examples).filter(([name]) => referenced.includes(`"#/components/examples/${name}"`)));
+  return { ...doc, components: { ...components, examples } };
 }

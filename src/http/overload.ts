@@ -2,7 +2,9 @@ import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
 import type { LedgerConfig } from '../config.ts';
+import { isBrowserPath } from './request-framing.ts';
 import { HttpProblem } from './problems.ts';
+import { documentProblems } from './problem-docs.ts';
 
 /** What an operator looks at when the ledger is overloaded: these answer whatever the pressure. */
 const ALWAYS_ANSWERED = new Set(['/healthz', '/readyz', '/metrics']);
@@ -25,6 +27,9 @@ export function heapLimit(configured: number): number {
  * onRequest, before anything is read or authenticated. An event-loop limit of 0 turns that check off.
  */
 export async function refuseWhenOverloaded(app: FastifyInstance, overload: LedgerConfig['overload']): Promise<void> {
+  app.addHook('onRoute', (route) => {
+    if (!ALWAYS_ANSWERED.has(route.url) && !isBrowserPath(route.url)) documentProblems(route, ['overloaded']);
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: overload.maxEventLoopDelayMs,
     maxHeapUsedBytes: heapLimit(overload.maxHeapUsedBytes),

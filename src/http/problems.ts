@@ -7,7 +7,7 @@ import { DomainError, type DomainErrorCode } from '../../commands/errors.ts';
  */
 export const problemCatalog = {
   'invalid-request': { status: 400, title: 'The request is not valid' },
-  'invalid-document-hash': { status: 400, title: 'documentHash must be 64 lowercase hexadecimal characters (SHA-256)' },
+  'invalid-document-hash': { status: 400, title: 'documentHash must be a SHA-256: 64 hexadecimal characters, lowercase when registering an act' },
   'invalid-act-name': { status: 400, title: 'name must be 1 to 100 characters, without control characters' },
   'invalid-act-description': { status: 400, title: 'description must be at most 300 characters, without control characters' },
   'invalid-provider-name': { status: 400, title: 'The provider name must be 1 to 200 characters' },
@@ -243,27 +243,4 @@ export function registerProblemHandling(app: FastifyInstance, refuse: Refuse = (
     return refuse(request, reply, 'internal', 'the ledger could not complete the request; nothing was recorded unless stated');
   });
   app.setNotFoundHandler((request, reply) => refuse(request, reply, 'not-found', `no route for ${request.method} ${request.url.split('?')[0]}`));
-}
-
-/** The problem+json response schema every route documents for its error statuses. */
-export const problemSchema = {
-  $id: 'Problem',
-  type: 'object',
-  description: 'RFC 9457 problem details. `type` is stable per kind of refusal.',
-  properties: {
-    type: { type: 'string', example: 'urn:problem:act-ledger:invalid-request' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-  },
-  required: ['type', 'title', 'status'],
-  additionalProperties: true,
-} as const;
-
-/** Response entries for the given statuses, all problem+json. */
-export function problemResponses(...statuses: number[]): Record<number, unknown> {
-  return Object.fromEntries(
-    statuses.map((s) => [s, { description: 'Problem', content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } }]),
-  );
 }

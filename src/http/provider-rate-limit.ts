@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { HttpProblem } from './problems.ts';
+import { documentProblems } from './problem-docs.ts';
 
 /** The provider API whose calls count against each provider's limit (the token endpoint has its own, per client). */
 const PROVIDER_API = ['/api/v1/acts', '/api/v1/provider', '/api/v1/failed-authorizations'];
@@ -38,5 +39,6 @@ export function limitEachProvider(app: FastifyInstance, options: { perMinute: nu
     if (!underProviderApi(route.url)) return;
     const existing = route.preParsing === undefined ? [] : Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing];
     route.preParsing = [...existing, limit] as RouteOptions['preParsing'];
+    documentProblems(route, ['rate-limited']);
   });
 }

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger.ts';
 import { testPersons } from '../../src/app/citizens/test-persons.ts';
 import { freePort } from '../support/server.ts';
 import { NO_EVENT_LOOP_CHECK, tempDir, testLedger } from '../support/ledger.ts';
+import { isBrowserPath } from '../../src/http/request-framing.ts';
 import { adminToken, createAdmin, namedAdminToken, requestAdminToken } from '../support/admins.ts';
 import { providerKeyPair } from '../support/ledger.ts';
 import { newRsaKeyPair, serviceAccountJson, writeServiceAccount } from '../support/standins.ts';
@@ -85,15 +86,20 @@ describe('the production environment runs nothing simulated', () => {
     await simulator?.close();
   });
 
-  it('every simulator route answers 404 problem+json, as any unknown route does (and answers in the simulator)', async () => {
+  it('every simulator route answers 404, as any unknown route does (and answers in the simulator): a page on browser paths, problem+json elsewhere', async () => {
     for (const route of SIMULATOR_ROUTES) {
       const there = await send(simulator.app, route);
       expect(there.statusCode, `${route.method} ${route.url} in the simulator`).not.toBe(404);
 
       const res = await send(production.app, route);
       expect(res.statusCode, `${route.method} ${route.url} in production`).toBe(404);
-      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(res.json()).toMatchObject({ type: 'urn:problem:act-ledger:not-found', status: 404 });
+      if (isBrowserPath(route.url)) {
+        expect(res.headers['content-type']).toMatch(/^text\/html/);
+        expect(res.body).toContain('data-problem="page-not-found"');
+      } else {
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.json()).toMatchObject({ type: 'urn:problem:act-ledger:not-found', status: 404 });
+      }
     }
     // The list above is all of them: the simulator's document has no other simulator operation, production's none.
     const listed = SIMULATOR_ROUTES.map((r) => `${r.method} ${r.url.split('?')[0]}`);

@@ -10,6 +10,7 @@ import type { SqliteDatabase } from '../../src/adapters/sqlite/database.ts';
 import { SqliteEventStore } from '../../src/adapters/sqlite/event-store.ts';
 import { MemoryEventStore } from '../../src/adapters/memory/event-store.ts';
 import type { EventStore } from '../../src/ports/event-store.ts';
+import { problemTypeCheck } from './documented-problems.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -39,9 +40,18 @@ export function testEventStore(db: SqliteDatabase): EventStore {
   return sparseEventStoreRun ? new MemoryEventStore({ seed: 11 }) : new SqliteEventStore(db);
 }
 
-/** The build options every test ledger gets: a silent logger, and sparse events in the sparse run. */
+/**
+ * The build options every test ledger gets: a silent logger, sparse events in the sparse run, and the
+ * check that every problem it answers is one the OpenAPI lists for the route (test/support/problem-check-setup.ts
+ * fails the test otherwise).
+ */
 export function testBuildOptions(options: BuildOptions = {}): BuildOptions {
-  return { logger: createLogger('silent'), ...(sparseEventStoreRun ? { sparseEvents: true } : {}), ...options };
+  return {
+    logger: createLogger('silent'),
+    ...(sparseEventStoreRun ? { sparseEvents: true } : {}),
+    ...options,
+    extraRoutes: [problemTypeCheck(), ...(options.extraRoutes ?? [])],
+  };
 }
 
 /**

@@ -2,13 +2,15 @@ import { routeGroup } from '../route-group.ts';
 
 /** Liveness, readiness, the ledger's public keys, and the OpenAPI document. */
 export const healthRoutes = routeGroup(['readiness', 'keys'], async (app, { services }) => {
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { tags: ['operations'], operationId: 'checkLiveness', security: [], summary: 'Liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
 
   app.get(
     '/readyz',
     {
       schema: {
         tags: ['operations'],
+        operationId: 'checkReadiness',
+        security: [],
         summary: 'Readiness: every part the ledger depends on answers (`degraded`, still 200: a part only some routes need does not)',
         response: {
           200: { type: 'object', additionalProperties: true },
@@ -41,6 +43,8 @@ export const healthRoutes = routeGroup(['readiness', 'keys'], async (app, { serv
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getSigningKeys',
+        security: [],
         summary: 'Public keys that verify what the ledger signs: ActAs and admin tokens, receipts, record exports',
         description:
           'The keys in service, then the keys rotated out (`"retired": true`): a retired key signs nothing any more and no token verifies with it, ' +

@@ -13,6 +13,8 @@ export const metricsRoutes = routeGroup(['projections', 'projectionRole', 'metri
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getMetrics',
+        security: [],
         summary: 'Prometheus metrics: request durations, acts, codes, captcha refusals, purges, projection positions and lag, process',
         response: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } },
       },

@@ -2,8 +2,8 @@ import type { AdminState } from '../../../../commands/admin.ts';
 import { ADMIN_ROLES } from '../../../../events/admin.ts';
 import type { AdminDirectory } from '../../../app/admins/admin-directory.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess, adminActorOf } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, adminActorOf, adminRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { keyOfJwk, keysOfJwks, refusePrivateJwk } from '../../private-jwk.ts';
 import { stringEnum } from '../../schema.ts';
 import { publicJwkSchema, toProviderKey } from './providers.ts';
@@ -61,6 +61,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
       preValidation: refusePrivateJwk(keysOfJwks, 'an admin'),
       schema: {
         tags: ['admin'],
+        operationId: 'registerAdmin',
         summary: 'Create a named admin with its public keys and roles',
         description:
           'The admin proves itself at `POST /api/v1/token` with a client assertion signed by one of these keys (`iss` = `sub` = adminId) ' +
@@ -76,7 +77,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
           },
           additionalProperties: false,
         },
-        response: { 201: { type: 'object', required: ['adminId'], properties: { adminId: { type: 'string' } } }, ...problemResponses(400, 401, 403) },
+        response: { 201: { type: 'object', required: ['adminId'], properties: { adminId: { type: 'string' } } }, ...adminRefusals('conflict', 'concurrency-conflict') },
       },
     },
     async (request, reply) => {
@@ -94,14 +95,14 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
     '/api/v1/admin/admins',
     {
       onRequest: named,
-      schema: { tags: ['admin'], summary: 'List named admins', security, response: { 200: { type: 'object', properties: { admins: { type: 'array', items: adminView } } }, ...problemResponses(401, 403) } },
+      schema: { tags: ['admin'], operationId: 'listAdmins', summary: 'List named admins', security, response: { 200: { type: 'object', properties: { admins: { type: 'array', items: adminView } } }, ...adminRefusals() } },
     },
     async () => ({ admins: (await services.admins.list()).map(view) }),
   );
 
   app.get(
     '/api/v1/admin/admins/:adminId',
-    { onRequest: named, schema: { tags: ['admin'], summary: 'Read one named admin', security, params: adminIdParams, response: { 200: adminView, ...problemResponses(401, 403, 404) } } },
+    { onRequest: named, schema: { tags: ['admin'], operationId: 'getAdmin', summary: 'Read one named admin', security, params: adminIdParams, response: { 200: adminView, ...adminRefusals('not-found') } } },
     async (request) => view(await existing(services.admins, request.params.adminId)),
   );
 
@@ -112,11 +113,12 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
       preValidation: refusePrivateJwk(keyOfJwk, 'an admin'),
       schema: {
         tags: ['admin'],
+        operationId: 'addAdminKey',
         summary: 'Add a public key to an admin',
         security,
         params: adminIdParams,
         body: { type: 'object', required: ['jwk'], properties: { jwk: publicJwkSchema }, additionalProperties: false },
-        response: { 201: { type: 'object', properties: { kid: { type: 'string' } } }, ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 201: { type: 'object', properties: { kid: { type: 'string' } } }, ...adminRefusals('not-found', 'conflict', 'concurrency-conflict') },
       },
     },
     async (request, reply) => {
@@ -133,11 +135,12 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
       onRequest: management,
       schema: {
         tags: ['admin'],
+        operationId: 'revokeAdminKey',
         summary: 'Revoke an admin key: assertions signed with it are refused from now on',
         description: 'The bootstrap token may call this in every environment.',
         security,
         params: { type: 'object', required: ['adminId', 'kid'], properties: { adminId: adminIdSchema, kid: { type: 'string', minLength: 1, maxLength: 200 } } },
-        response: { 200: adminView, ...problemResponses(401, 403, 404) },
+        response: { 200: adminView, ...adminRefusals('not-found', 'key-unknown', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -152,12 +155,13 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
       onRequest: management,
       schema: {
         tags: ['admin'],
+        operationId: 'suspendAdmin',
         summary: 'Suspend an admin: no new tokens, and its live tokens stop working at once',
         description: 'The bootstrap token may call this in every environment.',
         security,
         params: adminIdParams,
         body: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } }, additionalProperties: false },
-        response: { 200: adminView, ...problemResponses(401, 403, 404) },
+        response: { 200: adminView, ...adminRefusals('not-found', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -168,7 +172,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
 
   app.delete(
     '/api/v1/admin/admins/:adminId/suspension',
-    { onRequest: named, schema: { tags: ['admin'], summary: 'Reinstate a suspended admin', security, params: adminIdParams, response: { 200: adminView, ...problemResponses(401, 403, 404) } } },
+    { onRequest: named, schema: { tags: ['admin'], operationId: 'reinstateAdmin', summary: 'Reinstate a suspended admin', security, params: adminIdParams, response: { 200: adminView, ...adminRefusals('not-found', 'concurrency-conflict') } } },
     async (request) => view(await services.admins.execute(request.params.adminId, { type: 'ReinstateAdmin', now: services.clock().toISOString() }, context(request))),
   );
 
@@ -178,6 +182,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
       onRequest: named,
       schema: {
         tags: ['admin'],
+        operationId: 'listAdminActivity',
         summary: 'What admins did, from the log, newest first',
         description:
           'Every event whose actor is `admin:<adminId>` (`admin:bootstrap` for the bootstrap token). Needs the `admins` role: who did what is ' +
@@ -195,7 +200,7 @@ export const adminAdminRoutes = routeGroup(['config', 'admins', 'adminTokens', '
         },
         response: {
           200: { type: 'object', required: ['activity'], properties: { activity: { type: 'array', items: activityEntry }, next: { type: 'integer', description: 'The cursor of the next (older) page' } } },
-          ...problemResponses(400, 401, 403),
+          ...adminRefusals(),
         },
       },
     },

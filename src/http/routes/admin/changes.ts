@@ -2,8 +2,8 @@ import type { onRequestAsyncHookHandler } from 'fastify';
 import { ADMIN_ROLES, type AdminRole } from '../../../../events/admin.ts';
 import type { ChangeView } from '../../../app/admins/changes.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, adminRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { stringEnum } from '../../schema.ts';
 
 /** The guard of an admin route needing `role` (`any`: the route checks the role itself); it sets `request.admin`. */
@@ -66,6 +66,7 @@ export const adminChangeRoutesWith = (access?: AdminAccessFor) =>
       {
         schema: {
           tags: ['admin'],
+          operationId: 'listChanges',
           summary: 'Four-eyes changes, newest first (`status=pending`: what waits for a second admin)',
           security,
           querystring: {
@@ -73,7 +74,7 @@ export const adminChangeRoutesWith = (access?: AdminAccessFor) =>
             properties: { status: stringEnum(CHANGE_STATUSES), limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
             additionalProperties: false,
           },
-          response: { 200: { type: 'object', required: ['changes'], properties: { changes: { type: 'array', items: changeViewSchema } } }, ...problemResponses(400, 401, 403) },
+          response: { 200: { type: 'object', required: ['changes'], properties: { changes: { type: 'array', items: changeViewSchema } } }, ...adminRefusals() },
         },
       },
       async (request) => ({ changes: (await services.changes.list(request.query.status, request.query.limit)).map(asBody) }),
@@ -82,7 +83,7 @@ export const adminChangeRoutesWith = (access?: AdminAccessFor) =>
     app.get(
       '/api/v1/admin/changes/:changeId',
       {
-        schema: { tags: ['admin'], summary: 'One four-eyes change', security, params: changeIdParams, response: { 200: changeViewSchema, ...problemResponses(400, 401, 403, 404) } },
+        schema: { tags: ['admin'], operationId: 'getChange', summary: 'One four-eyes change', security, params: changeIdParams, response: { 200: changeViewSchema, ...adminRefusals('not-found') } },
       },
       async (request) => {
         const view = await services.changes.get(request.params.changeId);
@@ -96,6 +97,7 @@ export const adminChangeRoutesWith = (access?: AdminAccessFor) =>
       {
         schema: {
           tags: ['admin'],
+          operationId: 'confirmChange',
           summary: 'Confirm a change proposed by another admin, which applies it',
           description:
             'By an admin other than the proposer, holding the change\'s `requiredRole`, before `expiresAt`. Records ChangeConfirmed, has the ' +
@@ -106,7 +108,7 @@ export const adminChangeRoutesWith = (access?: AdminAccessFor) =>
           params: changeIdParams,
           response: {
             200: { ...changeViewSchema, required: [...changeViewSchema.required, 'result'], properties: { ...changeViewSchema.properties, result: { type: 'object', additionalProperties: true } } },
-            ...problemResponses(400, 401, 403, 404, 409),
+            ...adminRefusals('not-found', 'change-self-confirmation', 'change-role-missing', 'change-expired', 'change-already-confirmed', 'conflict', 'concurrency-conflict', 'conformance-missing', 'connection-not-decided', 'connection-already-decided'),
           },
         },
       },

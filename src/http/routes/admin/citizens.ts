@@ -1,6 +1,5 @@
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess, adminActorOf } from '../../auth.ts';
-import { problemResponses } from '../../problems.ts';
+import { adminAccess, adminActorOf, adminRefusals } from '../../auth.ts';
 import { refusePrivateJwk } from '../../private-jwk.ts';
 import { aifoSchema, citizenFieldsSchema, deviceIdSchema, mobileKeySchema } from '../../../app/citizens/citizen-input.ts';
 
@@ -66,12 +65,13 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     {
       schema: {
         tags: ['admin'],
+        operationId: 'putCitizen',
         summary: 'Create a person or set their fields (devices are kept)',
         description: 'Idempotent: the same body again changes nothing. A phone left out is removed.',
         security,
         params: aifoParams,
         body: citizenFieldsSchema,
-        response: { 200: citizenView, 201: citizenView, ...problemResponses(400, 401, 403, 415) },
+        response: { 200: citizenView, 201: citizenView, ...adminRefusals('conflict') },
       },
     },
     async (request, reply) => {
@@ -86,10 +86,11 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     {
       schema: {
         tags: ['admin'],
+        operationId: 'getCitizen',
         summary: 'A person\'s record: fields, devices (FCM token masked) and removed devices',
         security,
         params: aifoParams,
-        response: { 200: citizenView, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: citizenView, ...adminRefusals('not-found') },
       },
     },
     async (request, reply) => {
@@ -104,12 +105,13 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
       preValidation: refusePrivateKey,
       schema: {
         tags: ['admin'],
+        operationId: 'registerMobileKey',
         summary: 'Register a Mobile Key device for a person',
         description: 'The same FCM token again is the same device: its label and public key are updated (200) instead of a second device (201).',
         security,
         params: aifoParams,
         body: mobileKeySchema,
-        response: { 200: deviceView, 201: deviceView, ...problemResponses(400, 401, 403, 404, 415) },
+        response: { 200: deviceView, 201: deviceView, ...adminRefusals('not-found') },
       },
     },
     async (request, reply) => {
@@ -124,10 +126,11 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     {
       schema: {
         tags: ['admin'],
+        operationId: 'removeMobileKey',
         summary: 'Remove a person\'s device (kept in their removedMobileKeys)',
         security,
         params: deviceParams,
-        response: { 204: { type: 'null', description: 'Removed' }, ...problemResponses(400, 401, 403, 404) },
+        response: { 204: { type: 'null', description: 'Removed' }, ...adminRefusals('not-found') },
       },
     },
     async (request, reply) => {
@@ -141,11 +144,12 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     {
       schema: {
         tags: ['admin'],
+        operationId: 'getCitizenSepp',
         summary: 'The SePP (BSI) a provider knows a person by (for support)',
         security,
         params: aifoParams,
         querystring: { type: 'object', required: ['providerId'], properties: { providerId: { type: 'string', minLength: 1, maxLength: 100 } } },
-        response: { 200: { type: 'object', required: ['sepp'], properties: { sepp: { type: 'string' } } }, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: { type: 'object', required: ['sepp'], properties: { sepp: { type: 'string' } } }, ...adminRefusals('not-found') },
       },
     },
     async (request, reply) => {
@@ -160,7 +164,8 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     '/api/v1/admin/citizens',
     {
       schema: {
-        tags: ['admin', 'simulator'],
+        tags: ['simulator'],
+        operationId: 'addTestPerson',
         summary: 'Add a test person (simulator environment)',
         security,
         body: {
@@ -175,7 +180,7 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
           },
           additionalProperties: false,
         },
-        response: { 201: { type: 'object', required: ['aifo'], properties: { aifo: { type: 'string' } } }, ...problemResponses(400, 401, 403) },
+        response: { 201: { type: 'object', required: ['aifo'], properties: { aifo: { type: 'string' } } }, ...adminRefusals('conflict') },
       },
     },
     async (request, reply) => {
@@ -189,10 +194,11 @@ export const adminCitizenRoutes = routeGroup(['config', 'citizenAdmin', 'testPer
     '/api/v1/admin/citizens',
     {
       schema: {
-        tags: ['admin', 'simulator'],
+        tags: ['simulator'],
+        operationId: 'listTestPersons',
         summary: 'List test persons (simulator environment)',
         security,
-        response: { 200: { type: 'object', properties: { citizens: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...problemResponses(401, 403) },
+        response: { 200: { type: 'object', properties: { citizens: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...adminRefusals() },
       },
     },
     async () => ({ citizens: await services.testPersons.list() }),

@@ -1,8 +1,7 @@
 import { CERTIFICATE_PURPOSES, ENVIRONMENTS } from '../../../../events/provider.ts';
 import { CERTIFICATE_ATTENTION_DAYS, SUPPORT_ATTENTION_DAYS } from '../../../app/providers/onboarding-overview.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess } from '../../auth.ts';
-import { problemResponses } from '../../problems.ts';
+import { adminAccess, adminRefusals } from '../../auth.ts';
 import { stringEnum } from '../../schema.ts';
 
 const text = { type: 'string' } as const;
@@ -50,6 +49,7 @@ export const adminOnboardingOverviewRoutes = routeGroup(['config', 'onboardingOv
     {
       schema: {
         tags: ['admin'],
+        operationId: 'getProviderTimeline',
         summary: "A provider's events, oldest first: what happened, when and by whom",
         security,
         params: { type: 'object', required: ['providerId'], properties: { providerId: { type: 'string', minLength: 1, maxLength: 100 } } },
@@ -59,7 +59,7 @@ export const adminOnboardingOverviewRoutes = routeGroup(['config', 'onboardingOv
             required: ['providerId', 'name', 'events'],
             properties: { providerId: text, name: { type: 'string', description: 'Empty while the provider has only filed' }, events: { type: 'array', items: timelineEntry } },
           },
-          ...problemResponses(400, 401, 403, 404),
+          ...adminRefusals('not-found'),
         },
       },
     },
@@ -71,6 +71,7 @@ export const adminOnboardingOverviewRoutes = routeGroup(['config', 'onboardingOv
     {
       schema: {
         tags: ['admin'],
+        operationId: 'getOnboardingAttention',
         summary: 'Support windows running out and certificates expiring, by the ledger clock',
         description: `Support windows in this environment ending within ${SUPPORT_ATTENTION_DAYS} days or ended already; unrevoked certificates expiring within \`withinDays\` (default ${CERTIFICATE_ATTENTION_DAYS}) or expired already. Soonest first.`,
         security,
@@ -91,7 +92,7 @@ export const adminOnboardingOverviewRoutes = routeGroup(['config', 'onboardingOv
               certificatesExpiring: { type: 'array', items: certificateExpiring },
             },
           },
-          ...problemResponses(400, 401, 403),
+          ...adminRefusals(),
         },
       },
     },

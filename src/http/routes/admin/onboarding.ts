@@ -3,8 +3,7 @@ import type { ProviderState } from '../../../../commands/provider.ts';
 import { CERTIFICATE_PURPOSES, CONNECTION_DECISIONS } from '../../../../events/provider.ts';
 import { routeGroup } from '../../route-group.ts';
 import { awaitingConfirmationSchema } from './changes.ts';
-import { adminAccess, adminActorOf } from '../../auth.ts';
-import { problemResponses } from '../../problems.ts';
+import { adminAccess, adminActorOf, adminRefusals } from '../../auth.ts';
 import { stringEnum } from '../../schema.ts';
 
 const providerIdParams = {
@@ -86,6 +85,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'fileApplication',
         summary: "File a provider's application for this ledger's environment",
         description: 'Numbered in the order filed, across every provider; applications are decided in that order.',
         security,
@@ -107,7 +107,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
         },
         response: {
           201: { type: 'object', required: ['applicationId', 'filingSequence'], properties: { applicationId: { type: 'string' }, filingSequence: { type: 'integer' } } },
-          ...problemResponses(400, 401, 403, 404, 409),
+          ...adminRefusals('not-found', 'conflict', 'concurrency-conflict'),
         },
       },
     },
@@ -128,30 +128,32 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'listApplications',
         summary: "Applications for this ledger's environment, in filing order (`status=undecided`: the queue)",
         security,
         querystring: { type: 'object', properties: { status: stringEnum(['undecided', 'approved', 'rejected']) }, additionalProperties: false },
-        response: { 200: { type: 'object', required: ['applications'], properties: { applications: { type: 'array', items: applicationView } } }, ...problemResponses(400, 401, 403) },
+        response: { 200: { type: 'object', required: ['applications'], properties: { applications: { type: 'array', items: applicationView } } }, ...adminRefusals() },
       },
     },
     async (request) => ({ applications: await services.onboarding.applications(request.query.status) }),
   );
 
-  for (const [path, summary, decide] of [
-    ['approval', 'Approve an application: access to the environment with its support window', 'approve'],
-    ['rejection', 'Reject an application', 'reject'],
+  for (const [path, summary, decide, operationId] of [
+    ['approval', 'Approve an application: access to the environment with its support window', 'approve', 'approveApplication'],
+    ['rejection', 'Reject an application', 'reject', 'rejectApplication'],
   ] as const) {
     app.post(
       `/api/v1/admin/applications/:applicationId/${path}`,
       {
         schema: {
           tags: ['admin'],
+          operationId,
           summary,
           description: 'Refused (`application-out-of-order`) while an earlier-filed application for the environment is undecided, unless `outOfOrderReason` says why.',
           security,
           params: applicationIdParams,
           body: decisionBody,
-          response: { 200: onboardingView, ...problemResponses(400, 401, 403, 404, 409) },
+          response: { 200: onboardingView, ...adminRefusals('application-not-filed', 'application-already-decided', 'application-out-of-order', 'simulator-not-passed', 'concurrency-conflict') },
         },
       },
       async (request) => {
@@ -167,11 +169,12 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'extendSupport',
         summary: 'Extend integration support, to at most 90 days from the grant',
         security,
         params: providerIdParams,
         body: { type: 'object', required: ['supportUntil'], properties: { supportUntil: { type: 'string', format: 'date-time' } }, additionalProperties: false },
-        response: { 200: onboardingView, ...problemResponses(400, 401, 403, 404, 422) },
+        response: { 200: onboardingView, ...adminRefusals('not-found', 'support-extension-not-allowed', 'environment-access-missing', 'concurrency-conflict') },
       },
     },
     async (request) => view(await services.onboarding.extendSupport(request.params.providerId, request.body.supportUntil, context(request))),
@@ -182,6 +185,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'registerCertificate',
         summary: 'Register an X.509 certificate (PEM) for signing or transport',
         description: 'Refused when expired, not yet valid, weak, malformed, or in production with another profile than in integration.',
         security,
@@ -194,7 +198,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
         },
         response: {
           201: { type: 'object', required: ['certificateId', 'thumbprintSha256'], properties: { certificateId: { type: 'string' }, thumbprintSha256: { type: 'string' } } },
-          ...problemResponses(400, 401, 403, 404, 409, 422),
+          ...adminRefusals('not-found', 'environment-access-missing', 'conflict', 'certificate-malformed', 'certificate-weak', 'certificate-purpose-mismatch', 'certificate-profile-mismatch', 'certificate-expired', 'certificate-not-yet-valid', 'concurrency-conflict'),
         },
       },
     },
@@ -211,11 +215,12 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'revokeCertificate',
         summary: 'Revoke a registered certificate',
         security,
         params: { type: 'object', required: ['providerId', 'certificateId'], properties: { providerId: { type: 'string', maxLength: 100 }, certificateId: { type: 'string', maxLength: 100 } } },
         body: { type: 'object', required: ['reason'], properties: { reason: line(1000) }, additionalProperties: false },
-        response: { 200: onboardingView, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: onboardingView, ...adminRefusals('not-found', 'certificate-unknown', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -229,12 +234,13 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'proposeConnectionDecision',
         summary: 'Propose the formal connection decision (four eyes)',
         description: 'Answers 202; a second admin with the onboarding role confirms at `POST /api/v1/admin/changes/{changeId}/confirmation`, which records it.',
         security,
         params: providerIdParams,
         body: { type: 'object', required: ['decision', 'reason'], properties: { decision: stringEnum(CONNECTION_DECISIONS), reason: line(1000) }, additionalProperties: false },
-        response: { 202: awaitingConfirmationSchema('onboarding'), ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 202: awaitingConfirmationSchema('onboarding'), ...adminRefusals('not-found', 'environment-access-missing', 'connection-already-decided', 'conformance-missing', 'concurrency-conflict') },
       },
     },
     async (request, reply) => {
@@ -249,11 +255,12 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
     {
       schema: {
         tags: ['admin'],
+        operationId: 'proposeProductionActivation',
         summary: 'Propose activating the provider in production (four eyes)',
         description: 'Needs an approving connection decision. Answers 202; a second admin with the onboarding role confirms at `POST /api/v1/admin/changes/{changeId}/confirmation`.',
         security,
         params: providerIdParams,
-        response: { 202: awaitingConfirmationSchema('onboarding'), ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 202: awaitingConfirmationSchema('onboarding'), ...adminRefusals('not-found', 'connection-not-decided', 'concurrency-conflict') },
       },
     },
     async (request, reply) => {
@@ -265,7 +272,7 @@ export const adminOnboardingRoutes = routeGroup(['config', 'onboarding', 'clock'
 
   app.get(
     '/api/v1/admin/providers/:providerId/onboarding',
-    { schema: { tags: ['admin'], summary: "A provider's applications, access, certificates and decisions", security, params: providerIdParams, response: { 200: onboardingView, ...problemResponses(401, 403, 404) } } },
+    { schema: { tags: ['admin'], operationId: 'getProviderOnboarding', summary: "A provider's applications, access, certificates and decisions", security, params: providerIdParams, response: { 200: onboardingView, ...adminRefusals('not-found') } } },
     async (request) => view(await services.onboarding.state(request.params.providerId)),
   );
 });

@@ -4,8 +4,8 @@ import type { ProviderState } from '../../../../commands/provider.ts';
 import type { ProviderKey } from '../../../../events/provider.ts';
 import type { ProviderDirectory } from '../../../app/providers/provider-directory.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess, adminActorOf } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, adminActorOf, adminRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { keyOfJwk, keysOfJwks, refusePrivateJwk } from '../../private-jwk.ts';
 
 export const publicJwkSchema = {
@@ -68,6 +68,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
       preValidation: refusePrivateJwk(keysOfJwks, 'a provider'),
       schema: {
         tags: ['admin'],
+        operationId: 'registerProvider',
         summary: 'Register a provider with its public keys and return URLs',
         description:
           'In the simulator a provider signs its client assertions with the plain public keys given here (`jwks`, required), and ' +
@@ -87,7 +88,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
         },
         response: {
           201: { type: 'object', required: ['providerId'], properties: { providerId: { type: 'string' } } },
-          ...problemResponses(400, 401, 403, 409),
+          ...adminRefusals('conflict', 'concurrency-conflict'),
         },
       },
     },
@@ -108,9 +109,10 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     {
       schema: {
         tags: ['admin'],
+        operationId: 'listProviders',
         summary: 'List providers',
         security,
-        response: { 200: { type: 'object', properties: { providers: { type: 'array', items: providerView } } }, ...problemResponses(401, 403) },
+        response: { 200: { type: 'object', properties: { providers: { type: 'array', items: providerView } } }, ...adminRefusals() },
       },
     },
     async () => ({ providers: (await services.providers.list()).map(view) }),
@@ -118,7 +120,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
 
   app.get(
     '/api/v1/admin/providers/:providerId',
-    { schema: { tags: ['admin'], summary: 'Read one provider', security, params: providerIdParams, response: { 200: providerView, ...problemResponses(401, 403, 404) } } },
+    { schema: { tags: ['admin'], operationId: 'getProvider', summary: 'Read one provider', security, params: providerIdParams, response: { 200: providerView, ...adminRefusals('not-found') } } },
     async (request) => view(await existing(services.providers, request.params.providerId)),
   );
 
@@ -128,11 +130,12 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
       preValidation: refusePrivateJwk(keyOfJwk, 'a provider'),
       schema: {
         tags: ['admin'],
+        operationId: 'addProviderKey',
         summary: 'Add a public key to a provider',
         security,
         params: providerIdParams,
         body: { type: 'object', required: ['jwk'], properties: { jwk: publicJwkSchema }, additionalProperties: false },
-        response: { 201: { type: 'object', properties: { kid: { type: 'string' } } }, ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 201: { type: 'object', properties: { kid: { type: 'string' } } }, ...adminRefusals('not-found', 'conflict', 'concurrency-conflict') },
       },
     },
     async (request, reply) => {
@@ -149,10 +152,11 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     {
       schema: {
         tags: ['admin'],
+        operationId: 'revokeProviderKey',
         summary: 'Revoke a provider key: assertions signed with it are refused from now on',
         security,
         params: { type: 'object', required: ['providerId', 'kid'], properties: { providerId: { type: 'string' }, kid: { type: 'string' } } },
-        response: { 200: providerView, ...problemResponses(401, 403, 404) },
+        response: { 200: providerView, ...adminRefusals('not-found', 'key-unknown', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -166,11 +170,12 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     {
       schema: {
         tags: ['admin'],
+        operationId: 'replaceProviderReturnUrls',
         summary: 'Replace a provider\'s return URLs',
         security,
         params: providerIdParams,
         body: { type: 'object', required: ['returnUrls'], properties: { returnUrls: returnUrlsSchema }, additionalProperties: false },
-        response: { 200: providerView, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: providerView, ...adminRefusals('not-found', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -185,11 +190,12 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
     {
       schema: {
         tags: ['admin'],
+        operationId: 'suspendProvider',
         summary: 'Suspend a provider: its tokens and assertions are refused until reinstated',
         security,
         params: providerIdParams,
         body: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } }, additionalProperties: false },
-        response: { 200: providerView, ...problemResponses(401, 403, 404) },
+        response: { 200: providerView, ...adminRefusals('not-found', 'concurrency-conflict') },
       },
     },
     async (request) => {
@@ -201,7 +207,7 @@ export const adminProviderRoutes = routeGroup(['config', 'providers', 'clock', '
 
   app.delete(
     '/api/v1/admin/providers/:providerId/suspension',
-    { schema: { tags: ['admin'], summary: 'Reinstate a suspended provider', security, params: providerIdParams, response: { 200: providerView, ...problemResponses(401, 403, 404) } } },
+    { schema: { tags: ['admin'], operationId: 'reinstateProvider', summary: 'Reinstate a suspended provider', security, params: providerIdParams, response: { 200: providerView, ...adminRefusals('not-found', 'concurrency-conflict') } } },
     async (request) => {
       const { providerId } = request.params;
       return view(await services.providers.execute(providerId, { type: 'ReinstateProvider', now: services.clock().toISOString() }, context(request)));

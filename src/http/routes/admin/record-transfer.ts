@@ -1,7 +1,7 @@
 import { PreviousKeysUnavailableError } from '../../../app/providers/record-transfer.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess, adminActorOf } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, adminActorOf, adminRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 
 const providerIdParams = {
   type: 'object',
@@ -46,6 +46,7 @@ export const adminRecordTransferRoutes = routeGroup(['config', 'recordTransfer',
     {
       schema: {
         tags: ['admin'],
+        operationId: 'exportProviderRecord',
         summary: "Export the provider's record for the next environment's ledger (simulator and integration)",
         description:
           'A JWT (typ `provider-record+jwt`, EdDSA) signed with the key published at /.well-known/jwks.json, for the next environment as its audience, valid 14 days: ' +
@@ -64,7 +65,7 @@ export const adminRecordTransferRoutes = routeGroup(['config', 'recordTransfer',
               expiresAt: { type: 'string' },
             },
           },
-          ...problemResponses(401, 403, 404, 409),
+          ...adminRefusals('not-found', 'conformance-missing', 'record-transfer-not-allowed'),
         },
       },
     },
@@ -80,6 +81,7 @@ export const adminRecordTransferRoutes = routeGroup(['config', 'recordTransfer',
     {
       schema: {
         tags: ['admin'],
+        operationId: 'importProviderRecord',
         summary: "Import a provider's record exported by the previous environment's ledger (integration and production)",
         description:
           "Verified against the previous environment's keys (LEDGER_PREVIOUS_ENVIRONMENT_JWKS; unset: `previous-environment-unknown`): " +
@@ -96,7 +98,7 @@ export const adminRecordTransferRoutes = routeGroup(['config', 'recordTransfer',
         response: {
           201: importAnswer,
           200: importAnswer,
-          ...problemResponses(400, 401, 403, 409, 422, 503),
+          ...adminRefusals('previous-environment-unknown', 'record-transfer-not-allowed', 'import-record-invalid', 'import-signature-invalid', 'conformance-missing', 'conflict', 'service-unavailable', 'concurrency-conflict'),
         },
       },
     },

@@ -7,8 +7,8 @@ import { retentionResult } from '../../../app/retention/retention-policy-change.
 import { parseDuration } from '../../../duration.ts';
 import { routeGroup } from '../../route-group.ts';
 import { awaitingConfirmationSchema, type AdminAccessFor } from './changes.ts';
-import { adminAccess, adminActorOf } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, adminActorOf, adminRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { stringEnum } from '../../schema.ts';
 
 const durationField = (what: string, bound: { min: string; max: string }) =>
@@ -103,7 +103,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
 
     app.get(
       '/api/v1/admin/retention',
-      { schema: { tags: ['admin'], summary: 'The retention policy in force', security, response: { 200: retentionViewSchema, ...problemResponses(401, 403) } } },
+      { schema: { tags: ['admin'], operationId: 'getRetentionPolicy', summary: 'The retention policy in force', security, response: { 200: retentionViewSchema, ...adminRefusals() } } },
       async () => asBody(services.retention.view((await services.retention.current()).state)),
     );
 
@@ -113,6 +113,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
         config: { fieldProblems: { failedAuthorizationRetention: 'invalid-retention-policy', purgeEvery: 'invalid-retention-policy' } },
         schema: {
           tags: ['admin'],
+          operationId: 'changeRetentionPolicy',
           summary: 'Change the retention policy',
           description:
             'A longer or equal failed-authorization retention (or a new purge interval alone) takes effect at once: a RetentionPolicyChanged ' +
@@ -129,7 +130,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
             202: {
               anyOf: [awaitingConfirmationSchema('retention'), { ...retentionViewSchema, properties: { ...retentionViewSchema.properties, reschedule: { type: 'string', enum: ['pending'] } } }],
             },
-            ...problemResponses(400, 401, 403),
+            ...adminRefusals('invalid-retention-policy', 'concurrency-conflict'),
           },
         },
       },
@@ -154,6 +155,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
       {
         schema: {
           tags: ['admin'],
+          operationId: 'runRetentionPurge',
           summary: 'Run the purge now, once, as the schedule would (safe beside it)',
           description: 'Erases the failed authorizations past the retention in force; what it records names the admin who asked.',
           security,
@@ -171,7 +173,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
                 batches: { type: 'integer' },
               },
             },
-            ...problemResponses(401, 403),
+            ...adminRefusals('concurrency-conflict'),
           },
         },
       },
@@ -189,6 +191,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
       {
         schema: {
           tags: ['admin'],
+          operationId: 'listFailedAuthorizations',
           summary: 'Failed authorizations kept until the retention erases them, newest first',
           description:
             'Nothing personal: the act id, its provider, why and when it failed, and `reportedAt` when the person in whose name ' +
@@ -203,7 +206,7 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
             },
             additionalProperties: false,
           },
-          response: { 200: adminFailedAuthorizationListSchema, ...problemResponses(400, 401, 403) },
+          response: { 200: adminFailedAuthorizationListSchema, ...adminRefusals() },
         },
       },
       async (request) => {

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, auditPage, UnknownCursorError } from '../../../app/audit/audit-feed.ts';
 import { EventSequence } from '../../../app/projecting/event-sequence.ts';
-import { auditorAccess } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { auditorAccess, auditorRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { routeGroup } from '../../route-group.ts';
 
 export const AUDIT_EVENTS_PATH = '/api/v1/audit/events';
@@ -55,6 +55,7 @@ export const auditEventRoutes = routeGroup(['config', 'eventStore', 'readModels'
     {
       schema: {
         tags: ['audit'],
+        operationId: 'listAuditEvents',
         summary: 'The log as stored: events after a position, with their sequence and canonical bytes (NDJSON)',
         description:
           'One JSON object a line (`application/x-ndjson`), in log order, for the events after `after` (0: from the start), at most `limit`. ' +
@@ -80,7 +81,7 @@ export const auditEventRoutes = routeGroup(['config', 'eventStore', 'readModels'
             },
             content: { 'application/x-ndjson': { schema: { $ref: 'AuditEntry#' } } },
           },
-          ...problemResponses(400, 401, 403, 404),
+          ...auditorRefusals(),
         },
       },
     },

@@ -1,7 +1,7 @@
 import { LogRangeError, type TransparencyLog } from '../../../app/audit/transparency-log.ts';
 import { parseTilePath, TlogError, toBase64 } from '../../../../tlog/index.ts';
-import { auditorAccess } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { auditorAccess, auditorRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { routeGroup } from '../../route-group.ts';
 
 export const INCLUSION_PROOF_PATH = '/api/v1/audit/proofs/inclusion';
@@ -28,6 +28,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getInclusionProof',
         summary: "Inclusion proof of an event (by its position) in the tree of `treeSize` leaves",
         description:
           'The event at `position` is leaf `sequence - 1`; its leaf hash is the RFC 6962 leaf hash of its canonical bytes (the audit feed\'s `canonical`). ' +
@@ -54,7 +55,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
               checkpoint: { type: 'string', description: 'The signed checkpoint of `treeSize`, when one was signed' },
             },
           },
-          ...problemResponses(400, 401, 403, 404),
+          ...auditorRefusals('position-not-in-log', 'leaf-not-in-tree', 'tree-not-that-large', 'no-checkpoint-yet'),
         },
       },
     },
@@ -89,6 +90,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getLogEntryBundle',
         summary: 'An entry bundle of the log (C2SP tlog-tiles): /api/v1/audit/tile/entries/<N>[.p/<W>]',
         description:
           'The canonical bytes of the events numbered 256N+1 .. 256N+W (W = 256 for a full bundle), each behind its big-endian uint16 length, ' +
@@ -97,7 +99,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
         params: { type: 'object', properties: { '*': { type: 'string' } }, required: ['*'] },
         response: {
           200: { description: 'The entry bundle', content: { 'application/octet-stream': { schema: {} } } },
-          ...problemResponses(401, 403, 404),
+          ...auditorRefusals('tile-not-found'),
         },
       },
     },
@@ -124,6 +126,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
     {
       schema: {
         tags: ['audit'],
+        operationId: 'signCheckpoint',
         summary: 'Sign a checkpoint now, covering the log as it stands (when it grew since the latest)',
         description:
           'Waits briefly for the log tree to hash every event recorded so far, then signs and records a checkpoint if the log grew past the latest one ' +
@@ -135,7 +138,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
             required: ['signed', 'treeSize', 'checkpoint'],
             properties: { signed: { type: 'boolean' }, treeSize: { type: 'integer' }, checkpoint: { type: 'string' } },
           },
-          ...problemResponses(401, 403, 404),
+          ...auditorRefusals('no-checkpoint-yet'),
         },
       },
     },
@@ -154,6 +157,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getConsistencyProof',
         summary: 'Consistency proof from the tree of `from` leaves to the tree of `to` leaves',
         description: 'RFC 9162 section 2.1.4. Without `to`, the latest checkpoint\'s size. The signed notes of both sizes come with it when they were signed.',
         security: [{ auditor: [] }],
@@ -177,7 +181,7 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
               toCheckpoint: { type: 'string' },
             },
           },
-          ...problemResponses(400, 401, 403, 404),
+          ...auditorRefusals('tree-not-that-large', 'no-checkpoint-yet'),
         },
       },
     },

@@ -1,6 +1,7 @@
 import { LogRangeError } from '../../../app/audit/transparency-log.ts';
 import { parseTilePath, TlogError } from '../../../../tlog/index.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { HttpProblem } from '../../problems.ts';
+import { problemResponses } from '../../problem-docs.ts';
 import { routeGroup } from '../../route-group.ts';
 
 export const CHECKPOINT_PATH = '/tlog/checkpoint';
@@ -26,13 +27,15 @@ export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app,
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getLogCheckpoint',
+        security: [],
         summary: 'The latest signed checkpoint of the log (C2SP tlog-checkpoint, signed note)',
         description:
           'Three lines (origin, tree size, base64 root hash), a blank line and the Ed25519 signature line, as C2SP `signed-note` writes them; ' +
           'verify with the key at `/api/v1/audit/log-key`. A new one is signed every LEDGER_CHECKPOINT_EVERY when the log grew.',
         response: {
           200: { description: 'The signed note', content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } } },
-          ...problemResponses(404),
+          ...problemResponses('no-checkpoint-yet'),
         },
       },
     },
@@ -48,6 +51,8 @@ export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app,
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getLogTile',
+        security: [],
         summary: 'A hash tile of the log tree (C2SP tlog-tiles): /tlog/tile/<L>/<N>[.p/<W>]',
         description:
           'The hashes at Merkle level 8L, indices 256N .. 256N+255 (or the first W of them for a partial tile), 32 bytes each, concatenated. ' +
@@ -55,7 +60,7 @@ export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app,
         params: { type: 'object', properties: { '*': { type: 'string' } }, required: ['*'] },
         response: {
           200: { description: 'The tile bytes', content: { 'application/octet-stream': { schema: {} } } },
-          ...problemResponses(404),
+          ...problemResponses('tile-not-found'),
         },
       },
     },
@@ -83,6 +88,8 @@ export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app,
     {
       schema: {
         tags: ['audit'],
+        operationId: 'getLogKey',
+        security: [],
         summary: "The key that verifies the log's checkpoints (C2SP signed-note verifier key)",
         description:
           'One line, `<origin>+<key id hex>+<base64 of 0x01 and the Ed25519 public key>`, as Go\'s `golang.org/x/mod/sumdb/note` and the ' +

@@ -13,6 +13,14 @@ const PROVIDER_STATE = /^[\x21-\x7e]{1,512}$/;
 // Each start writes an event: a browser never needs many, so per-IP limits keep the act streams clean.
 const RATE_LIMIT = { rateLimit: { max: 120, timeWindow: '1 minute' } };
 
+/** How the OpenAPI shows a refusal of this browser route: an HTML page for the citizen, with the problem's name in words. */
+function refusalPageResponse(description: string) {
+  return {
+    description: `${description}. An HTML page for the citizen, never a redirect to the e-service.`,
+    content: { 'text/html': { schema: { type: 'string' }, example: '<!doctype html><html lang="en"><head><title>No such act</title></head><body><h1>No such act</h1><p>no such act</p></body></html>' } },
+  } as const;
+}
+
 /** A browser route's refusal: rendered as an HTML page with this status, never as a redirect. */
 class Refusal extends Error {
   constructor(
@@ -64,6 +72,8 @@ export const authorizeRoutes = routeGroup(['authorization', 'keys', 'config', 'c
       config: RATE_LIMIT,
       schema: {
         tags: ['citizen'],
+        operationId: 'authorizeByAuthentication',
+        security: [],
         summary: 'Authorize an act by authentication (open in the citizen\'s browser)',
         description:
           'Sends the citizen to authenticate again (ForceAuth, no attributes released; the international gateway for a foreign SePP), ' +
@@ -78,7 +88,16 @@ export const authorizeRoutes = routeGroup(['authorization', 'keys', 'config', 'c
             state: { type: 'string', description: '1-512 visible ASCII characters, echoed back unchanged' },
           },
         },
-        response: { 303: { description: 'To the identity provider', type: 'null' } },
+        response: {
+          303: { description: 'To the identity provider', type: 'null' },
+          400: refusalPageResponse('`redirect_uri` missing or not one of the e-service\'s registered return URLs (`redirect-uri-not-registered`), or `state` missing or malformed'),
+          403: refusalPageResponse('The e-service that registered the act is suspended (`provider-suspended`)'),
+          404: refusalPageResponse('No such act (`not-found`)'),
+          409: refusalPageResponse('The act is no longer pending (`act-not-pending`), or another start changed it at the same moment (`conflict`)'),
+          429: refusalPageResponse('Too many starts from this address in a minute (`rate-limited`)'),
+          500: refusalPageResponse('The national point could not complete this step (`internal`)'),
+          503: refusalPageResponse('The identity provider could not be reached, or the ledger is overloaded (`overloaded`)'),
+        },
       },
     },
     async (request, reply) => {

@@ -5,7 +5,8 @@ import { FAILURE_REASONS } from '../../../../events/act.ts';
 import { DomainError } from '../../../../commands/errors.ts';
 import { routeGroup } from '../../route-group.ts';
 import { pageLanguage, sendFramedPage } from '../../page-frame.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { HttpProblem } from '../../problems.ts';
+import { problemResponses } from '../../problem-docs.ts';
 import { stringEnum } from '../../schema.ts';
 import { memberOf } from '../../loose-input.ts';
 import { PortalSessionCookie } from './portal-session-cookie.ts';
@@ -49,6 +50,7 @@ export const portalFailedAttemptRoutes = routeGroup(['config', 'portalSessions',
     {
       schema: {
         tags: ['citizen'],
+        operationId: 'listCitizenFailedAttempts',
         summary: 'Failed attempts to authorize acts in the signed-in citizen\'s name, newest first, while retained',
         security: [{ portalSession: [] }],
         description:
@@ -79,7 +81,7 @@ export const portalFailedAttemptRoutes = routeGroup(['config', 'portalSessions',
               formToken: { type: 'string', description: `The session's form token, for the \`${FORM_TOKEN_HEADER}\` header of a report` },
             },
           },
-          ...problemResponses(401),
+          ...problemResponses('unauthorized'),
         },
       },
     },
@@ -97,6 +99,7 @@ export const portalFailedAttemptRoutes = routeGroup(['config', 'portalSessions',
       config: RATE_LIMIT,
       schema: {
         tags: ['citizen'],
+        operationId: 'reportCitizenFailedAttempt',
         summary: 'Report a failed attempt in the signed-in citizen\'s name as not theirs ("this was not me")',
         security: [{ portalSession: [] }],
         description:
@@ -105,7 +108,7 @@ export const portalFailedAttemptRoutes = routeGroup(['config', 'portalSessions',
           'Once per act: a repeated report answers 200 with the first one\'s time. 404 for an act that is not this citizen\'s or ' +
           'is no longer retained; 409 `act-not-failed` for an act that did not fail.',
         params: actIdParams,
-        response: { 200: reportSchema, 201: reportSchema, ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 200: reportSchema, 201: reportSchema, ...problemResponses('unauthorized', 'forbidden', 'not-found', 'act-not-failed', 'concurrency-conflict') },
       },
     },
     async (request, reply) => {

@@ -8,7 +8,8 @@ import { IdentityProviderUnavailable, type CallbackParameters } from '../../../p
 import { routeGroup } from '../../route-group.ts';
 import type { Lang } from '../../csp-page.ts';
 import { pageLanguage, sendFramedPage } from '../../page-frame.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { HttpProblem } from '../../problems.ts';
+import { problemResponses } from '../../problem-docs.ts';
 import { stringEnum } from '../../schema.ts';
 import { logPage, refusedPage, signInPage, type PortalRefusal } from './portal-page.ts';
 import { failedAttemptsSection } from './portal-failed-attempts.ts';
@@ -94,6 +95,7 @@ export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin'
     {
       schema: {
         tags: ['citizen'],
+        operationId: 'getCitizenLog',
         summary: 'The signed-in citizen\'s log entries (CUL), newest first',
         security: [{ portalSession: [] }],
         description:
@@ -123,7 +125,7 @@ export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin'
               },
             },
           },
-          ...problemResponses(401),
+          ...problemResponses('unauthorized'),
         },
       },
     },

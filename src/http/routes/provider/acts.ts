@@ -2,12 +2,13 @@ import type { FastifyRequest } from 'fastify';
 import { ACT_STATUSES, AUTHORIZATION_METHODS, CODE_CHANNELS, CODE_DELIVERY_STATES, FAILURE_REASONS, LOAS, VERIFICATION_RESULTS } from '../../../../events/act.ts';
 import { TaskQueueUnavailableError } from '../../../ports/task-queue.ts';
 import { ReceiptIntegrityError } from '../../../app/acts/receipts.ts';
-import { providerGuard } from '../../auth.ts';
+import { providerGuard, providerRefusals } from '../../auth.ts';
 import { ACT_DESCRIPTION_MAX, ACT_NAME_MAX } from '../../../../commands/act-text.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { HttpProblem } from '../../problems.ts';
 import { DomainError } from '../../../../commands/errors.ts';
 import { routeGroup } from '../../route-group.ts';
 import { stringEnum } from '../../schema.ts';
+import { OPENAPI_EXAMPLES } from '../../openapi-examples.ts';
 
 const codeDelivery = stringEnum(CODE_DELIVERY_STATES, {
   description: '`pending` while the ledger is delivering the code (retries included), then `sent` (the gateway accepted it) or `failed` (final; ask for a new code or use another method)',
@@ -94,6 +95,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
       },
       schema: {
         tags: ['provider'],
+        operationId: 'registerAct',
         summary: 'Register a digital act for a citizen',
         description:
           'Stores the act and answers the authorization methods available to that citizen. With an `Idempotency-Key` header, ' +
@@ -121,10 +123,12 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
             loa: stringEnum(LOAS, { description: 'LoA required for authorization by authentication; ignored for foreign persons' }),
           },
           additionalProperties: false,
+          examples: [OPENAPI_EXAMPLES.actRequest],
         },
         response: {
           201: {
             type: 'object',
+            examples: [OPENAPI_EXAMPLES.actRegistered],
             required: ['actId', 'status', 'methods', 'expiresAt', 'authorizationUrl'],
             properties: {
               actId: { type: 'string', format: 'uuid' },
@@ -134,7 +138,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
               authorizationUrl: { type: 'string', description: 'Send the citizen here (add redirect_uri and state) to authorize by authentication' },
             },
           },
-          ...problemResponses(400, 401, 403, 409, 422),
+          ...providerRefusals('idempotency-key-reused', 'invalid-idempotency-key', 'sepp-unknown', 'conflict', 'concurrency-conflict'),
         },
       },
     },
@@ -164,13 +168,14 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
     {
       schema: {
         tags: ['provider'],
+        operationId: 'getAct',
         summary: 'The act\'s status and result',
         description:
           'Computed from the act\'s own events: a write answered a moment ago is always visible. Another provider\'s act answers 404. ' +
           'An authorized act carries its `receipt` (pending until the log\'s next signed checkpoint).',
         security,
         params: actParams,
-        response: { 200: actView, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: { ...actView, examples: [OPENAPI_EXAMPLES.act] }, ...providerRefusals('not-found') },
       },
     },
     async (request) => {
@@ -196,6 +201,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
       config: { fieldProblems: { channel: 'invalid-channel' } },
       schema: {
         tags: ['provider'],
+        operationId: 'sendCode',
         summary: 'Send the citizen an authorization code by SMS or to the Mobile Key',
         description:
           'Answers `codeSha256` = hex(SHA-256(UTF-8("<actId>:<code>"))) at once, with `delivery: "pending"`: the ledger delivers ' +
@@ -209,11 +215,13 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
           required: ['channel'],
           properties: { channel: stringEnum(CODE_CHANNELS) },
           additionalProperties: false,
+          examples: [OPENAPI_EXAMPLES.codeRequest],
         },
         response: {
           201: {
             type: 'object',
             required: ['codeId', 'codeSha256', 'expiresAt', 'attemptsLeft', 'delivery'],
+            examples: [OPENAPI_EXAMPLES.codeIssued],
             properties: {
               codeId: { type: 'string', format: 'uuid' },
               codeSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
@@ -222,7 +230,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
               delivery: codeDelivery,
             },
           },
-          ...problemResponses(400, 401, 403, 404, 409, 422, 429, 503),
+          ...providerRefusals('not-found', 'act-not-pending', 'channel-unavailable', 'code-rate-limited', 'service-unavailable', 'concurrency-conflict'),
         },
       },
     },
@@ -249,6 +257,7 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
       config: { fieldProblems: { codeSha512: 'invalid-code-hash' } },
       schema: {
         tags: ['provider'],
+        operationId: 'verifyCode',
         summary: 'Confirm a code with its SHA-512 of the defined way',
         description:
           'Send `codeSha512` = hex(SHA-512(UTF-8("<actId>:<code>"))). Results: `authorized`; `mismatch` (an attempt is used; ' +
@@ -262,20 +271,22 @@ export const actRoutes = routeGroup(['acts', 'actReceipts', 'accessTokens', 'pro
         body: {
           type: 'object',
           required: ['codeSha512'],
-          properties: { codeSha512: { type: 'string', pattern: '^[0-9a-f]{128}$' } },
+          properties: { codeSha512: { type: 'string', pattern: '^[0-9a-f]{128}$', description: 'hex(SHA-512(UTF-8("<actId>:<code>"))), lowercase' } },
           additionalProperties: false,
+          examples: [OPENAPI_EXAMPLES.codeVerification],
         },
         response: {
           200: {
             type: 'object',
             required: ['result', 'attemptsLeft', 'status'],
+            examples: [OPENAPI_EXAMPLES.codeVerified],
             properties: {
               result: stringEnum(VERIFICATION_RESULTS),
               attemptsLeft: { type: 'integer' },
               status: actView.properties.status,
             },
           },
-          ...problemResponses(400, 401, 403, 404, 409),
+          ...providerRefusals('not-found', 'code-unknown', 'act-not-pending', 'concurrency-conflict'),
         },
       },
     },

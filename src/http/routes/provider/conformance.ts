@@ -1,8 +1,8 @@
 import { CONFORMANCE_ITEMS } from '../../../../projections/provider-conformance.ts';
 import { ENVIRONMENTS } from '../../../../events/provider.ts';
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess, providerGuard } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, providerGuard, adminRefusals, providerRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { stringEnum } from '../../schema.ts';
 
 const item = stringEnum(CONFORMANCE_ITEMS);
@@ -42,10 +42,11 @@ export const providerConformanceRoutes = routeGroup(['config', 'accessTokens', '
       onRequest: providerGuard(services),
       schema: {
         tags: ['provider'],
+        operationId: 'getOwnConformance',
         summary: 'This provider\'s conformance checklist and what is still missing',
         description,
         security: [{ actAs: [] }],
-        response: { 200: conformanceChecklistSchema, ...problemResponses(401, 403) },
+        response: { 200: conformanceChecklistSchema, ...providerRefusals() },
       },
     },
     async (request) => services.conformance.checklist(request.providerId!),
@@ -60,11 +61,12 @@ export const adminConformanceRoutes = routeGroup(['providers', 'conformance', 'a
     {
       schema: {
         tags: ['admin'],
+        operationId: 'getProviderConformance',
         summary: 'A provider\'s conformance checklist',
         description,
         security: [{ admin: [] }],
         params: { type: 'object', required: ['providerId'], properties: { providerId: { type: 'string', minLength: 1, maxLength: 100 } } },
-        response: { 200: conformanceChecklistSchema, ...problemResponses(401, 403, 404) },
+        response: { 200: conformanceChecklistSchema, ...adminRefusals('not-found') },
       },
     },
     async (request) => {

@@ -1,6 +1,5 @@
 import { routeGroup } from '../../route-group.ts';
-import { providerGuard } from '../../auth.ts';
-import { problemResponses } from '../../problems.ts';
+import { providerGuard, providerRefusals } from '../../auth.ts';
 
 /** GET /api/v1/provider: the calling provider's own configuration, as the ledger holds it. */
 export const providerProfileRoutes = routeGroup(['config', 'accessTokens', 'providers', 'actAsGrants'], async (app, { services }) => {
@@ -10,6 +9,7 @@ export const providerProfileRoutes = routeGroup(['config', 'accessTokens', 'prov
       onRequest: providerGuard(services),
       schema: {
         tags: ['provider'],
+        operationId: 'getProviderProfile',
         summary: 'The calling provider: name, return URLs and key ids as registered',
         security: [{ actAs: [] }],
         response: {
@@ -22,7 +22,7 @@ export const providerProfileRoutes = routeGroup(['config', 'accessTokens', 'prov
               activeKeyIds: { type: 'array', items: { type: 'string' } },
             },
           },
-          ...problemResponses(401, 403),
+          ...providerRefusals(),
         },
       },
     },

@@ -2,7 +2,6 @@ import { AUTHORIZATION_METHODS, LOAS } from '../../../../events/act.ts';
 import { RECEIPT_PROBLEMS } from '../../../app/acts/receipt-check.ts';
 import type { ReceiptClaims } from '../../../../commands/act-receipt.ts';
 import { routeGroup } from '../../route-group.ts';
-import { problemResponses } from '../../problems.ts';
 import { stringEnum } from '../../schema.ts';
 
 export const RECEIPT_VERIFICATIONS_PATH = '/api/v1/public/receipts/verifications';
@@ -73,6 +72,8 @@ export const receiptVerificationRoutes = routeGroup(['receiptVerification'], asy
       config: { rateLimit: { max: 120, timeWindow: '1 minute' }, fieldProblems: { documentHash: 'invalid-document-hash' } },
       schema: {
         tags: ['public'],
+        operationId: 'verifyReceipt',
+        security: [],
         summary: 'Is this receipt genuine, in the log, and for this document?',
         description:
           'Checks a receipt (the `receipt` of GET /api/v1/acts/{actId}) as anyone can offline: the JWS with /.well-known/jwks.json, ' +
@@ -84,11 +85,11 @@ export const receiptVerificationRoutes = routeGroup(['receiptVerification'], asy
           required: ['receipt'],
           properties: {
             receipt: receiptSchema,
-            documentHash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'SHA-256 of the document, hex (the verify page computes it in the browser)' },
+            documentHash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'SHA-256 of the document: 64 hexadecimal digits in either case, as on POST /api/v1/public/verifications (the verify page computes it in the browser)' },
           },
           additionalProperties: false,
         },
-        response: { 200: verdictSchema, ...problemResponses(400, 415, 429) },
+        response: { 200: verdictSchema },
       },
     },
     async (request, reply) => {

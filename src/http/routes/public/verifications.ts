@@ -4,12 +4,17 @@ import type { FastifyRequest } from 'fastify';
 import { AUTHORIZATION_METHODS } from '../../../../events/act.ts';
 import type { CaptchaService } from '../../../app/citizens/captcha.ts';
 import { routeGroup } from '../../route-group.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { HttpProblem } from '../../problems.ts';
+import { problemResponses } from '../../problem-docs.ts';
 import { stringEnum, type FromSchema } from '../../schema.ts';
+import { OPENAPI_EXAMPLES } from '../../openapi-examples.ts';
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 export const CAPTCHA_PATH = '/api/v1/public/captcha';
 export const VERIFICATIONS_PATH = '/api/v1/public/verifications';
 
+/** A lookup takes the hash in either case (a hash copied from a tool may be uppercase); the verdict gives it lowercase. */
 const HASH = '^[0-9a-fA-F]{64}$';
 /** Room for the multipart framing and the captcha field around the file itself. */
 const MULTIPART_OVERHEAD = 64 * 1024;
@@ -18,7 +23,7 @@ const verdictSchema = {
   type: 'object',
   required: ['documentHash', 'authorized', 'acts'],
   properties: {
-    documentHash: { type: 'string', description: 'SHA-256 of the document, lowercase hex' },
+    documentHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the document, lowercase hex' },
     authorized: { type: 'boolean', description: 'true when at least one authorized act is recorded for this document' },
     acts: {
       type: 'array',
@@ -42,13 +47,27 @@ const verdictSchema = {
 /** A lookup by a hash the caller computed. */
 const jsonLookup = {
   type: 'object',
-  required: ['documentHash'],
+  required: ['documentHash', 'altcha'],
   properties: {
-    documentHash: { type: 'string', pattern: HASH, description: 'SHA-256 of the document, hex' },
-    altcha: { type: 'string', maxLength: 4096, description: 'The solved captcha, base64 JSON as the ALTCHA widget sends it' },
+    documentHash: { type: 'string', pattern: HASH, description: 'SHA-256 of the document: 64 hexadecimal digits, in either case' },
+    altcha: { type: 'string', maxLength: 4096, description: 'The solved captcha, base64 JSON as the ALTCHA widget sends it; refused as `captcha-invalid` when missing' },
   },
   additionalProperties: false,
+  examples: [OPENAPI_EXAMPLES.documentLookup],
 } as const;
+
+/** The upload's fields, both required; the handler reads them from the stream itself. */
+const uploadFields = {
+  type: 'object',
+  required: ['altcha', 'file'],
+  properties: {
+    altcha: { type: 'string', description: 'The solved captcha (send it before the file)' },
+    file: { type: 'string', format: 'binary', description: 'The document' },
+  },
+} as const;
+
+/** What validation sees of a multipart body, which is still unread then: the handler checks the real fields as they stream in. */
+const UNREAD_UPLOAD = { altcha: 'read by the handler', file: 'read by the handler' };
 
 /**
  * The public verification API (SPEC section 2, step 7): an ALTCHA challenge, and the lookup of a
@@ -67,6 +86,8 @@ export const publicVerificationRoutes = routeGroup(['config', 'captcha', 'verifi
       config: { rateLimit: { max: 240, timeWindow: '1 minute' } },
       schema: {
         tags: ['public'],
+        operationId: 'getCaptcha',
+        security: [],
         summary: 'Get a captcha challenge (ALTCHA)',
         description:
           'An ALTCHA proof-of-work challenge (protocol v1): find the number n from 0 to `maxnumber` with ' +
@@ -84,7 +105,6 @@ export const publicVerificationRoutes = routeGroup(['config', 'captcha', 'verifi
               signature: { type: 'string' },
             },
           },
-          ...problemResponses(429),
         },
       },
     },
@@ -100,6 +120,8 @@ export const publicVerificationRoutes = routeGroup(['config', 'captcha', 'verifi
       config: { rateLimit: { max: 120, timeWindow: '1 minute' }, fieldProblems: { documentHash: 'invalid-document-hash' } },
       schema: {
         tags: ['public'],
+        operationId: 'verifyDocument',
+        security: [],
         summary: 'Is this document recorded as authorized?',
         description:
           'Either JSON `{ documentHash, altcha }` (the hash computed by the caller; the verify page does this in the browser) or ' +
@@ -109,22 +131,16 @@ export const publicVerificationRoutes = routeGroup(['config', 'captcha', 'verifi
         body: {
           content: {
             'application/json': { schema: jsonLookup },
-            'multipart/form-data': {
-              schema: {
-                type: 'object',
-                properties: {
-                  altcha: { type: 'string', description: 'The solved captcha' },
-                  file: { type: 'string', format: 'binary', description: 'The document' },
-                },
-              },
-            },
+            'multipart/form-data': { schema: uploadFields },
           },
         },
-        response: { 200: verdictSchema, ...problemResponses(400, 413, 415, 429) },
+        response: { 200: { ...verdictSchema, examples: [OPENAPI_EXAMPLES.documentVerdict] }, ...problemResponses('captcha-invalid') },
       },
-      // A multipart body is read as a stream by the handler; until then there is nothing to validate.
       preValidation: async (request) => {
-        if (request.isMultipart()) request.body = {};
+        // A multipart body is read as a stream by the handler; until then there is nothing to validate.
+        if (request.isMultipart()) request.body = UNREAD_UPLOAD;
+        // A lookup without a captcha is a refused captcha (counted as missing), whatever else it holds.
+        else if (isObject(request.body) && request.body.altcha === undefined) await spendCaptcha(services.captcha, undefined);
       },
     },
     async (request, reply) => {

@@ -1,6 +1,6 @@
 import { routeGroup } from '../../route-group.ts';
-import { adminAccess } from '../../auth.ts';
-import { HttpProblem, problemResponses } from '../../problems.ts';
+import { adminAccess, adminRefusals } from '../../auth.ts';
+import { HttpProblem } from '../../problems.ts';
 import { escapeHtml } from '../../html.ts';
 import { pageLanguage, sendFramedPage } from '../../page-frame.ts';
 import { sendErrorPage } from '../../error-page.ts';
@@ -18,6 +18,7 @@ export const simulatorPhoneRoutes = routeGroup(['config', 'outbox', 'testPersons
       onRequest: adminAccess(services, 'registry'),
       schema: {
         tags: ['simulator'],
+        operationId: 'getSimulatorOutbox',
         summary: 'Messages a test person received, oldest first (kept in memory only, newest 100)',
         description: 'An AIFO that is no test person answers 404 `not-found`.',
         security: [{ admin: [] }],
@@ -35,7 +36,7 @@ export const simulatorPhoneRoutes = routeGroup(['config', 'outbox', 'testPersons
               },
             },
           },
-          ...problemResponses(401, 403, 404),
+          ...adminRefusals('not-found'),
         },
       },
     },
