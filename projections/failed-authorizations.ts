@@ -69,7 +69,7 @@ export const failedAuthorizationsProjection: Projection = {
         ];
       }
       case 'AuthorizationDisputed': {
-        // Only onto a row still there: a merge would create one the purge no longer finds in log order.
+        // Only onto a row still there: a merge would create a row with no failure in it (after the purge, say).
         const failed = await read.get<FailedAuthorizationDoc>(FAILED_AUTHORIZATIONS, actId);
         return failed ? [{ collection: FAILED_AUTHORIZATIONS, op: 'merge', id: actId, doc: { disputed: true, reportedAt: String(event.data.reportedAt) } }] : [];
       }
