@@ -53,6 +53,8 @@ export interface ActState {
   method?: AuthorizationMethod;
   authorizedAt?: string;
   failure?: { reason: FailureReason; failedAt: string };
+  /** When the act's person reported the failed attempt as not theirs (AuthorizationDisputed). */
+  reportedAt?: string;
 }
 
 export type ActCommand =
@@ -105,7 +107,9 @@ export type ActCommand =
       receiptSalt: string;
       now: string;
     }
-  | { type: 'ExpireAct'; now: string };
+  | { type: 'ExpireAct'; now: string }
+  /** The signed-in person `aifo` reports a failed attempt in their name as not theirs; once per act. */
+  | { type: 'DisputeAuthorization'; aifo: string; now: string };
 
 const LOA_RANK: Record<Loa, number> = { low: 1, substantial: 2, high: 3 };
 
@@ -205,6 +209,8 @@ export const actDecider: Decider<ActState, ActCommand, ActEvent> = {
         return { ...state, status: 'authorized', method: event.data.method, authorizedAt: event.data.authorizedAt };
       case 'ActAuthorizationFailed':
         return { ...state, status: 'failed', failure: { reason: event.data.reason, failedAt: event.data.failedAt } };
+      case 'AuthorizationDisputed':
+        return { ...state, reportedAt: event.data.reportedAt };
     }
   },
 
@@ -277,6 +283,8 @@ export const actDecider: Decider<ActState, ActCommand, ActEvent> = {
         assertActOf(state);
         assertPending(state, command.now);
         return decideAuthentication(command, state);
+      case 'DisputeAuthorization':
+        return decideDispute(command, state);
     }
   },
 };
@@ -299,6 +307,18 @@ function assertActOf(state: ActState, providerId?: string): void {
 function assertPending(state: ActState, now: string): void {
   if (state.status !== 'pending') refuse('act-not-pending', `the act is ${state.status}`, { actStatus: state.status, ...(state.failure ? { reason: state.failure.reason } : {}) });
   if (isPast(now, state.expiresAt)) refuse('act-not-pending', 'the act has expired', { actStatus: 'failed', reason: 'expired' });
+}
+
+/**
+ * Only the act's own person, and only while its registration is readable: once retention destroyed
+ * the key nobody can show the act was theirs, so an erased act answers as another person's does
+ * (not found). A second report records nothing; the first one stands.
+ */
+function decideDispute(command: Extract<ActCommand, { type: 'DisputeAuthorization' }>, state: ActState): ActEvent[] {
+  if (state.status === 'none' || state.aifo === undefined || state.aifo !== command.aifo) refuse('not-found', 'act not found');
+  if (state.status !== 'failed') refuse('act-not-failed', `the act is ${state.status}: only a failed attempt can be reported`, { actStatus: state.status });
+  if (state.reportedAt !== undefined) return [];
+  return [{ type: 'AuthorizationDisputed', data: { reportedAt: command.now } }];
 }
 
 function decideVerification(command: Extract<ActCommand, { type: 'VerifyCode' }>, state: ActState): ActEvent[] {

@@ -16,6 +16,7 @@ export type DomainErrorCode =
   | 'key-revoked'
   | 'sepp-unknown'
   | 'act-not-pending'
+  | 'act-not-failed'
   | 'channel-unavailable'
   | 'code-unknown'
   | 'code-rate-limited'

@@ -63,4 +63,5 @@ export const actEventSchemas = {
     { receiptCommitment: hex256, receiptSalt: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' }, ...erased },
   ),
   ActAuthorizationFailed: exactly({ reason: oneOf(FAILURE_REASONS), failedAt: instant }),
+  AuthorizationDisputed: exactly({ reportedAt: instant }),
 } as const satisfies Record<ActEventType, JsonSchema>;

@@ -107,7 +107,13 @@ export type ActEvent =
         receiptSalt?: string;
       }
     >
-  | DomainEvent<'ActAuthorizationFailed', { reason: FailureReason; failedAt: string }>;
+  | DomainEvent<'ActAuthorizationFailed', { reason: FailureReason; failedAt: string }>
+  /**
+   * The person in whose name a failed act was registered said it was not them (the portal's "this
+   * was not me"), while the act was still retained. Nothing personal: who reported it is the act's
+   * own person, and the metadata's actor is `citizen`.
+   */
+  | DomainEvent<'AuthorizationDisputed', { reportedAt: string }>;
 
 export type ActEventType = ActEvent['type'];
 
@@ -129,4 +135,5 @@ export const actEventTypes: readonly ActEventType[] = [
   'CodeAttempted',
   'ActAuthorized',
   'ActAuthorizationFailed',
+  'AuthorizationDisputed',
 ];

@@ -9,6 +9,9 @@ export interface FailedAuthorizationDoc {
   failedAt: string;
   /** Global position of the failure event: the purge erases in this order. */
   logPosition: number;
+  /** Whether the act's person reported it as not theirs ("this was not me"), and when. */
+  disputed: boolean;
+  reportedAt?: string;
 }
 
 /** Which provider each still-open act belongs to: the failure event does not say. */
@@ -22,16 +25,17 @@ const OPEN_ACTS = 'failed_authorizations_staging';
 
 /**
  * Failed acts, kept until the retention purge. A purge record deletes its acts here too, so a replay
- * of the whole log after a purge ends without them.
+ * of the whole log after a purge ends without them. Version 2: a person's report that the attempt
+ * was not theirs (AuthorizationDisputed) marks the row, for admins to follow up.
  */
 export const failedAuthorizationsProjection: Projection = {
   name: 'failed-authorizations',
-  version: 1,
+  version: 2,
   collections: [
-    { name: FAILED_AUTHORIZATIONS, indexes: ['actId', 'providerId', 'reason', 'failedAt', 'logPosition'] },
+    { name: FAILED_AUTHORIZATIONS, indexes: ['actId', 'providerId', 'reason', 'failedAt', 'logPosition', 'disputed'] },
     { name: OPEN_ACTS, indexes: ['actId'] },
   ],
-  handles: ['ActRegistered', 'ActAuthorized', 'ActAuthorizationFailed', 'RetentionPurgeExecuted'],
+  handles: ['ActRegistered', 'ActAuthorized', 'ActAuthorizationFailed', 'AuthorizationDisputed', 'RetentionPurgeExecuted'],
   async project(event: RecordedEvent, read): Promise<Change[]> {
     if (event.type === 'RetentionPurgeExecuted') {
       const ids = (event.data.purgedActIds as string[] | undefined) ?? [];
@@ -57,11 +61,17 @@ export const failedAuthorizationsProjection: Projection = {
           reason: String(event.data.reason),
           failedAt: String(event.data.failedAt),
           logPosition: event.position,
+          disputed: false,
         };
         return [
           { collection: FAILED_AUTHORIZATIONS, op: 'put', id: actId, doc },
           { collection: OPEN_ACTS, op: 'delete', id: actId },
         ];
+      }
+      case 'AuthorizationDisputed': {
+        // Only onto a row still there: a merge would create a row with no failure in it (after the purge, say).
+        const failed = await read.get<FailedAuthorizationDoc>(FAILED_AUTHORIZATIONS, actId);
+        return failed ? [{ collection: FAILED_AUTHORIZATIONS, op: 'merge', id: actId, doc: { disputed: true, reportedAt: String(event.data.reportedAt) } }] : [];
       }
       default:
         return [];

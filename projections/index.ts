@@ -4,6 +4,7 @@ import { pendingActsProjection } from './pending-acts.ts';
 import { retentionProjection } from './retention-snapshot.ts';
 import { verificationIndexProjection } from './verification-index.ts';
 import { culProjection } from './cul.ts';
+import { failedAttemptsProjection } from './failed-attempts.ts';
 import { eventSequenceProjection } from './event-sequence.ts';
 import { undeliveredCodesProjection } from './undelivered-codes.ts';
 import { adminActivityProjection } from './admin-activity.ts';
@@ -24,6 +25,7 @@ export const projections: Projection[] = [
   retentionProjection,
   verificationIndexProjection,
   culProjection,
+  failedAttemptsProjection,
   undeliveredCodesProjection,
   adminActivityProjection,
   adminChangesProjection,

@@ -32,6 +32,7 @@ import type { TestPersonDirectory } from './citizens/test-persons.ts';
 import type { CitizenAdmin } from './citizens/citizen-admin.ts';
 import type { RegistryAudit } from './citizens/registry-audit.ts';
 import type { FailedAuthorizations } from './retention/failed-authorizations.ts';
+import type { FailedAttempts } from './citizens/failed-attempts.ts';
 import type { RetentionStream } from './retention/retention-stream.ts';
 import type { RetentionPurge } from './retention/retention-purge.ts';
 import type { ActExpirySweep } from './acts/act-expiry-sweep.ts';
@@ -104,6 +105,8 @@ export interface LedgerServices {
   registryAudit: RegistryAudit;
   /** Failed authorizations kept until the retention erases them, for admins and providers. */
   failedAuthorizations: FailedAuthorizations;
+  /** A person's own failed attempts in the portal, and their "this was not me" reports. */
+  failedAttempts: FailedAttempts;
   /** Conformance in the simulator and integration: the checklist a provider's own traffic fills, and ConformancePassed once it is full. */
   conformance: Conformance;
   /** The retention policy in force and the record of purges (the `retention` stream). */

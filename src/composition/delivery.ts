@@ -53,6 +53,7 @@ export function buildDelivery(config: LedgerConfig, deps: DeliveryDeps, closers:
     registry: deps.citizens,
     registryAudit: deps.registryAudit,
     notifiers: deps.notifiers,
+    homeCountry: config.homeCountry,
     deliveryKey: deps.deliveryKey,
     clock: deps.clock,
     meter: deps.meter ?? silentMeter,

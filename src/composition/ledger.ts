@@ -29,6 +29,7 @@ import { CitizenLog } from '../app/citizens/citizen-log.ts';
 import { PortalLogin } from '../app/citizens/portal-login.ts';
 import { PortalSessions } from '../app/citizens/portal-session.ts';
 import { FailedAuthorizations } from '../app/retention/failed-authorizations.ts';
+import { FailedAttempts } from '../app/citizens/failed-attempts.ts';
 import { buildStores, type Closers } from './stores.ts';
 import { buildProjections } from './projections.ts';
 import { Conformance } from '../app/providers/conformance.ts';
@@ -191,6 +192,14 @@ async function build(config: LedgerConfig, options: BuildOptions, closers: Close
     registryAudit,
     citizenAdmin: new CitizenAdmin({ citizens, pseudonyms, providers, audit: registryAudit, clock }),
     failedAuthorizations: new FailedAuthorizations(readModels, retention.retention),
+    failedAttempts: new FailedAttempts({
+      readModels,
+      retention: retention.retention,
+      store: eventStore,
+      codec,
+      clock,
+      waitForReadModels: (position, timeoutMs) => projectionRunner.waitFor(position, timeoutMs),
+    }),
     conformance: new Conformance({ environment: config.environment, store: eventStore, readModels, projections: projectionRunner, providers, clock }),
     recordTransfer: new RecordTransfer({
       environment: config.environment,

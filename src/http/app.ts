@@ -32,6 +32,7 @@ import { receiptVerificationRoutes } from './routes/public/receipt-verifications
 import { assetRoutes } from './routes/public/assets.ts';
 import { infoPageRoutes } from './routes/public/info-pages.ts';
 import { portalRoutes } from './routes/citizen/portal.ts';
+import { portalFailedAttemptRoutes } from './routes/citizen/portal-failed-attempt-routes.ts';
 import { auditEventRoutes } from './routes/audit/events.ts';
 import { auditProofRoutes } from './routes/audit/proofs.ts';
 import { transparencyLogRoutes } from './routes/audit/transparency-log.ts';
@@ -74,6 +75,7 @@ export const routeGroups: RouteGroup[] = [
   assetRoutes,
   infoPageRoutes,
   portalRoutes,
+  portalFailedAttemptRoutes,
   adminPageRoutes,
 ];
 

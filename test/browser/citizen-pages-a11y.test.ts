@@ -53,6 +53,12 @@ describe.skipIf(!requireChromium('the citizen pages\' accessibility in Chromium'
     await provider.authorizeByCode(actId, JANA);
     // One pending act per visit of the identity node page: each visit starts its authorization.
     for (let i = 0; i < LANGS.length * Object.keys(WIDTHS).length; i++) pendingActs.push(await provider.register(JANA, `pending ${i}`, 'Ohlášení stavby', 'Pergola na zahradě'));
+    // The signed-in portal lists failed attempts in Jana's name: one still to report, one reported.
+    for (const name of ['Přiznání k dani', 'Žádost o výpis']) {
+      const failed = await provider.register(JANA, `failed: ${name}`, name);
+      await provider.exhaustAttempts(failed);
+      if (name === 'Žádost o výpis') await ledger.services.failedAttempts.report(JANA, failed);
+    }
     returnUrl = (await ledger.services.providers.get(provider.provider.providerId)).returnUrls[0]!;
     await projectionsCaughtUp(ledger);
     browser = await chromium.launch({
@@ -128,6 +134,8 @@ describe.skipIf(!requireChromium('the citizen pages\' accessibility in Chromium'
         await page.locator('#sign-in').click();
         await signInAtNode(page);
         await page.locator('#entries').waitFor();
+        expect(await page.locator('#failed-attempts form.report').count()).toBe(1);
+        expect(await page.locator('#failed-attempts .reported').count()).toBe(1);
         expect(await page.locator('#session-ends time').innerText()).toMatch(lang === 'cs' ? / SE(L)?Č$/ : / CES?T$/);
       },
     },

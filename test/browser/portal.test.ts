@@ -95,8 +95,10 @@ describe.skipIf(!requireChromium('the citizen portal in Chromium'))('the citizen
     for (const detail of ['Stavební úřad Brno', 'Pergola na zahradě', 'a code in the Mobile Key', 'Authorization of a digital act']) expect(text).toContain(detail);
     const body = await page.locator('main').innerText();
     expect(body).not.toContain('Garáž');
-    expect(body).not.toContain('neprošla');
     expect(body).not.toContain('čekající');
+    // The failed act is no authorized act: it is listed among the failed attempts only.
+    expect(await page.locator('#acts').innerText()).not.toContain('neprošla');
+    expect(await page.locator('#failed-attempts').innerText()).toContain('neprošla');
     expect(authorizedBy[JANA]).not.toContain(janasFailedAct);
     expect(authorizedBy[JANA]).not.toContain(janasPendingAct);
     await page.context().close();

@@ -3,6 +3,7 @@ import { compactDecrypt, decodeProtectedHeader, exportJWK, generateKeyPair, type
 import { FcmNotifier, loadServiceAccount, type ServiceAccount } from '../../src/adapters/notify/fcm.ts';
 import { SmsHttpNotifier } from '../../src/adapters/notify/sms-http.ts';
 import { DeliveryError, type CodeMessage } from '../../src/ports/notifier.ts';
+import { codeText } from '../../src/app/acts/code-text.ts';
 import type { DevicePublicKey, MobileKeyDevice } from '../../src/ports/citizen-registry.ts';
 import { buildNotifiers } from '../../src/composition/notifiers.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -13,7 +14,8 @@ import { freePort } from '../support/server.ts';
 // the grant's signature with the service account's public key and FCM's message shape.
 
 const CODE = '739104';
-const TEXT = `Code ${CODE}: Bank Alpha asks you to authorize "Loan contract 2026/17".`;
+// The text as a domestic person gets it: Czech, so the gateway must carry its diacritics unchanged.
+const TEXT = codeText({ providerName: 'Banka Alfa', actName: 'Úvěrová smlouva 2026/17', code: CODE, ttlMs: 300_000, channel: 'mobile-key', language: 'cs' });
 const FCM_TOKEN = 'fcm-registration-token-of-the-device-0123456789';
 let sequence = 0;
 

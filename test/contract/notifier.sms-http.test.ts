@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SmsHttpNotifier } from '../../src/adapters/notify/sms-http.ts';
 import { DeliveryError, type CodeMessage } from '../../src/ports/notifier.ts';
+import { codeText } from '../../src/app/acts/code-text.ts';
 import { buildNotifiers } from '../../src/composition/notifiers.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startSmsGateway, type SmsGatewayStandIn } from '../support/standins.ts';
@@ -10,7 +11,8 @@ import { freePort } from '../support/server.ts';
 
 const PHONE = '+420601987654';
 const CODE = '482913';
-const TEXT = `Code ${CODE}: Bank Alpha asks you to authorize "Loan contract 2026/17".`;
+// The text as a domestic person gets it: Czech, so the gateway must carry its diacritics unchanged.
+const TEXT = codeText({ providerName: 'Banka Alfa', actName: 'Úvěrová smlouva 2026/17', code: CODE, ttlMs: 300_000, channel: 'sms', language: 'cs' });
 let sequence = 0;
 
 function message(overrides: Partial<CodeMessage> = {}): CodeMessage {

@@ -56,7 +56,7 @@ export interface OfflineFigures {
 }
 
 const JANA = 'test-person-jana';
-const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul', 'undelivered-codes', 'admin-activity', 'admin-changes', 'provider-conformance', 'provider-applications', 'log-tree'] as const;
+const PROJECTIONS = ['event-sequence', 'failed-authorizations', 'pending-acts', 'retention', 'verification-index', 'cul', 'citizen-failed-attempts', 'undelivered-codes', 'admin-activity', 'admin-changes', 'provider-conformance', 'provider-applications', 'log-tree'] as const;
 
 export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = Date.now()): OfflineFigures {
   const eventFile = join(dataDir, 'ledger.sqlite');
@@ -363,6 +363,18 @@ function compareProjection(projection: string, position: number, tables: Map<str
         field('cul_entries', id, 'method', doc.method, a.method);
       }
       sameIds('cul_pending', pending, table('cul_pending'));
+      return;
+    }
+    case 'citizen-failed-attempts': {
+      const rows = table('citizen_failed_attempts');
+      sameIds('citizen_failed_attempts', failed.keys(), rows);
+      for (const [id, a] of failed) {
+        const doc = rows.get(id);
+        if (!doc) continue;
+        field('citizen_failed_attempts', id, 'aifo', doc.aifo, JANA);
+        field('citizen_failed_attempts', id, 'reason', doc.reason, a.reason);
+      }
+      sameIds('citizen_failed_attempts_staging', pending, table('citizen_failed_attempts_staging'));
       return;
     }
     case 'event-sequence': {

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { clientAssertion, providerKeyPair, type ProviderIdentity } from '../support/ledger.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 import { startSmsGateway, type SmsGatewayStandIn } from '../support/standins.ts';
-import { eventually, settledDelivery, type DeliveredCodeView } from '../support/delivery.ts';
+import { codeInText, eventually, settledDelivery, type DeliveredCodeView } from '../support/delivery.ts';
 
 const JANA = 'test-person-jana';
 // Tokens and assertions are bound to the public URL, which a deployment keeps across restarts.
@@ -79,7 +79,7 @@ describe('a code requested just before the process is killed is still delivered 
     expect(requests.map((r) => r.answered)).toEqual(['hang', 202]);
     expect(new Set(requests.map((r) => r.idempotencyKey)).size).toBe(1);
     // It carries the code the provider was given the SHA-256 of.
-    const sent = /Code: (\d+)\./.exec(requests[1]!.body!.text)?.[1];
+    const sent = codeInText(requests[1]!.body!.text);
     expect(createHash('sha256').update(`${actId}:${sent}`).digest('hex')).toBe(issued.body.codeSha256);
   }, 90_000);
 });

@@ -10,7 +10,7 @@ import { TestCertificates } from '../support/certificates.ts';
 import { startOpenIdProvider, type TestOpenIdProvider } from '../support/openid-provider.ts';
 import { newRsaKeyPair, serviceAccountJson, startSmsGateway, writeServiceAccount, type SmsGatewayStandIn } from '../support/standins.ts';
 import { openIdProviderLogin, providerApi, runConformance, simulatedIdentityNode, simulatorPhone, smsGatewayCodes } from '../support/conformance-http.ts';
-import { settledDelivery, type DeliveredCodeView } from '../support/delivery.ts';
+import { codeInText, settledDelivery, type DeliveredCodeView } from '../support/delivery.ts';
 import { AdminSession, admit, certificateToken, confirmedByFourEyes, importRecord, registerCertificates, type SigningCertificate } from '../support/provider-onboarding.ts';
 
 /**
@@ -267,7 +267,7 @@ describe('a provider onboarded across three ledger processes: simulator, integra
     const sent = (await sms.received()).requests.find((r) => r.idempotencyKey === code.codeId)!;
     expect(sent.body).toMatchObject({ to: '+420601555202' });
     expect(sent.body!.text).toContain('Stavební úřad Brno');
-    const digits = /Code: (\d+)/.exec(sent.body!.text)![1]!;
+    const digits = codeInText(sent.body!.text)!;
     const verified = await api.call('POST', `/api/v1/acts/${actId}/codes/${String(code.codeId)}/verifications`, { codeSha512: createHash('sha512').update(`${actId}:${digits}`).digest('hex') });
     expect(verified).toMatchObject({ result: 'authorized', status: 'authorized' });
     expect(await api.call('GET', `/api/v1/acts/${actId}`)).toMatchObject({ status: 'authorized', method: 'sms' });

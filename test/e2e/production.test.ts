@@ -16,6 +16,7 @@ import {
   type SigningCertificate,
 } from '../support/provider-onboarding.ts';
 import { startGoogle, startSmsGateway, type GoogleStandIn, type SmsGatewayStandIn } from '../support/standins.ts';
+import { codeInText } from '../support/delivery.ts';
 
 /**
  * The production environment end to end: a real ledger process with nothing simulated, an SMS
@@ -162,7 +163,7 @@ describe('production environment: real delivery end to end', () => {
       const request = requests.find((r) => r.idempotencyKey === codeId)!;
       expect(request.body).toMatchObject({ to: '+420601555123', reference: codeId });
       expect(request.body!.text).toContain('Finanční úřad');
-      return /Code: (\d+)/.exec(request.body!.text)![1]!;
+      return codeInText(request.body!.text)!;
     });
   });
 

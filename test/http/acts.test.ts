@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Ledger } from '../../src/composition/ledger.ts';
 import { codeHashes } from '../../src/app/acts/act-service.ts';
 import { streamNames } from '../../events/envelope.ts';
-import { deliveredMessage, settledDelivery, type DeliveredCodeView } from '../support/delivery.ts';
+import { codeInText, deliveredMessage, settledDelivery, type DeliveredCodeView } from '../support/delivery.ts';
 import { actAsToken, registerProvider, seppOf, testLedger, type ProviderIdentity } from '../support/ledger.ts';
 
 const JANA = 'test-person-jana';
@@ -62,8 +62,8 @@ describe('acts over HTTP', () => {
       expect(Date.parse(sent.deliveredAt!)).toBeGreaterThanOrEqual(Date.parse(sent.issuedAt));
       const message = await deliveredMessage(ledger, JANA, act.actId, codeSha256);
       expect(message.channel).toBe(channel);
-      expect(message.text).toContain('Tax office e-service');
-      expect(message.text).toContain('Tax return 2026');
+      // Jana is a domestic person: her code comes in Czech, naming the e-service and the act.
+      expect(message.text).toBe(`Kód: ${message.code}. Tax office e-service žádá o autorizaci úkonu „Tax return 2026“. Platí 5 min. Kód nikomu nesdělujte.`);
       const hashes = codeHashes(act.actId, message.code);
       expect(hashes.codeSha256).toBe(codeSha256);
       const verified = await call('POST', `/api/v1/acts/${act.actId}/codes/${codeId}/verifications`, { codeSha512: hashes.codeSha512 });
@@ -74,6 +74,18 @@ describe('acts over HTTP', () => {
       expect(again.statusCode).toBe(409);
     });
   }
+
+  it('sends a foreign person\'s code in English, naming the e-service and the act', async () => {
+    const slovak = await ledger.services.testPersons.add({ displayName: 'Ján Slovák', country: 'SK', phone: '+421900000001', phoneVerified: true, phoneAllowed: true });
+    const sepp = await seppOf(ledger, slovak.aifo, provider.providerId);
+    const registered = await call('POST', '/api/v1/acts', { sepp, documentHash: randomBytes(32).toString('hex'), name: 'Žádost o výpis', description: '' });
+    expect(registered.statusCode, registered.body).toBe(201);
+    const { actId } = registered.json() as { actId: string };
+    const { codeSha256 } = (await call('POST', `/api/v1/acts/${actId}/codes`, { channel: 'sms' })).json() as { codeSha256: string };
+    const message = await deliveredMessage(ledger, slovak.aifo, actId, codeSha256);
+    expect(message.text).toBe(`Code: ${message.code}. Tax office e-service asks you to authorize "Žádost o výpis". Valid 5 min. Never share this code.`);
+    expect(codeInText(message.text)).toBe(message.code);
+  });
 
   it('counts mismatches and fails the act when attempts run out', async () => {
     const act = await newAct();

@@ -13,7 +13,7 @@ import type { LedgerMeter } from '../../src/ports/metrics.ts';
 import type { TaskQueue } from '../../src/ports/task-queue.ts';
 import { registerProvider, testLedger, type ProviderIdentity } from '../support/ledger.ts';
 import { GatewayNotifier, startDeliveryGateway, type DeliveryGateway } from '../support/delivery-gateway.ts';
-import { eventually } from '../support/delivery.ts';
+import { codeInText, eventually } from '../support/delivery.ts';
 
 /**
  * The delivery worker against a gateway process of the test's own (503 with Retry-After, 400,
@@ -64,6 +64,7 @@ describe('code delivery as a task, against a gateway process', () => {
       registry: s.citizens,
       registryAudit: s.registryAudit,
       notifiers: { sms: new GatewayNotifier(gateway, '/sms'), 'mobile-key': new GatewayNotifier(gateway, '/push') },
+      homeCountry: s.config.homeCountry,
       deliveryKey,
       clock: () => new Date(),
       meter,
@@ -194,7 +195,7 @@ describe('code delivery as a task, against a gateway process', () => {
     const issued = await acts.issueCode(provider.providerId, actId, 'sms');
     await settled(actId, issued.codeId);
     const [message] = await receivedFor('/sms', issued.codeId);
-    const sentCode = /Code: (\d+)/.exec(String(message!.body.text))![1]!;
+    const sentCode = codeInText(String(message!.body.text))!;
     expect(Object.keys(seen[0]!).sort()).toEqual(['actId', 'channel', 'codeId', 'sealedCode']);
     expect(JSON.stringify(seen)).not.toContain(sentCode);
     // The same task again (a run after a crash): nothing is sent, nothing recorded.

@@ -39,6 +39,11 @@ export function actFailed(actId: string, reason: FailureReason = 'expired', fail
   return recordedEvent(`act-${actId}`, 'ActAuthorizationFailed', { reason, failedAt }, { revision: 3, ...at });
 }
 
+/** The act's person said the failed attempt was not theirs. */
+export function authorizationDisputed(actId: string, reportedAt = '2026-11-21T09:00:00.000Z', at: { position?: number } = {}): RecordedEvent {
+  return recordedEvent(`act-${actId}`, 'AuthorizationDisputed', { reportedAt }, { revision: 4, ...at });
+}
+
 export function codeIssued(actId: string): RecordedEvent {
   return recordedEvent(
     `act-${actId}`,

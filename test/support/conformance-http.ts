@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { HttpBrowser } from './http-browser.ts';
-import { deliveredMessageFrom, settledDelivery, type DeliveredCodeView } from './delivery.ts';
+import { codeInText, deliveredMessageFrom, settledDelivery, type DeliveredCodeView } from './delivery.ts';
 import type { SmsGatewayStandIn } from './standins.ts';
 import { ACR } from './openid-provider.ts';
 
@@ -157,13 +157,13 @@ async function stopAtProvider(browser: HttpBrowser, from: string, authorizationU
   return url;
 }
 
-/** Codes an SMS gateway stand-in received for the code (its idempotency key), as `Code: <digits>` in the text. */
+/** Codes an SMS gateway stand-in received for the code (its idempotency key), as `Kód: <digits>` (or `Code:`) in the text. */
 export function smsGatewayCodes(sms: SmsGatewayStandIn): CodeReader {
   return async ({ codeId }) => {
     const { requests } = await sms.received();
     const request = requests.find((r) => r.idempotencyKey === codeId && typeof r.answered === 'number' && r.answered < 300);
-    const code = request?.body && /Code: (\d+)/.exec(String(request.body.text));
+    const code = request?.body ? codeInText(String(request.body.text)) : undefined;
     if (!code) throw new Error(`the SMS gateway received no code for ${codeId}`);
-    return code[1]!;
+    return code;
   };
 }

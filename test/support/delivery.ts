@@ -30,6 +30,14 @@ export async function eventually<T>(what: string, read: () => Promise<T | undefi
   }
 }
 
+/**
+ * The code a message's text carries: `Kód: 123456.` for a domestic person (Czech), `Code: 123456.`
+ * for a foreign one (English). Undefined when the text holds none.
+ */
+export function codeInText(text: string): string | undefined {
+  return /^(?:Kód|Code): (\d+)\./.exec(text)?.[1];
+}
+
 /** The message among `messages` that carries the code answered as `codeSha256` for `actId`. */
 export function messageWithCode<M extends { code: string }>(messages: readonly M[], actId: string, codeSha256: string): M | undefined {
   return messages.find((m) => createHash('sha256').update(`${actId}:${m.code}`, 'utf8').digest('hex') === codeSha256);

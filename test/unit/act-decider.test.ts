@@ -267,6 +267,33 @@ describe('act decider', () => {
     });
   });
 
+  describe('a report that a failed attempt was not the person (this was not me)', () => {
+    const failed: ActEvent = { type: 'ActAuthorizationFailed', data: { reason: 'identity-mismatch', failedAt: at(3) } };
+    const dispute = (aifo = 'aifo-1', minute = 10): ActCommand => ({ type: 'DisputeAuthorization', aifo, now: at(minute) });
+
+    it('records the report of the act\'s own person on a failed act', () => {
+      given([registered, failed]).when(dispute()).then([{ type: 'AuthorizationDisputed', data: { reportedAt: at(10) } }]);
+    });
+    it('a second report records nothing; the first one\'s time stands', () => {
+      const w = given([registered, failed, { type: 'AuthorizationDisputed', data: { reportedAt: at(10) } }]).when(dispute('aifo-1', 20));
+      w.then([]);
+      expect(w.stateAfter().reportedAt).toBe(at(10));
+    });
+    it('another person\'s act is not found, as is an act that does not exist', () => {
+      given([registered, failed]).when(dispute('aifo-2')).thenRefused('not-found');
+      given([]).when(dispute()).thenRefused('not-found');
+    });
+    it('a pending or authorized act cannot be reported', () => {
+      given([registered]).when(dispute()).thenRefused('act-not-failed');
+      given([registered, { type: 'ActAuthorized', data: { method: 'sms', loa: null, authorizedAt: at(1) } }]).when(dispute()).thenRefused('act-not-failed');
+    });
+    it('an act whose key retention destroyed is not found: nobody can show it was theirs', () => {
+      const erased = { ...registered, data: { ...registered.data } } as ActEvent & { data: Record<string, unknown> };
+      for (const f of ['sepp', 'aifo', 'documentHash', 'name', 'description']) delete erased.data[f];
+      given([erased, failed]).when(dispute()).thenRefused('not-found');
+    });
+  });
+
   it('state after purge: personal fields absent, the rest intact', () => {
     const erased = { ...registered, data: { ...registered.data } } as ActEvent & { data: Record<string, unknown> };
     for (const f of ['sepp', 'aifo', 'documentHash', 'name', 'description']) delete erased.data[f];

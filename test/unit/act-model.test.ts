@@ -28,7 +28,8 @@ type StepBody =
   | { kind: 'delivered'; target: CodeTarget; olderIndex: number }
   | { kind: 'requestAuth'; loa: Loa | null; foreign: boolean }
   | { kind: 'completeAuth'; which: 'current' | 'stale' | 'unknown'; outcome: 'authenticated' | 'cancelled' | 'failed'; person: 'same' | 'other' | 'none'; loaAchieved: Loa | null }
-  | { kind: 'expire' };
+  | { kind: 'expire' }
+  | { kind: 'dispute'; person: 'same' | 'other' };
 
 /** A step and how many minutes the clock moves forward before it. */
 type Step = StepBody & { advanceMin: number };
@@ -95,6 +96,7 @@ const stepBodyArb: fc.Arbitrary<StepBody> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.constant({ kind: 'expire' as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('dispute' as const), person: fc.constantFrom<'same' | 'other'>('same', 'same', 'other') }) },
 );
 
 const withAdvance = (body: fc.Arbitrary<StepBody>): fc.Arbitrary<Step> => fc.tuple(body, advanceArb).map(([b, advanceMin]) => ({ ...b, advanceMin }) as Step);
@@ -131,6 +133,8 @@ interface Model {
   codes: Map<string, ModelCode>;
   current?: string;
   auth?: { id: string; loa: Loa | null; completed: boolean };
+  /** The act's person said a failed attempt was not theirs. */
+  reported?: boolean;
 }
 
 type Expected = { refused: DomainErrorCode } | { events: ActEventType[]; answer?: VerificationAnswer };
@@ -169,6 +173,14 @@ function modelStep(m: Model, command: ActCommand, now: number): Expected {
   const notPending = m.status !== 'pending' || actExpired;
 
   switch (command.type) {
+    case 'DisputeAuthorization':
+      // Only the act's own person, only about a failed act, and once: a second report records nothing.
+      if (command.aifo !== AIFO) return { refused: 'not-found' };
+      if (m.status !== 'failed') return { refused: 'act-not-failed' };
+      if (m.reported) return { events: [] };
+      m.reported = true;
+      return { events: ['AuthorizationDisputed'] };
+
     case 'ExpireAct':
       if (m.status === 'pending' && actExpired) {
         fail('expired');
@@ -342,6 +354,8 @@ function toCommand(run: Run, step: Step): ActCommand {
     }
     case 'expire':
       return { type: 'ExpireAct', now };
+    case 'dispute':
+      return { type: 'DisputeAuthorization', aifo: step.person === 'same' ? AIFO : OTHER_AIFO, now };
   }
 }
 
@@ -393,6 +407,7 @@ function runScenario(steps: Step[]): void {
     expect(after.status, `${where}: status`).toBe(m.status);
     expect(after.attemptsLeft, `${where}: attemptsLeft`).toBe(m.attemptsLeft);
     expect(after.failure?.reason, `${where}: failure reason`).toBe(m.reason);
+    expect(after.reportedAt !== undefined, `${where}: reported`).toBe(m.reported === true);
     expect(after.method, `${where}: method`).toBe(m.method);
     expect(after.currentCodeId, `${where}: current code`).toBe(m.current);
     expect(
@@ -408,7 +423,7 @@ function runScenario(steps: Step[]): void {
       expect(after.authorizedAt, `${where}: terminal authorizedAt changed`).toBe(before.authorizedAt);
       expect(after.attemptsLeft, `${where}: attempts changed on a decided act`).toBe(before.attemptsLeft);
       // Only what became of a code's delivery may still be recorded about a decided act.
-      if ('events' in actual) for (const e of actual.events) expect(['CodeDelivered', 'CodeDeliveryFailed'], `${where}: event on a decided act`).toContain(e.type);
+      if ('events' in actual) for (const e of actual.events) expect(['CodeDelivered', 'CodeDeliveryFailed', 'AuthorizationDisputed'], `${where}: event on a decided act`).toContain(e.type);
     }
     const authorized = run.allEvents.filter((e) => e.type === 'ActAuthorized').length;
     const failed = run.allEvents.filter((e) => e.type === 'ActAuthorizationFailed').length;

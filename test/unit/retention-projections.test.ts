@@ -37,8 +37,8 @@ describe('read models of retention', () => {
     ];
     const before = await project(failedAuthorizationsProjection, events);
     expect(before.failed_authorizations).toEqual({
-      a: { actId: 'a', providerId: 'tax-office', reason: 'identity-mismatch', failedAt: '2026-11-20T09:00:00.000Z', logPosition: events[3]!.position },
-      c: { actId: 'c', providerId: 'tax-office', reason: 'expired', failedAt: '2026-11-21T08:00:00.000Z', logPosition: events[5]!.position },
+      a: { actId: 'a', providerId: 'tax-office', reason: 'identity-mismatch', failedAt: '2026-11-20T09:00:00.000Z', logPosition: events[3]!.position, disputed: false },
+      c: { actId: 'c', providerId: 'tax-office', reason: 'expired', failedAt: '2026-11-21T08:00:00.000Z', logPosition: events[5]!.position, disputed: false },
     });
     expect(before.failed_authorizations_staging).toEqual({});
 

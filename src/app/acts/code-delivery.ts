@@ -11,6 +11,7 @@ import type { StagedTask, Task, TaskOutcome, TaskPayload, TaskQueue } from '../.
 import { handleCommand, loadState, type EventCodec } from '../command-handler.ts';
 import { seal, unseal, type SealedPart } from './act-sealing.ts';
 import type { RegistryAudit } from '../citizens/registry-audit.ts';
+import { codeText, codeTextLanguage } from './code-text.ts';
 import { DEFAULT_DELIVERY_RETRY, nextDeliveryAttempt, type DeliveryRetryPolicy } from './delivery-retry.ts';
 
 /** The task queue codes travel through; one task per code, its id the code's id. */
@@ -67,12 +68,6 @@ function newestFirst(devices: readonly MobileKeyDevice[]): MobileKeyDevice[] {
     .map(({ device }) => device);
 }
 
-/** What the citizen reads: names the provider and the act. */
-export function codeText(state: Pick<ActState, 'providerName' | 'name'>, code: string, ttlMs: number): string {
-  const minutes = Math.max(1, Math.round(ttlMs / 60_000));
-  return `${state.providerName} asks you to authorize the act "${state.name ?? ''}". Code: ${code}. Valid ${minutes} min. Never share this code.`;
-}
-
 export interface CodeDeliveryDeps {
   tasks: TaskQueue;
   store: EventStore;
@@ -82,6 +77,8 @@ export interface CodeDeliveryDeps {
   registryAudit?: Pick<RegistryAudit, 'mobileKeyRemoved'>;
   /** One notifier per channel; each send is one attempt. */
   notifiers: Record<CodeChannel, Notifier>;
+  /** The home country (LEDGER_HOME_COUNTRY): its persons read their codes' texts in Czech, everyone else in English. */
+  homeCountry: string;
   deliveryKey: Buffer;
   clock: () => Date;
   retry?: DeliveryRetryPolicy;
@@ -180,7 +177,14 @@ export class CodeDelivery {
       to,
       ...(device ? { device } : {}),
       code: secret,
-      text: codeText(state, secret, Date.parse(code.expiresAt) - Date.parse(code.issuedAt)),
+      text: codeText({
+        providerName: state.providerName,
+        actName: state.name ?? '',
+        code: secret,
+        ttlMs: Date.parse(code.expiresAt) - Date.parse(code.issuedAt),
+        channel: code.channel,
+        language: codeTextLanguage(citizen.country, this.deps.homeCountry),
+      }),
       expiresAt: code.expiresAt,
     });
     if (code.channel === 'sms') {

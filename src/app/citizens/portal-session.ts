@@ -1,4 +1,4 @@
-import { hkdfSync, randomUUID } from 'node:crypto';
+import { createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import type { ReplayGuard } from '../../ports/replay-guard.ts';
 
@@ -31,11 +31,13 @@ export interface PortalSessionsOptions {
 export class PortalSessions {
   readonly ttlMs: number;
   private readonly key: Uint8Array;
+  private readonly formKey: Uint8Array;
   private readonly clock: () => Date;
   private readonly signedOut: Pick<ReplayGuard, 'consume' | 'seen'>;
 
   constructor(options: PortalSessionsOptions) {
     this.key = new Uint8Array(hkdfSync('sha256', options.cookieKey, new Uint8Array(0), 'act-ledger/portal-session', 32));
+    this.formKey = new Uint8Array(hkdfSync('sha256', options.cookieKey, new Uint8Array(0), 'act-ledger/portal-form', 32));
     this.ttlMs = options.ttlMs;
     this.clock = options.clock;
     this.signedOut = options.replayGuard;
@@ -57,11 +59,29 @@ export class PortalSessions {
     return (await this.sessionOf(token))?.aifo;
   }
 
-  /** The citizen of a valid session token and when the session lapses (epoch ms); undefined as for `citizenOf`. */
-  async sessionOf(token: string | undefined): Promise<{ aifo: string; expiresAt: number } | undefined> {
+  /**
+   * The citizen of a valid session token, when the session lapses (epoch ms), and the token the
+   * portal's forms carry for it: an HMAC of the session id, so a form posted from another site
+   * (which cannot read the page) carries none that matches, whatever cookies the browser sends
+   * along. Undefined as for `citizenOf`.
+   */
+  async sessionOf(token: string | undefined): Promise<{ aifo: string; expiresAt: number; formToken: string } | undefined> {
     const session = await this.open(token);
     if (!session || (await this.signedOut.seen(SIGNED_OUT, session.sessionId))) return undefined;
-    return { aifo: session.aifo, expiresAt: session.expiresAt };
+    return { aifo: session.aifo, expiresAt: session.expiresAt, formToken: this.formTokenOf(session.sessionId) };
+  }
+
+  /** The signed-in citizen when `formToken` is this session's form token; undefined otherwise. */
+  async citizenOfForm(token: string | undefined, formToken: string | undefined): Promise<string | undefined> {
+    const session = await this.sessionOf(token);
+    if (!session || typeof formToken !== 'string') return undefined;
+    const given = Buffer.from(formToken);
+    const expected = Buffer.from(session.formToken);
+    return given.length === expected.length && timingSafeEqual(given, expected) ? session.aifo : undefined;
+  }
+
+  private formTokenOf(sessionId: string): string {
+    return createHmac('sha256', this.formKey).update(sessionId).digest('base64url');
   }
 
   /** Ends the session of this token for good (a copy of it is refused as well); nothing happens without a valid one. */

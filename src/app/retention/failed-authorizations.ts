@@ -14,9 +14,21 @@ export interface FailedAuthorizationView {
   retainedUntil: string;
 }
 
-export interface FailedAuthorizationList {
+/** What admins see of one: also when the act's person reported it as not theirs (null while nobody has). */
+export interface ReportedFailedAuthorizationView extends FailedAuthorizationView {
+  reportedAt: string | null;
+}
+
+export interface FailedAuthorizationList<View extends FailedAuthorizationView = FailedAuthorizationView> {
   retention: string;
-  failedAuthorizations: FailedAuthorizationView[];
+  failedAuthorizations: View[];
+}
+
+export interface FailedAuthorizationFilter {
+  providerId?: string;
+  reason?: string;
+  /** Admins only: just the ones their person reported (true), or just the others (false). */
+  disputed?: boolean;
 }
 
 /** The failed authorizations kept until the retention erases them, as admins and providers list them. */
@@ -27,8 +39,23 @@ export class FailedAuthorizations {
   ) {}
 
   /** The newest first, from the read model the purge erases them from, with when each will be erased. */
-  async list(filter: { providerId?: string; reason?: string }, limit: number): Promise<FailedAuthorizationList> {
-    const where = { ...(filter.providerId ? { providerId: filter.providerId } : {}), ...(filter.reason ? { reason: filter.reason } : {}) };
+  async list(filter: Omit<FailedAuthorizationFilter, 'disputed'>, limit: number): Promise<FailedAuthorizationList> {
+    const { retention, rows } = await this.rows(filter, limit);
+    return { retention, failedAuthorizations: rows.map(({ view }) => view) };
+  }
+
+  /** The same with the persons' "this was not me" reports: for admins, who follow them up (a provider is not told). */
+  async listWithReports(filter: FailedAuthorizationFilter, limit: number): Promise<FailedAuthorizationList<ReportedFailedAuthorizationView>> {
+    const { retention, rows } = await this.rows(filter, limit);
+    return { retention, failedAuthorizations: rows.map(({ view, row }) => ({ ...view, reportedAt: row.reportedAt ?? null })) };
+  }
+
+  private async rows(filter: FailedAuthorizationFilter, limit: number) {
+    const where = {
+      ...(filter.providerId ? { providerId: filter.providerId } : {}),
+      ...(filter.reason ? { reason: filter.reason } : {}),
+      ...(filter.disputed !== undefined ? { disputed: filter.disputed } : {}),
+    };
     const [rows, { state }] = await Promise.all([
       this.readModels.find<FailedAuthorizationDoc>(FAILED_AUTHORIZATIONS, { where, sort: [{ field: 'failedAt', direction: 'desc' }], limit }),
       this.retention.current(),
@@ -36,13 +63,16 @@ export class FailedAuthorizations {
     const retentionMs = effectivePolicy(state, this.retention.defaults).failedAuthorizationRetentionMs;
     return {
       retention: formatDuration(retentionMs),
-      failedAuthorizations: rows.map((row) => ({
-        actId: row.actId,
-        providerId: row.providerId,
-        // The projection keeps the failure event's reason as it was: one of FAILURE_REASONS.
-        reason: row.reason as FailureReason,
-        failedAt: row.failedAt,
-        retainedUntil: new Date(Date.parse(row.failedAt) + retentionMs).toISOString(),
+      rows: rows.map((row) => ({
+        row,
+        view: {
+          actId: row.actId,
+          providerId: row.providerId,
+          // The projection keeps the failure event's reason as it was: one of FAILURE_REASONS.
+          reason: row.reason as FailureReason,
+          failedAt: row.failedAt,
+          retainedUntil: new Date(Date.parse(row.failedAt) + retentionMs).toISOString(),
+        } satisfies FailedAuthorizationView,
       })),
     };
   }

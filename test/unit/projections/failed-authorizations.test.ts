@@ -1,12 +1,12 @@
 import { describe, it } from 'vitest';
 import { FAILED_AUTHORIZATIONS, failedAuthorizationsProjection } from '../../../projections/failed-authorizations.ts';
 import { projectionSpec } from '../../support/projection-spec.ts';
-import { actAuthorized, actFailed, actRegistered, codeIssued, purgeExecuted } from '../../support/act-events.ts';
+import { actAuthorized, actFailed, actRegistered, authorizationDisputed, codeIssued, purgeExecuted } from '../../support/act-events.ts';
 
 const OPEN_ACTS = 'failed_authorizations_staging';
 const spec = projectionSpec(failedAuthorizationsProjection);
 const open = { a: { actId: 'a', providerId: 'tax-office' } };
-const failedDoc = (actId: string, reason: string, logPosition: number) => ({ actId, providerId: 'tax-office', reason, failedAt: '2026-11-21T08:00:00.000Z', logPosition });
+const failedDoc = (actId: string, reason: string, logPosition: number) => ({ actId, providerId: 'tax-office', reason, failedAt: '2026-11-21T08:00:00.000Z', logPosition, disputed: false });
 
 describe('failed-authorizations projection', () => {
   it('a registered act is remembered with its provider, and nothing personal', async () => {
@@ -51,6 +51,14 @@ describe('failed-authorizations projection', () => {
         { collection: FAILED_AUTHORIZATIONS, op: 'delete', id: 'b' },
         { collection: OPEN_ACTS, op: 'delete', id: 'b' },
       ]);
+  });
+
+  it('the person\'s report marks the failed authorization as disputed, for admins; none is made up for an act no longer listed', async () => {
+    await spec
+      .given({ [FAILED_AUTHORIZATIONS]: { a: failedDoc('a', 'identity-mismatch', 3) } })
+      .when(authorizationDisputed('a', '2026-11-21T09:00:00.000Z'))
+      .thenChanges([{ collection: FAILED_AUTHORIZATIONS, op: 'merge', id: 'a', doc: { disputed: true, reportedAt: '2026-11-21T09:00:00.000Z' } }]);
+    await spec.given().when(authorizationDisputed('a')).thenNothing();
   });
 
   it('a code issued changes nothing', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../events/envelope.ts';
 import { sealedFields, type ActEventType } from '../../../events/act.ts';
 import { projections } from '../../../projections/index.ts';
-import { actAuthorized, actFailed, actRegistered, codeIssued, purgeExecuted } from '../../support/act-events.ts';
+import { actAuthorized, actFailed, actRegistered, authorizationDisputed, codeIssued, purgeExecuted } from '../../support/act-events.ts';
 import { deleteMatching, foldEvents, recordedEvent } from '../../support/projection-spec.ts';
 
 /**
@@ -14,7 +14,10 @@ import { deleteMatching, foldEvents, recordedEvent } from '../../support/project
 const failedAct = 'f';
 const keptAct = 'k';
 
-/** A failed act that had a code issued whose delivery was never recorded, beside an authorized one. */
+/**
+ * A failed act that had a code issued whose delivery was never recorded, and that its person
+ * reported as not theirs, beside an authorized one.
+ */
 const history: RecordedEvent[] = [
   actRegistered(failedAct, { position: 1 }),
   { ...codeIssued(failedAct), position: 2 },
@@ -22,8 +25,9 @@ const history: RecordedEvent[] = [
   actFailed(failedAct, 'expired', '2026-11-21T08:00:00.000Z', { position: 4 }),
   actRegistered(keptAct, { position: 5 }),
   actAuthorized(keptAct, 'sms', '2026-11-20T08:05:00.000Z', { position: 6 }),
+  authorizationDisputed(failedAct, '2026-11-21T09:00:00.000Z', { position: 7 }),
 ];
-const purge = purgeExecuted([failedAct], { position: 7 });
+const purge = purgeExecuted([failedAct], { position: 8 });
 
 /** The same events as the act codec hands them to a rebuild once the act's key is destroyed: sealed fields gone, `erased` set. */
 const afterKeyDestroyed = history.map((event): RecordedEvent => {

@@ -53,6 +53,29 @@ export const failedAuthorizationListSchema = {
   },
 } as const;
 
+/** The admins' list: each failed authorization also says whether its person reported it as not theirs. */
+const adminFailedAuthorizationListSchema = {
+  ...failedAuthorizationListSchema,
+  properties: {
+    ...failedAuthorizationListSchema.properties,
+    failedAuthorizations: {
+      type: 'array',
+      items: {
+        ...failedAuthorizationListSchema.properties.failedAuthorizations.items,
+        required: [...failedAuthorizationListSchema.properties.failedAuthorizations.items.required, 'reportedAt'],
+        properties: {
+          ...failedAuthorizationListSchema.properties.failedAuthorizations.items.properties,
+          reportedAt: {
+            type: ['string', 'null'],
+            format: 'date-time',
+            description: 'When the person reported in the portal that this attempt was not them ("this was not me"); null: not reported',
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 export const failedAuthorizationQuery = {
   reason: stringEnum(FAILURE_REASONS),
   limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
@@ -170,15 +193,25 @@ export const adminRetentionRoutesWith = (access?: AdminAccessFor) =>
           tags: ['admin'],
           operationId: 'listFailedAuthorizations',
           summary: 'Failed authorizations kept until the retention erases them, newest first',
-          description: 'Nothing personal: the act id, its provider, why and when it failed.',
+          description:
+            'Nothing personal: the act id, its provider, why and when it failed, and `reportedAt` when the person in whose name ' +
+            'the act was registered reported in the portal that the attempt was not them (`disputed=true` lists only those).',
           security,
-          querystring: { type: 'object', properties: { providerId: { type: 'string', minLength: 1, maxLength: 100 }, ...failedAuthorizationQuery }, additionalProperties: false },
-          response: { 200: failedAuthorizationListSchema, ...adminRefusals() },
+          querystring: {
+            type: 'object',
+            properties: {
+              providerId: { type: 'string', minLength: 1, maxLength: 100 },
+              disputed: { type: 'boolean', description: 'true: only attempts the person reported as not theirs; false: only the others' },
+              ...failedAuthorizationQuery,
+            },
+            additionalProperties: false,
+          },
+          response: { 200: adminFailedAuthorizationListSchema, ...adminRefusals() },
         },
       },
       async (request) => {
-        const { providerId, reason, limit } = request.query;
-        return services.failedAuthorizations.list({ ...(providerId ? { providerId } : {}), ...(reason ? { reason } : {}) }, limit);
+        const { providerId, reason, disputed, limit } = request.query;
+        return services.failedAuthorizations.listWithReports({ ...(providerId ? { providerId } : {}), ...(reason ? { reason } : {}), ...(disputed !== undefined ? { disputed } : {}) }, limit);
       },
     );
   });

@@ -12,6 +12,7 @@ import { HttpProblem } from '../../problems.ts';
 import { problemResponses } from '../../problem-docs.ts';
 import { stringEnum } from '../../schema.ts';
 import { logPage, refusedPage, signInPage, type PortalRefusal } from './portal-page.ts';
+import { failedAttemptsSection } from './portal-failed-attempts.ts';
 import { PortalSessionCookie } from './portal-session-cookie.ts';
 import { TransactionCookie } from './transaction-cookie.ts';
 import { PORTAL_PATH, PORTAL_CALLBACK_PATH, CITIZEN_LOG_PATH } from '../../../paths.ts';
@@ -26,7 +27,7 @@ const RATE_LIMIT = { rateLimit: { max: 60, timeWindow: '1 minute' } };
  * The citizen portal (SPEC section 2, step 8): sign in through the identity provider, then see
  * one's own CUL entries, newest first, as a page at /portal or as JSON at /api/v1/citizen/log.
  */
-export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin', 'portalSessions', 'citizenLog'], async (app, { services }) => {
+export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin', 'portalSessions', 'citizenLog', 'failedAttempts'], async (app, { services }) => {
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
   // Sign-out is an HTML form.
   await app.register(formbody, { bodyLimit: services.config.bodyLimit });
@@ -44,8 +45,9 @@ export const portalRoutes = routeGroup(['config', 'keys', 'clock', 'portalLogin'
     const lang = pageLanguage(request);
     const session = await sessions.sessionOf(sessionCookie.tokenOf(request.cookies));
     if (!session) return sendFramedPage(request, reply, 200, { lang, ...signInPage(lang) });
-    const entries = await services.citizenLog.entries(session.aifo);
-    return sendFramedPage(request, reply, 200, { lang, ...logPage(lang, entries, { endsAt: new Date(session.expiresAt).toISOString() }) });
+    const [entries, attempts] = await Promise.all([services.citizenLog.entries(session.aifo), services.failedAttempts.of(session.aifo)]);
+    const sections = [failedAttemptsSection(lang, attempts, session.formToken)];
+    return sendFramedPage(request, reply, 200, { lang, ...logPage(lang, entries, { endsAt: new Date(session.expiresAt).toISOString() }, sections) });
   });
 
   app.get(`${PORTAL_PATH}/login`, { config: RATE_LIMIT, schema: { hide: true } }, async (request, reply) => {
