@@ -1,7 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { streamNames, type NewEvent } from '../events/envelope.ts';
 import type { ActEvent, FailureReason } from '../events/act.ts';
 import { currentSchemaVersion } from '../events/upcasters.ts';
+import { newId } from '../src/app/ids.ts';
 import type { LedgerServices } from '../src/app/services.ts';
 
 export interface FailedActsOptions {
@@ -27,8 +28,8 @@ export async function appendFailedActs(services: Pick<LedgerServices, 'eventStor
   const batchSize = options.batchSize ?? 1000;
   const ids: string[] = [];
   const metadata = (type: ActEvent['type'], occurredAt: string): NewEvent['metadata'] => ({
-    eventId: randomUUID(),
-    correlationId: randomUUID(),
+    eventId: newId(),
+    correlationId: newId(),
     occurredAt,
     actor: options.providerId,
     schemaVersion: currentSchemaVersion(type),
@@ -65,7 +66,7 @@ export async function appendFailedActs(services: Pick<LedgerServices, 'eventStor
   };
 
   for (let start = 0; start < options.count; start += batchSize) {
-    const batch = Array.from({ length: Math.min(batchSize, options.count - start) }, () => randomUUID());
+    const batch = Array.from({ length: Math.min(batchSize, options.count - start) }, () => newId());
     await Promise.all(batch.map(appendOne));
     ids.push(...batch);
   }

@@ -48,6 +48,22 @@ describe('acts over HTTP', () => {
     expect(foreign.authorizationUrl).toBe(`${ledger.services.config.publicUrl}/authorize/${foreign.actId}`);
   });
 
+  it('gives acts, codes and events time-ordered ids (UUIDv7), so the store appends them at the end of its indexes', async () => {
+    const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const first = await newAct(JANA);
+    const second = await newAct(JANA);
+    expect(first.actId).toMatch(v7);
+    expect(second.actId > first.actId).toBe(true);
+    const code = (await call('POST', `/api/v1/acts/${second.actId}/codes`, { channel: 'sms' })).json() as { codeId: string };
+    expect(code.codeId).toMatch(v7);
+    expect(code.codeId > second.actId).toBe(true);
+    const streams = await Promise.all([first.actId, second.actId].map((actId) => ledger.services.eventStore.readStream(streamNames.act(actId))));
+    const eventIds = streams.flat().map((e) => e.metadata.eventId);
+    expect(eventIds.length).toBeGreaterThanOrEqual(3);
+    for (const id of eventIds) expect(id).toMatch(v7);
+    expect([...eventIds].sort()).toEqual(eventIds);
+  });
+
   for (const channel of ['sms', 'mobile-key'] as const) {
     it(`authorizes by a code sent by ${channel}`, async () => {
       const act = await newAct();

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
 import { streamNames } from '../../../events/envelope.ts';
 import type { ActEvent, ActStatus, AuthorizationMethod, CodeChannel, CodeDeliveryState, FailureReason, Loa } from '../../../events/act.ts';
 import { actDecider, verificationResult, type ActCommand, type ActState } from '../../../commands/act.ts';
@@ -9,7 +9,7 @@ import type { TaskQueue } from '../../ports/task-queue.ts';
 import type { SendLimiter } from '../../ports/send-limiter.ts';
 import type { Citizen } from '../../ports/citizen-registry.ts';
 import { handleCommand, loadState, type CommandContext, type EventCodec } from '../command-handler.ts';
-import { uuidFromName } from '../ids.ts';
+import { newId, uuidFromName } from '../ids.ts';
 import { providerSector, type Pseudonyms } from '../citizens/pseudonyms.ts';
 import type { ProviderDirectory } from '../providers/provider-directory.ts';
 import { newestDevice, requestDelivery, stageDelivery } from './code-delivery.ts';
@@ -129,7 +129,7 @@ export class ActService {
     const citizen = await pseudonyms.resolve(providerSector(providerId), input.sepp);
     if (!citizen) refuse('sepp-unknown', 'this SePP does not identify a citizen known to this provider');
     const requestDigest = this.digest(JSON.stringify([providerId, input.sepp, input.documentHash, input.name.trim(), input.description.trim(), input.loa ?? null]));
-    const actId = options.idempotencyKey ? uuidFromName(`act:${providerId}:${options.idempotencyKey}`) : randomUUID();
+    const actId = options.idempotencyKey ? uuidFromName(`act:${providerId}:${options.idempotencyKey}`) : newId();
 
     if (options.idempotencyKey) {
       const { state } = await this.load(actId);
@@ -199,7 +199,7 @@ export class ActService {
     const command: ActCommand = {
       type: 'IssueCode',
       providerId,
-      codeId: randomUUID(),
+      codeId: newId(),
       channel,
       verifier: this.digest(codeSha512),
       destinationHint: !citizen || !to ? null : channel === 'sms' ? maskPhone(to) : (device?.label ?? 'Mobile Key'),
