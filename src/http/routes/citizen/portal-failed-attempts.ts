@@ -2,7 +2,7 @@ import type { FailureReason } from '../../../../events/act.ts';
 import type { FailedAttempt } from '../../../app/citizens/failed-attempts.ts';
 import { escapeHtml } from '../../html.ts';
 import type { Lang } from '../../csp-page.ts';
-import { timeElement } from './portal-page.ts';
+import { portalRefusalPage, timeElement, type PortalPage } from './portal-page.ts';
 import { portalMessages } from './portal-messages.ts';
 
 /** The words of the portal's failed-attempts section, in Czech and English. */
@@ -112,15 +112,7 @@ ${attempts.length === 0 ? `<p id="no-failed-attempts">${escapeHtml(w.none)}</p>`
 }
 
 /** A report the portal could not record: why, and the way back. */
-export function reportRefusedPage(lang: Lang, refusal: ReportRefusal, requestId: string): { title: string; body: string; requestId: string } {
+export function reportRefusedPage(lang: Lang, refusal: ReportRefusal, requestId: string): PortalPage {
   const w = failedAttemptMessages[lang];
-  return {
-    title: w.refusedTitle,
-    requestId,
-    body: `<h1>${escapeHtml(w.refusedTitle)}</h1>
-<div class="error-page" data-problem="${refusal}">
-<p>${escapeHtml(w.refusals[refusal])}</p>
-<p><a href="/portal?lang=${lang}">${escapeHtml(w.backToPortal)}</a></p>
-</div>`,
-  };
+  return portalRefusalPage(lang, { title: w.refusedTitle, problem: refusal, text: w.refusals[refusal], back: w.backToPortal }, requestId);
 }

@@ -6,7 +6,7 @@ import { pragueIso, shownTime } from '../../assets/prague-time.js';
 import { portalMessages } from './portal-messages.ts';
 
 /** A portal page's content; the route frames and sends it. */
-type PortalPage = Omit<FramedPage, 'lang' | 'switchHref'>;
+export type PortalPage = Omit<FramedPage, 'lang' | 'switchHref'>;
 
 /** A time as every citizen page shows it: Prague time with its zone, the instant with its offset. */
 export function timeElement(iso: string, lang: Lang): string {
@@ -72,13 +72,18 @@ export type PortalRefusal = keyof (typeof portalMessages)['en']['refusals'];
 /** A sign-in that did not end with a session: why, and a way to start again; the request id for support. */
 export function refusedPage(lang: Lang, refusal: PortalRefusal, requestId: string): PortalPage {
   const w = portalMessages[lang];
+  return portalRefusalPage(lang, { title: w.refusedTitle, problem: refusal, text: w.refusals[refusal], back: w.tryAgain }, requestId);
+}
+
+/** A portal refusal page: its title, why (`problem` marks it for tests and support), and the way back to the portal. */
+export function portalRefusalPage(lang: Lang, refusal: { title: string; problem: string; text: string; back: string }, requestId: string): PortalPage {
   return {
-    title: w.refusedTitle,
+    title: refusal.title,
     requestId,
-    body: `<h1>${escapeHtml(w.refusedTitle)}</h1>
-<div class="error-page" data-problem="${refusal}">
-<p>${escapeHtml(w.refusals[refusal])}</p>
-<p><a href="/portal?lang=${lang}">${escapeHtml(w.tryAgain)}</a></p>
+    body: `<h1>${escapeHtml(refusal.title)}</h1>
+<div class="error-page" data-problem="${escapeHtml(refusal.problem)}">
+<p>${escapeHtml(refusal.text)}</p>
+<p><a href="/portal?lang=${lang}">${escapeHtml(refusal.back)}</a></p>
 </div>`,
   };
 }
