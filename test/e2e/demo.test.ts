@@ -18,7 +18,7 @@ describe('npm run demo against a running ledger', () => {
   it('registers an act, follows the code\'s delivery until it is sent, reads it on the simulated phone and authorizes', async () => {
     const { stdout } = await run(process.execPath, ['bin/ledger.mjs', 'demo', 'README.md', '--admin-token', ledger.adminToken, '--url', ledger.url], { cwd: ROOT, timeout: 60_000 });
     expect(stdout).toContain('delivery: sent');
-    expect(stdout).toMatch(/the citizen's phone shows: ".*Code: \d{6}\./);
+    expect(stdout).toMatch(/the citizen's phone shows: ".*Kód: \d{6}\./);
     expect(stdout).toContain('verification: authorized');
   });
 

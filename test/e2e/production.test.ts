@@ -177,7 +177,8 @@ describe('production environment: real delivery end to end', () => {
       const sent = messages.find((m) => m.message && JSON.stringify(m.message).length > 0 && m.message.data.jwe)!;
       expect(sent.message!.android.priority).toBe('high');
       expect(Object.keys(sent.message!.data)).toEqual(['jwe']);
-      expect(JSON.stringify(sent.message)).not.toMatch(/Code: \d/);
+      // No code in clear in what FCM carries, in either language of the text.
+      expect(JSON.stringify(sent.message)).not.toMatch(/(Code|Kód): \d/);
       const { plaintext, protectedHeader } = await compactDecrypt(sent.message!.data.jwe!, device.privateKey);
       expect(protectedHeader).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' });
       const payload = JSON.parse(new TextDecoder().decode(plaintext)) as { codeId: string; code: string };

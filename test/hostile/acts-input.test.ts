@@ -229,7 +229,8 @@ describe('hostile: provider API input', () => {
       await issueCode(server, provider.token, String(a.body!.actId), JANA);
       const outbox = await call(server, 'GET', `/api/v1/simulator/outbox?aifo=${JANA}`, { token: server.adminToken });
       const text = (outbox.body!.messages as Array<{ text: string }>).at(-1)!.text;
-      expect(text).toContain('"Lease of flat 12"');
+      // Jana is a domestic person: her text is Czech, the act's name in Czech quotation marks, trimmed.
+      expect(text).toContain('„Lease of flat 12“');
       expect(await lastCode(server, JANA)).toMatch(/^\d{6}$/);
     });
   });
