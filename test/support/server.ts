@@ -12,6 +12,8 @@ const START_TIMEOUT_MS = 30_000;
 export interface RunningProcess {
   /** Base URL, e.g. http://127.0.0.1:41234. */
   url: string;
+  /** The child's process id (for its memory figures in /proc). */
+  pid: number;
   /** Everything the process wrote to stdout (unless discarded) and stderr so far. */
   logs(): string;
   /** Sends a signal and resolves once the process has exited. */
@@ -127,6 +129,7 @@ async function launch(port: number, { args, env = {}, readyPath, output: stdout 
 
   const started: RunningProcess = {
     url,
+    pid: child.pid!,
     logs: () => output,
     kill: async (signal) => {
       if (!hasExited) child.kill(signal);
