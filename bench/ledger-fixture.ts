@@ -83,7 +83,8 @@ export async function startLedgerUnderLoad(options: { dataDir?: string } = {}): 
     // The code-flow bench sends thousands of codes to a few test persons.
     LEDGER_CODE_SENDS_PER_HOUR: '100000',
   };
-  const server = await startServer(env, { dataDir, output: 'discard' }).catch((error: unknown) => {
+  // A grown store may take longer to open than the 30 s a fresh one is given.
+  const server = await startServer(env, { dataDir, output: 'discard', ...(options.dataDir ? { startTimeoutMs: 600_000 } : {}) }).catch((error: unknown) => {
     removeDataDir();
     throw error;
   });
