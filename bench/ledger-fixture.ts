@@ -9,6 +9,8 @@ import { startServer } from '../test/support/server.ts';
 export interface LedgerUnderLoad {
   url: string;
   dataDir: string;
+  /** The server's process id. */
+  pid: number;
   /** `authorization: Bearer <admin token>`, for the admin and simulator API. */
   adminHeaders: Record<string, string>;
   registerProvider(): Promise<BenchProvider>;
@@ -20,7 +22,7 @@ export interface LedgerUnderLoad {
   lastCodeSentTo(aifo: string): Promise<string>;
   /** The projection runner's figures, as /readyz reports them. */
   projections(): Promise<ProjectionFigures>;
-  /** Stops the process and removes its data dir. */
+  /** Stops the process and removes its data dir (unless the caller gave it). */
   close(): Promise<void>;
 }
 
@@ -54,11 +56,16 @@ process.once('exit', () => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `ledger serve` for a load test: request logs written at info (to /dev/null), loopback exempt from rate limits. */
-export async function startLedgerUnderLoad(): Promise<LedgerUnderLoad> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
-  dataDirs.add(dataDir);
+/**
+ * Starts `ledger serve` for a load test: request logs written at info (to /dev/null), loopback exempt
+ * from rate limits. On a fresh temp data dir, or on `dataDir` (a store seeded beforehand), which then
+ * stays for the caller to read and remove.
+ */
+export async function startLedgerUnderLoad(options: { dataDir?: string } = {}): Promise<LedgerUnderLoad> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ledger-bench-'));
+  if (!options.dataDir) dataDirs.add(dataDir);
   const removeDataDir = () => {
+    if (options.dataDir) return;
     rmSync(dataDir, { recursive: true, force: true });
     dataDirs.delete(dataDir);
   };
@@ -76,16 +83,18 @@ export async function startLedgerUnderLoad(): Promise<LedgerUnderLoad> {
     // The code-flow bench sends thousands of codes to a few test persons.
     LEDGER_CODE_SENDS_PER_HOUR: '100000',
   };
-  const server = await startServer(env, { dataDir, output: 'discard' }).catch((error: unknown) => {
+  // A grown store may take longer to open than the 30 s a fresh one is given.
+  const server = await startServer(env, { dataDir, output: 'discard', ...(options.dataDir ? { startTimeoutMs: 600_000 } : {}) }).catch((error: unknown) => {
     removeDataDir();
     throw error;
   });
-  const { url } = server;
+  const { url, pid } = server;
   const adminHeaders = { authorization: `Bearer ${adminToken}` };
 
   return {
     url,
     dataDir,
+    pid,
     adminHeaders,
     registerProvider: () => registerProvider(url, adminHeaders),
     addPerson: async (person) => (await call<{ aifo: string }>(`${url}/api/v1/admin/citizens`, 201, { method: 'POST', headers: adminHeaders, json: person })).aifo,

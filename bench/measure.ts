@@ -18,6 +18,8 @@ export interface LoadSettings {
 }
 
 export interface Measurement {
+  /** 2xx answers in all. */
+  ok: number;
   /** 2xx answers per second: refusals do not count as throughput. */
   okPerSecond: number;
   p50Ms: number;
@@ -39,6 +41,7 @@ export async function measure(target: LoadTarget, settings: LoadSettings): Promi
     ...(target.requests ? { requests: target.requests } : {}),
   });
   return {
+    ok: result['2xx'],
     okPerSecond: result['2xx'] / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,

@@ -14,6 +14,8 @@ export interface MixedActsOptions {
   /** When the acts were registered (the failed ones fail a minute later): old enough, and a purge erases them. */
   registeredAt: Date;
   batchSize?: number;
+  /** The endings the acts take turns in; every ending, in ACT_ENDINGS order, unless given. */
+  endings?: readonly ActEnding[];
 }
 
 /**
@@ -87,8 +89,9 @@ export async function appendMixedActs(services: Pick<LedgerServices, 'eventStore
   };
 
   const batchSize = options.batchSize ?? 500;
+  const endings = options.endings ?? ACT_ENDINGS;
   for (let start = 0; start < options.count; start += batchSize) {
-    const batch = Array.from({ length: Math.min(batchSize, options.count - start) }, (_, i) => ({ actId: randomUUID(), ending: ACT_ENDINGS[(start + i) % ACT_ENDINGS.length]! }));
+    const batch = Array.from({ length: Math.min(batchSize, options.count - start) }, (_, i) => ({ actId: randomUUID(), ending: endings[(start + i) % endings.length]! }));
     await Promise.all(batch.map(({ actId, ending }) => appendOne(actId, ending)));
     for (const { actId, ending } of batch) byEnding[ending].push(actId);
   }

@@ -12,6 +12,8 @@ const START_TIMEOUT_MS = 30_000;
 export interface RunningProcess {
   /** Base URL, e.g. http://127.0.0.1:41234. */
   url: string;
+  /** The child's process id (for its memory figures in /proc). */
+  pid: number;
   /** Everything the process wrote to stdout (unless discarded) and stderr so far. */
   logs(): string;
   /** Sends a signal and resolves once the process has exited. */
@@ -60,6 +62,8 @@ export interface ProcessOptions {
   output?: 'keep' | 'discard';
   /** The process serves HTTPS with a certificate this CA issued (for localhost and 127.0.0.1). */
   tlsCa?: string;
+  /** How long `readyPath` may take to answer; 30 s unless given (a grown store may open slower). */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -86,6 +90,7 @@ export interface StartOptions {
   output?: ProcessOptions['output'];
   /** The ledger serves HTTPS (LEDGER_TLS_* in `env`) with a certificate this CA issued. */
   tlsCa?: string;
+  startTimeoutMs?: number;
 }
 
 /**
@@ -101,11 +106,12 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     readyPath: '/healthz',
     output: opts.output ?? 'keep',
     ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
+    ...(opts.startTimeoutMs ? { startTimeoutMs: opts.startTimeoutMs } : {}),
   });
   return { ...server, dataDir, adminToken };
 }
 
-async function launch(port: number, { args, env = {}, readyPath, output: stdout = 'keep', tlsCa }: ProcessOptions): Promise<RunningProcess> {
+async function launch(port: number, { args, env = {}, readyPath, output: stdout = 'keep', tlsCa, startTimeoutMs = START_TIMEOUT_MS }: ProcessOptions): Promise<RunningProcess> {
   const url = `${tlsCa ? 'https' : 'http'}://127.0.0.1:${port}`;
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -127,6 +133,7 @@ async function launch(port: number, { args, env = {}, readyPath, output: stdout 
 
   const started: RunningProcess = {
     url,
+    pid: child.pid!,
     logs: () => output,
     kill: async (signal) => {
       if (!hasExited) child.kill(signal);
@@ -142,7 +149,7 @@ async function launch(port: number, { args, env = {}, readyPath, output: stdout 
   };
 
   const name = args.join(' ');
-  const deadline = Date.now() + START_TIMEOUT_MS;
+  const deadline = Date.now() + startTimeoutMs;
   while (Date.now() < deadline) {
     if (hasExited) throw new Error(`${name} exited before answering ${readyPath}:\n${output}`);
     try {
@@ -156,5 +163,5 @@ async function launch(port: number, { args, env = {}, readyPath, output: stdout 
     await new Promise((r) => setTimeout(r, 100));
   }
   await started.kill('SIGKILL');
-  throw new Error(`${name} did not answer ${readyPath} within ${START_TIMEOUT_MS} ms:\n${output}`);
+  throw new Error(`${name} did not answer ${readyPath} within ${startTimeoutMs} ms:\n${output}`);
 }

@@ -1,0 +1,55 @@
+import pino from 'pino';
+import { buildLedger } from '../src/composition/ledger.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { appendMixedActs, type ActEnding } from './mixed-acts.ts';
+
+/**
+ * The endings the seeded acts take turns in: 20 events per 10 acts, as a grown ledger's log runs at
+ * about two events an act (most acts end or wait after one or two events; some go through a code).
+ */
+export const SCALE_ENDINGS: readonly ActEnding[] = ['pending', 'expired', 'cancelled', 'pending', 'expired', 'authorized', 'pending', 'expired', 'cancelled', 'pending'];
+const EVENTS_PER_TURN = 20;
+
+/** Acts appended between two progress lines, and at most between two waits for the projections. */
+const CHUNK_ACTS = 50_000;
+
+export interface SeededStore {
+  acts: number;
+  events: number;
+  /** Appending through the act codec. */
+  appendS: number;
+  /** Waiting for every projection to apply the whole log, after the appends. */
+  projectS: number;
+}
+
+/**
+ * Fills `dataDir` with about `events` events through the fast path (the act codec, as the purge and
+ * replay fixtures append), lets every projection catch up, and closes: a grown store for a server to open.
+ * The acts were registered an hour ago: none is old enough to expire or be purged while the bench runs.
+ */
+export async function seedScaleStore(dataDir: string, events: number, progress: (line: string) => void): Promise<SeededStore> {
+  const acts = Math.max(1, Math.round((events * SCALE_ENDINGS.length) / EVENTS_PER_TURN));
+  const config = loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: 'bench-scale' });
+  const ledger = await buildLedger(config, { runJobs: false, logger: createLogger('warn', pino.destination({ dest: '/dev/null', sync: false })) });
+  try {
+    const { services } = ledger;
+    const registeredAt = new Date(services.clock().getTime() - 3_600_000);
+    let appendMs = 0;
+    for (let done = 0; done < acts; ) {
+      const count = Math.min(CHUNK_ACTS, acts - done);
+      const started = performance.now();
+      // Each chunk starts on the same turn of the endings, so the whole store keeps the mix.
+      await appendMixedActs(services, { count, providerId: 'bench-provider', registeredAt, endings: SCALE_ENDINGS });
+      appendMs += performance.now() - started;
+      done += count;
+      if (acts > CHUNK_ACTS) progress(`seeded ${done.toLocaleString('en-US')} of ${acts.toLocaleString('en-US')} acts`);
+    }
+    const head = await services.eventStore.headPosition();
+    const projecting = performance.now();
+    await services.projections.waitFor(head, 3_600_000);
+    return { acts, events: head, appendS: appendMs / 1000, projectS: (performance.now() - projecting) / 1000 };
+  } finally {
+    await ledger.close();
+  }
+}

@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { replayLedger } from '../../src/composition/replay.ts';
+import { loadConfig } from '../../src/config.ts';
+import { memoryOf, storeOnDisk } from '../scale-disk.ts';
+import { scaleReport } from '../scale-report.ts';
+import { measureOnBothStores } from '../scale-routes.ts';
+import { seedScaleStore } from '../scale-store.ts';
+import { startTimed, type StartedLedger } from '../scale-start.ts';
+import type { Workload } from '../scenario.ts';
+import { codeFlow, registerAct } from './acts.ts';
+import { publicLookup } from './public-lookup.ts';
+import { resultRead } from './result-read.ts';
+
+const DEFAULT_EVENTS = 1_000_000;
+
+/** BENCH_SCALE_EVENTS: how many events the grown store holds (1,000,000 unless set). */
+export function scaleEvents(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env.BENCH_SCALE_EVENTS;
+  if (given === undefined || given === '') return DEFAULT_EVENTS;
+  const events = Number(given.replaceAll('_', ''));
+  if (!Number.isInteger(events) || events < 20 || events > 100_000_000) throw new Error(`BENCH_SCALE_EVENTS must be a whole number from 20 to 100000000, not ${given}`);
+  return events;
+}
+
+/**
+ * The ledger grown to N events against an empty one, in the same run: a store seeded through the
+ * fast path (untimed), a real `ledger serve` on it and one on a fresh store, four routes measured on
+ * both back to back (ratios full/empty), start-up and memory, bytes on disk per event and act, and
+ * a rebuild of every projection from the whole log (`ledger replay`).
+ */
+export const scaleWorkload: Workload = {
+  id: 'scale',
+  name: 'scale',
+  async run(context) {
+    const events = scaleEvents();
+    const progress = (line: string) => process.stdout.write(`    ${line}\n`);
+    const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-scale-'));
+    try {
+      progress(`seeding about ${events.toLocaleString('en-US')} events through the act codec (untimed) ...`);
+      const seeded = await seedScaleStore(dataDir, events, progress);
+      const seededOnDisk = storeOnDisk(dataDir);
+
+      progress('starting `ledger serve` on the seeded store, then on an empty one ...');
+      const full = await startTimed(dataDir);
+      let empty: StartedLedger | undefined;
+      let measured;
+      let peak;
+      try {
+        empty = await startTimed();
+        measured = await measureOnBothStores(context, { empty: empty.ledger, full: full.ledger }, [registerAct, codeFlow, resultRead, publicLookup], registerAct, progress);
+        peak = { full: memoryOf(full.ledger.pid).peakRssBytes, empty: memoryOf(empty.ledger.pid).peakRssBytes };
+      } finally {
+        await empty?.ledger.close();
+        await full.ledger.close();
+      }
+
+      progress('rebuilding every projection from the whole log (`ledger replay`) ...');
+      const rebuilding = performance.now();
+      const replay = await replayLedger(loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: 'bench-scale' }));
+      const replayS = (performance.now() - rebuilding) / 1000;
+      if (replay.differences !== 0) throw new Error(`the replay found ${replay.differences} differences on the seeded store`);
+
+      return scaleReport({ seeded, seededOnDisk, start: { full, empty: empty! }, peak: peak!, ...measured!, replay: { report: replay, seconds: replayS } });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
