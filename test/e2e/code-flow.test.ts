@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAssertion, providerKeyPair, type ProviderIdentity } from '../support/ledger.ts';
+import type { ProviderIdentity } from '../support/ledger.ts';
+import { providerOverHttp } from '../support/provider-over-http.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 import { deliveredMessageFrom, settledDelivery, type DeliveredCodeView } from '../support/delivery.ts';
 
@@ -35,19 +36,7 @@ describe('the code flow over HTTP against the real server process', () => {
 
   beforeAll(async () => {
     server = await startServer({ LOG_LEVEL: 'debug' });
-    const pair = await providerKeyPair();
-    const created = await api('POST', '/api/v1/admin/providers', { name: 'E2E e-service', jwks: { keys: [pair.publicJwk] } }, server.adminToken);
-    provider = { ...pair, providerId: String(created.body.providerId) };
-    const res = await fetch(`${server.url}/api/v1/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: await clientAssertion(provider, `${server.url}/api/v1/token`),
-      }),
-    });
-    token = ((await res.json()) as { access_token: string }).access_token;
+    ({ provider, token } = await providerOverHttp(server, 'E2E e-service'));
   });
   afterAll(async () => {
     await server?.stop();

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAssertion, providerKeyPair, type ProviderIdentity } from '../support/ledger.ts';
+import type { ProviderIdentity } from '../support/ledger.ts';
+import { providerOverHttp } from '../support/provider-over-http.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 import { deliveredMessageFrom } from '../support/delivery.ts';
 
@@ -68,21 +69,7 @@ describe('concurrent verifications of one code (real server process)', () => {
   beforeAll(async () => {
     // Several codes to the same person within the hour: lift the send limit out of the way.
     server = await startServer({ LEDGER_CODE_SENDS_PER_HOUR: '1000', LEDGER_CODE_ATTEMPTS: '5' });
-    const pair = await providerKeyPair();
-    const created = await api('POST', '/api/v1/admin/providers', { name: 'Concurrent e-service', jwks: { keys: [pair.publicJwk] } }, server.adminToken);
-    expect(created.status).toBe(201);
-    provider = { ...pair, providerId: String(created.body.providerId) };
-    const res = await fetch(`${server.url}/api/v1/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: await clientAssertion(provider, `${server.url}/api/v1/token`),
-      }),
-    });
-    expect(res.status).toBe(200);
-    token = ((await res.json()) as { access_token: string }).access_token;
+    ({ provider, token } = await providerOverHttp(server, 'Concurrent e-service'));
   });
   afterAll(async () => {
     await server?.stop();
