@@ -1,8 +1,9 @@
 import { LogRangeError, type TransparencyLog } from '../../../app/audit/transparency-log.ts';
-import { parseTilePath, TlogError, toBase64 } from '../../../../tlog/index.ts';
+import { toBase64 } from '../../../../tlog/index.ts';
 import { auditorAccess, auditorRefusals } from '../../auth.ts';
 import { HttpProblem } from '../../problems.ts';
 import { routeGroup } from '../../route-group.ts';
+import { sendTile } from './transparency-log.ts';
 
 export const INCLUSION_PROOF_PATH = '/api/v1/audit/proofs/inclusion';
 export const CONSISTENCY_PROOF_PATH = '/api/v1/audit/proofs/consistency';
@@ -103,22 +104,8 @@ export const auditProofRoutes = routeGroup(['config', 'transparencyLog', 'eventS
         },
       },
     },
-    async (request, reply) => {
-      let tile;
-      try {
-        tile = parseTilePath(`tile/entries/${request.params['*']}`);
-      } catch (error) {
-        if (error instanceof TlogError) throw new HttpProblem('tile-not-found', `not an entry bundle path: ${error.message}`);
-        throw error;
-      }
-      try {
-        const bytes = await log.entryBundle(tile.index, tile.width);
-        return reply.header('cache-control', 'private, max-age=31536000, immutable').type('application/octet-stream').send(Buffer.from(bytes));
-      } catch (error) {
-        if (error instanceof LogRangeError) throw new HttpProblem('tile-not-found', error.message);
-        throw error;
-      }
-    },
+    async (request, reply) =>
+      sendTile(reply, `tile/entries/${request.params['*']}`, 'private, max-age=31536000, immutable', (tile) => log.entryBundle(tile.index, tile.width)),
   );
 
   app.post(

@@ -1,5 +1,6 @@
 import { LogRangeError } from '../../../app/audit/transparency-log.ts';
-import { parseTilePath, TlogError } from '../../../../tlog/index.ts';
+import type { FastifyReply } from 'fastify';
+import { parseTilePath, TlogError, type TileRef } from '../../../../tlog/index.ts';
 import { HttpProblem } from '../../problems.ts';
 import { problemResponses } from '../../problem-docs.ts';
 import { routeGroup } from '../../route-group.ts';
@@ -64,23 +65,11 @@ export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app,
         },
       },
     },
-    async (request, reply) => {
-      let tile;
-      try {
-        tile = parseTilePath(`tile/${request.params['*']}`);
-      } catch (error) {
-        if (error instanceof TlogError) throw new HttpProblem('tile-not-found', `not a tile path: ${error.message}`);
-        throw error;
-      }
-      if (tile.level === 'entries') throw new HttpProblem('tile-not-found', 'entry bundles are not public: auditors fetch them at /api/v1/audit/tile/entries/... (or read /api/v1/audit/events)');
-      try {
-        const bytes = await log.tile(tile);
-        return reply.header('cache-control', TILE_CACHE).type('application/octet-stream').send(Buffer.from(bytes));
-      } catch (error) {
-        if (error instanceof LogRangeError) throw new HttpProblem('tile-not-found', error.message);
-        throw error;
-      }
-    },
+    async (request, reply) =>
+      sendTile(reply, `tile/${request.params['*']}`, TILE_CACHE, (tile) => {
+        if (tile.level === 'entries') throw new HttpProblem('tile-not-found', 'entry bundles are not public: auditors fetch them at /api/v1/audit/tile/entries/... (or read /api/v1/audit/events)');
+        return log.tile(tile);
+      }),
   );
 
   app.get(
@@ -100,3 +89,23 @@ export const transparencyLogRoutes = routeGroup(['transparencyLog'], async (app,
     async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').type('text/plain; charset=utf-8').send(`${log.verifierKey}\n`),
   );
 });
+
+/**
+ * Answers the tile or entry bundle `path` names (as tlog-tiles spells it) with what `read` gives:
+ * a path that is no tile, or a tile the tree does not hold yet, is `tile-not-found`.
+ */
+export async function sendTile(reply: FastifyReply, path: string, cacheControl: string, read: (tile: TileRef) => Promise<Uint8Array>): Promise<FastifyReply> {
+  let tile: TileRef;
+  try {
+    tile = parseTilePath(path);
+  } catch (error) {
+    if (error instanceof TlogError) throw new HttpProblem('tile-not-found', `not a tile path: ${error.message}`);
+    throw error;
+  }
+  try {
+    return reply.header('cache-control', cacheControl).type('application/octet-stream').send(Buffer.from(await read(tile)));
+  } catch (error) {
+    if (error instanceof LogRangeError) throw new HttpProblem('tile-not-found', error.message);
+    throw error;
+  }
+}
