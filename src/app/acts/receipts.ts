@@ -63,8 +63,10 @@ export class ActReceipts {
    * (an ActAuthorized of version 1), or its registration no longer readable.
    */
   async of(actId: string): Promise<Receipt | undefined> {
+    const { log } = this.deps;
+    const checkpoint = await log.latestCheckpoint();
     const cached = this.issued.get(actId);
-    if (cached && cached.kid === this.deps.keys.current.kid && cached.treeSize === (await this.deps.log.latestCheckpoint())?.treeSize) return cached.receipt;
+    if (cached && cached.kid === this.deps.keys.current.kid && cached.treeSize === checkpoint?.treeSize) return cached.receipt;
     const recorded = await this.deps.store.readStream(streamNames.act(actId));
     const authorizedEvent = recorded.find((r) => r.type === 'ActAuthorized');
     const registeredEvent = recorded.find((r) => r.type === 'ActRegistered');
@@ -72,9 +74,7 @@ export class ActReceipts {
     const claims = await this.claimsOf(registeredEvent, authorizedEvent);
     if (!claims) return undefined;
 
-    const { log } = this.deps;
     const sequence = await log.sequenceOf(authorizedEvent.position);
-    const checkpoint = await log.latestCheckpoint();
     if (sequence === undefined || !checkpoint || checkpoint.treeSize < sequence) return { status: 'pending' };
 
     const event = canonicalEventBytes(authorizedEvent);
