@@ -1,7 +1,7 @@
 import { canonicalEventBytes } from '../events/canonical.ts';
 import type { RecordedEvent } from '../events/envelope.ts';
 import { streamNames } from '../events/envelope.ts';
-import { fromBase64, leafHash, storedHashesForLeaf, TILE_HEIGHT, TILE_WIDTH, toBase64, TlogError, type Hash } from '../tlog/index.ts';
+import { fromBase64, leafHash, storedHashesForLeaf, TILE_HEIGHT, TILE_WIDTH, toBase64, TlogError, type Hash, type ReadHash } from '../tlog/index.ts';
 import type { Change, Projection, ReadView } from './projection.ts';
 
 /**
@@ -50,8 +50,11 @@ export const tileKey = (tileLevel: number, tileIndex: number): string => `${tile
 /** Checkpoint ids sort as their sizes do. */
 export const checkpointKey = (treeSize: number): string => String(treeSize).padStart(16, '0');
 
-/** Reads a stored hash through the projection's view (the batch's own writes first). */
-function viewReader(read: ReadView) {
+/**
+ * Reads the stored hashes of the tree from documents: the projection's view (the batch's own writes
+ * first) while it appends, the read-model store when proofs are given.
+ */
+export function logTreeHashReader(read: Pick<ReadView, 'get'>): ReadHash {
   return async (level: number, index: number): Promise<Hash> => {
     const doc = await read.get<LogTreeHash>(LOG_TREE_HASHES, hashKey(level, index));
     const hash = doc && fromBase64(doc.hash);
@@ -72,7 +75,7 @@ export const logTreeProjection: Projection = {
   async project(event: RecordedEvent, read): Promise<Change[]> {
     const head = (await read.get<LogTreeHead>(LOG_TREE_HEAD, LOG_TREE_HEAD_ID)) ?? { size: 0, entriesSize: 0 };
     const index = head.size;
-    const stored = await storedHashesForLeaf(index, leafHash(canonicalEventBytes(event)), viewReader(read));
+    const stored = await storedHashesForLeaf(index, leafHash(canonicalEventBytes(event)), logTreeHashReader(read));
     const changes: Change[] = stored.map(({ level, index: at, hash }) => {
       const doc: LogTreeHash = { level, index: at, hash: toBase64(hash) };
       if (level % TILE_HEIGHT === 0) doc.tile = tileKey(level / TILE_HEIGHT, Math.floor(at / TILE_WIDTH));

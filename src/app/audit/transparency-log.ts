@@ -5,7 +5,7 @@ import { streamNames } from '../../../events/envelope.ts';
 import { currentSchemaVersion } from '../../../events/upcasters.ts';
 import {
   checkpointKey,
-  hashKey,
+  logTreeHashReader,
   LOG_CHECKPOINTS,
   LOG_TREE_HASHES,
   LOG_TREE_HEAD,
@@ -24,6 +24,7 @@ import {
   HASH_SIZE,
   inclusionProof,
   type NoteSigner,
+  type ReadHash,
   signNote,
   TILE_WIDTH,
   type TileRef,
@@ -77,11 +78,13 @@ export class TransparencyLog {
   readonly origin: string;
   readonly verifierKey: string;
   private readonly sequence: EventSequence;
+  private readonly readHash: ReadHash;
 
   constructor(private readonly deps: TransparencyLogDeps) {
     this.origin = deps.origin;
     this.verifierKey = deps.verifierKey;
     this.sequence = new EventSequence(deps.readModels);
+    this.readHash = logTreeHashReader(deps.readModels);
   }
 
   /** Leaves hashed so far (the sequence of the last event the tree holds). */
@@ -217,12 +220,6 @@ export class TransparencyLog {
     if (treeSize > size) throw new LogRangeError('beyond-tree', `the tree holds ${size} leaves so far, not ${treeSize}`);
   }
 
-  private readonly readHash = async (level: number, index: number): Promise<Hash> => {
-    const doc = await this.deps.readModels.get<LogTreeHash>(LOG_TREE_HASHES, hashKey(level, index));
-    const hash = doc && fromBase64(doc.hash);
-    if (!hash) throw new Error(`the log tree lacks its hash at level ${level} index ${index}`);
-    return hash;
-  };
 }
 
 function signed(entry: LogCheckpointEntry): SignedCheckpoint {
