@@ -1,7 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { streamNames, type NewEvent } from '../events/envelope.ts';
 import type { ActEvent } from '../events/act.ts';
 import { currentSchemaVersion } from '../events/upcasters.ts';
+import { newId } from '../src/app/ids.ts';
 import type { LedgerServices } from '../src/app/services.ts';
 
 /** How each act of the mix ends; they take turns in this order. */
@@ -50,7 +51,7 @@ export async function appendMixedActs(services: Pick<LedgerServices, 'eventStore
         description: 'Appended by the mixed-acts fixture',
       },
     };
-    const codeId = randomUUID();
+    const codeId = newId();
     const issued: ActEvent = {
       type: 'CodeIssued',
       data: { codeId, channel: 'sms', verifier: randomBytes(32).toString('hex'), issuedAt: at(1_000), expiresAt: at(301_000), destinationHint: '+420 *** *** 123' },
@@ -82,7 +83,7 @@ export async function appendMixedActs(services: Pick<LedgerServices, 'eventStore
     const stream = streamNames.act(actId);
     const events: NewEvent[] = [];
     for (const [event, occurredAt] of eventsOf(actId, ending)) {
-      const metadata = { eventId: randomUUID(), correlationId: randomUUID(), occurredAt, actor: options.providerId, schemaVersion: currentSchemaVersion(event.type) };
+      const metadata = { eventId: newId(), correlationId: newId(), occurredAt, actor: options.providerId, schemaVersion: currentSchemaVersion(event.type) };
       events.push({ ...(await actCodec.encode(event, stream)), metadata });
     }
     await eventStore.append(stream, events, 'no-stream');
@@ -91,7 +92,7 @@ export async function appendMixedActs(services: Pick<LedgerServices, 'eventStore
   const batchSize = options.batchSize ?? 500;
   const endings = options.endings ?? ACT_ENDINGS;
   for (let start = 0; start < options.count; start += batchSize) {
-    const batch = Array.from({ length: Math.min(batchSize, options.count - start) }, (_, i) => ({ actId: randomUUID(), ending: endings[(start + i) % endings.length]! }));
+    const batch = Array.from({ length: Math.min(batchSize, options.count - start) }, (_, i) => ({ actId: newId(), ending: endings[(start + i) % endings.length]! }));
     await Promise.all(batch.map(({ actId, ending }) => appendOne(actId, ending)));
     for (const { actId, ending } of batch) byEnding[ending].push(actId);
   }

@@ -11,7 +11,8 @@ export interface ScaleFigures {
   peak: { full: number; empty: number };
   routes: RouteOnBothStores[];
   growth: { empty: GrowthPerAct; full: GrowthPerAct };
-  replay: { report: ReplayReport; seconds: number };
+  /** Absent with BENCH_SCALE_REPLAY=off. */
+  replay?: { report: ReplayReport; seconds: number };
 }
 
 const n = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
@@ -22,8 +23,11 @@ const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) ? (a / b).t
 export function scaleReport(f: ScaleFigures): string {
   const { seeded, seededOnDisk: disk, start, routes, growth, replay } = f;
   const lines = [
-    `${n(seeded.events)} events (${n(seeded.acts)} acts, about 2 events each) seeded through the act codec in ${seeded.appendS.toFixed(0)} s, ` +
-      `projected in ${seeded.projectS.toFixed(0)} s more (untimed); each route measured on an empty store, then on this one`,
+    (seeded.reused
+      ? `${n(seeded.events)} events (${n(seeded.acts)} acts) in a store seeded earlier (BENCH_SCALE_DATA_DIR), event file layout ${seeded.layout}`
+      : `${n(seeded.events)} events (${n(seeded.acts)} acts, about 2 events each) seeded through the act codec in ${seeded.appendS.toFixed(0)} s, ` +
+        `projected in ${seeded.projectS.toFixed(0)} s more (untimed), event file layout ${seeded.layout}`) +
+      '; each route measured on an empty store, then on this one',
     ...table(routes),
     `start-up, spawn to /healthz and to /readyz 200: full ${start.full.liveS.toFixed(1)} s / ${start.full.readyS.toFixed(1)} s, ` +
       `empty ${start.empty.liveS.toFixed(1)} s / ${start.empty.readyS.toFixed(1)} s`,
@@ -34,9 +38,11 @@ export function scaleReport(f: ScaleFigures): string {
     `a freshly registered act (pages in use before and after the register-act run): event file ${n(growth.full.eventFileBytes)} bytes on the full store ` +
       `(${n(growth.full.acts)} acts), ${n(growth.empty.eventFileBytes)} on the empty one (${n(growth.empty.acts)} acts); ` +
       `read models ${n(growth.full.readModelBytes)} and ${n(growth.empty.readModelBytes)}`,
-    `projection rebuild (ledger replay, ${replay.report.projections.length} projections): ${n(replay.report.events)} events in ${replay.seconds.toFixed(1)} s, ` +
-      `${n(replay.report.events / replay.seconds)} events/s (${(replay.report.buildMs / 1000).toFixed(1)} s rebuilding: ` +
-      `${n(replay.report.events / (replay.report.buildMs / 1000))} events/s; ${(replay.report.compareMs / 1000).toFixed(1)} s comparing)`,
+    replay
+      ? `projection rebuild (ledger replay, ${replay.report.projections.length} projections): ${n(replay.report.events)} events in ${replay.seconds.toFixed(1)} s, ` +
+        `${n(replay.report.events / replay.seconds)} events/s (${(replay.report.buildMs / 1000).toFixed(1)} s rebuilding: ` +
+        `${n(replay.report.events / (replay.report.buildMs / 1000))} events/s; ${(replay.report.compareMs / 1000).toFixed(1)} s comparing)`
+      : 'projection rebuild: not run (BENCH_SCALE_REPLAY=off)',
     ...routes.flatMap((r) => r.notes.map((note) => `note (${r.scenario.route}, ${note})`)),
   ];
   return lines.join('\n  ');

@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import pino from 'pino';
+import { recordedFormat } from '../src/adapters/sqlite/event-file-format.ts';
+import { ledgerFiles } from '../src/composition/stores.ts';
 import { buildLedger } from '../src/composition/ledger.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
@@ -17,10 +21,31 @@ const CHUNK_ACTS = 50_000;
 export interface SeededStore {
   acts: number;
   events: number;
-  /** Appending through the act codec. */
+  /** Appending through the act codec (NaN for a store seeded by an earlier run). */
   appendS: number;
-  /** Waiting for every projection to apply the whole log, after the appends. */
+  /** Waiting for every projection to apply the whole log, after the appends (NaN for a store seeded by an earlier run). */
   projectS: number;
+  /** The event file's layout (src/adapters/sqlite/event-file-format.ts). */
+  layout: number;
+  /** Seeded by an earlier run (BENCH_SCALE_DATA_DIR), not by this one. */
+  reused: boolean;
+}
+
+/** The store an earlier run seeded in `dataDir` (BENCH_SCALE_DATA_DIR), counted; undefined when it holds no events. */
+export function seededEarlier(dataDir: string): SeededStore | undefined {
+  const file = ledgerFiles(dataDir).events;
+  if (!existsSync(file)) return undefined;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const layout = recordedFormat(db);
+    if (layout === 'new') return undefined;
+    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    const events = count('SELECT COUNT(*) AS n FROM events');
+    if (events === 0) return undefined;
+    return { events, acts: count("SELECT COUNT(*) AS n FROM events WHERE type = 'ActRegistered'"), appendS: Number.NaN, projectS: Number.NaN, layout, reused: true };
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -32,6 +57,7 @@ export async function seedScaleStore(dataDir: string, events: number, progress: 
   const acts = Math.max(1, Math.round((events * SCALE_ENDINGS.length) / EVENTS_PER_TURN));
   const config = loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: 'bench-scale' });
   const ledger = await buildLedger(config, { runJobs: false, logger: createLogger('warn', pino.destination({ dest: '/dev/null', sync: false })) });
+  let seeded: Omit<SeededStore, 'layout' | 'reused'>;
   try {
     const { services } = ledger;
     const registeredAt = new Date(services.clock().getTime() - 3_600_000);
@@ -48,8 +74,9 @@ export async function seedScaleStore(dataDir: string, events: number, progress: 
     const head = await services.eventStore.headPosition();
     const projecting = performance.now();
     await services.projections.waitFor(head, 3_600_000);
-    return { acts, events: head, appendS: appendMs / 1000, projectS: (performance.now() - projecting) / 1000 };
+    seeded = { acts, events: head, appendS: appendMs / 1000, projectS: (performance.now() - projecting) / 1000 };
   } finally {
     await ledger.close();
   }
+  return { ...seeded, layout: seededEarlier(dataDir)?.layout ?? Number.NaN, reused: false };
 }

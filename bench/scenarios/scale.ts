@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import { memoryOf, storeOnDisk } from '../scale-disk.ts';
 import { scaleReport } from '../scale-report.ts';
 import { measureOnBothStores } from '../scale-routes.ts';
-import { seedScaleStore } from '../scale-store.ts';
+import { seedScaleStore, seededEarlier } from '../scale-store.ts';
 import { startTimed, type StartedLedger } from '../scale-start.ts';
 import type { Workload } from '../scenario.ts';
 import { codeFlow, registerAct } from './acts.ts';
@@ -25,6 +25,17 @@ export function scaleEvents(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
+ * BENCH_SCALE_DATA_DIR: a data dir the workload keeps. Seeded there when it holds no events yet; used
+ * as it is when it does (a store seeded by an earlier run, or an old one after `ledger store
+ * migrate`), so one long seeding serves several runs. BENCH_SCALE_REPLAY=off: no projection rebuild.
+ */
+export function scaleOptions(env: NodeJS.ProcessEnv = process.env): { dataDir?: string; replay: boolean } {
+  const replay = env.BENCH_SCALE_REPLAY ?? 'on';
+  if (replay !== 'on' && replay !== 'off') throw new Error(`BENCH_SCALE_REPLAY must be on or off, not ${replay}`);
+  return { ...(env.BENCH_SCALE_DATA_DIR ? { dataDir: env.BENCH_SCALE_DATA_DIR } : {}), replay: replay === 'on' };
+}
+
+/**
  * The ledger grown to N events against an empty one, in the same run: a store seeded through the
  * fast path (untimed), a real `ledger serve` on it and one on a fresh store, four routes measured on
  * both back to back (ratios full/empty), start-up and memory, bytes on disk per event and act, and
@@ -35,11 +46,14 @@ export const scaleWorkload: Workload = {
   name: 'scale',
   async run(context) {
     const events = scaleEvents();
+    const options = scaleOptions();
     const progress = (line: string) => process.stdout.write(`    ${line}\n`);
-    const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-scale-'));
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ledger-bench-scale-'));
     try {
-      progress(`seeding about ${events.toLocaleString('en-US')} events through the act codec (untimed) ...`);
-      const seeded = await seedScaleStore(dataDir, events, progress);
+      const earlier = seededEarlier(dataDir);
+      if (earlier) progress(`using the store seeded earlier in ${dataDir}: ${earlier.events.toLocaleString('en-US')} events, layout ${earlier.layout}`);
+      else progress(`seeding about ${events.toLocaleString('en-US')} events through the act codec (untimed) ...`);
+      const seeded = earlier ?? (await seedScaleStore(dataDir, events, progress));
       const seededOnDisk = storeOnDisk(dataDir);
 
       progress('starting `ledger serve` on the seeded store, then on an empty one ...');
@@ -56,15 +70,18 @@ export const scaleWorkload: Workload = {
         await full.ledger.close();
       }
 
-      progress('rebuilding every projection from the whole log (`ledger replay`) ...');
-      const rebuilding = performance.now();
-      const replay = await replayLedger(loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: 'bench-scale' }));
-      const replayS = (performance.now() - rebuilding) / 1000;
-      if (replay.differences !== 0) throw new Error(`the replay found ${replay.differences} differences on the seeded store`);
+      let replay;
+      if (options.replay) {
+        progress('rebuilding every projection from the whole log (`ledger replay`) ...');
+        const rebuilding = performance.now();
+        const report = await replayLedger(loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: 'bench-scale' }));
+        if (report.differences !== 0) throw new Error(`the replay found ${report.differences} differences on the seeded store`);
+        replay = { report, seconds: (performance.now() - rebuilding) / 1000 };
+      }
 
-      return scaleReport({ seeded, seededOnDisk, start: { full, empty: empty! }, peak: peak!, ...measured!, replay: { report: replay, seconds: replayS } });
+      return scaleReport({ seeded, seededOnDisk, start: { full, empty: empty! }, peak: peak!, ...measured!, ...(replay ? { replay } : {}) });
     } finally {
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
   },
 };

@@ -32,6 +32,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     summary: 'audit verify|export|receipt: recompute the log\'s tree and check its checkpoints (--from <url>, token in LEDGER_AUDITOR_TOKEN, or --export <dir>); check an act\'s receipt offline (receipt <file> --jwks --log-key)',
     run: async (args) => (await import('./audit.ts')).audit(args),
   },
+  store: {
+    summary: 'store info|migrate: the event file\'s layout; migrate copies a file of an earlier version into the compact layout, checks every event, keeps the original (stop the ledger first)',
+    run: async (args) => (await import('./store.ts')).store(loadConfig(), args),
+  },
   citizens: {
     summary: 'citizens import <file.ndjson>: load persons and their devices into the registry, one JSON object a line (idempotent)',
     run: async (args) => (await import('./citizens.ts')).citizens(loadConfig(), args),

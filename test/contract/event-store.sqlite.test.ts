@@ -3,16 +3,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/adapters/sqlite/database.ts';
 import { SqliteEventStore } from '../../src/adapters/sqlite/event-store.ts';
+import { eventRows, type EventFileFormat } from '../../src/adapters/sqlite/event-file-format.ts';
 import { WrongExpectedRevisionError } from '../../src/ports/event-store.ts';
 import { tempDir } from '../support/ledger.ts';
 import { eventStoreContract, newEvent } from './event-store.contract.ts';
 
 /** A store on a fresh temp file; reopen closes the file and opens it again, as a restart would. */
-async function sqliteStore() {
+async function sqliteStore(format: EventFileFormat = 2) {
   const dir = tempDir('event-store-');
   const file = join(dir, 'ledger.sqlite');
   let db = openSqlite(file);
+  // A file as versions before the compact layout made it: their table, no layout recorded.
+  if (format === 1) db.exec(eventRows(1).schema);
   let store = new SqliteEventStore(db);
+  expect(store.format).toBe(format);
   const closeAll = async () => {
     await store.close();
     db.close();
@@ -33,7 +37,9 @@ async function sqliteStore() {
   };
 }
 
-eventStoreContract('SQLite', sqliteStore);
+eventStoreContract('SQLite', () => sqliteStore(2));
+// Files written before the compact layout keep being read and written as they are.
+eventStoreContract('SQLite, layout 1 (a file of an earlier version)', () => sqliteStore(1));
 
 describe('SQLite event store: group commit', () => {
   it('commits appends arriving in the same tick together, and each caller still gets its own outcome', async () => {

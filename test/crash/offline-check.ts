@@ -6,6 +6,8 @@ import { activityKey } from '../../projections/admin-activity.ts';
 import { checkpointKey } from '../../projections/log-tree.ts';
 import { canonicalEventBytes } from '../../events/canonical.ts';
 import { leafHash, nodeHash, type Hash } from '../../tlog/index.ts';
+import type { RecordedEvent } from '../../events/envelope.ts';
+import { storedEvents } from '../support/stored-events.ts';
 
 /**
  * Checks a data dir whose server is dead (killed or stopped): the event log against what was
@@ -28,8 +30,8 @@ interface EventRow {
   reason: string | null;
   name: string | null;
   actor: string | null;
-  rawData: string;
-  rawMetadata: string;
+  data: Record<string, unknown>;
+  metadata: RecordedEvent['metadata'];
 }
 
 interface ActLog {
@@ -64,21 +66,31 @@ export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = 
     tally.report('lost', 'event-file', `${eventFile} does not exist`);
     return { events: 0, head: 0, acts: 0, readModelPosition: 0 };
   }
+  // Whatever the file's layout (event-file-format.ts): decoded as the ledger reads it.
+  const rows: EventRow[] = storedEvents(eventFile).map((e) => {
+    const field = <T>(name: string) => (e.data[name] ?? null) as T | null;
+    return {
+      position: e.position,
+      stream: e.streamName,
+      revision: e.revision,
+      eventId: e.eventId,
+      type: e.type,
+      actId: field('actId'),
+      providerId: field('providerId'),
+      digest: field('requestDigest'),
+      codeId: field('codeId'),
+      attemptsLeft: field('attemptsLeft'),
+      method: field('method'),
+      reason: field('reason'),
+      name: field('name'),
+      actor: e.metadata.actor ?? null,
+      data: e.data,
+      metadata: e.metadata,
+    };
+  });
   const db = new Database(eventFile, { readonly: true, fileMustExist: true });
-  let rows: EventRow[];
   let spent: Set<string>;
   try {
-    rows = db
-      .prepare(
-        `SELECT position, stream_name AS stream, revision, event_id AS eventId, type,
-           json_extract(data, '$.actId') AS actId, json_extract(data, '$.providerId') AS providerId,
-           json_extract(data, '$.requestDigest') AS digest, json_extract(data, '$.codeId') AS codeId,
-           json_extract(data, '$.attemptsLeft') AS attemptsLeft, json_extract(data, '$.method') AS method,
-           json_extract(data, '$.reason') AS reason, json_extract(data, '$.name') AS name,
-           json_extract(metadata, '$.actor') AS actor, data AS rawData, metadata AS rawMetadata
-         FROM events ORDER BY position`,
-      )
-      .all() as EventRow[];
     spent = new Set((db.prepare('SELECT scope, id FROM used_once').all() as Array<{ scope: string; id: string }>).map((r) => `${r.scope}\n${r.id}`));
   } finally {
     db.close();
@@ -226,8 +238,8 @@ export function offlineCheck(dataDir: string, model: Model, tally: Tally, now = 
 
   const positions = rows.map((e) => e.position).sort((a, b) => a - b);
   // The log tree's leaves, recomputed from the stored bytes (rows are in position order).
-  const leaves = rows.map((e) => leafHash(canonicalEventBytes({ streamName: e.stream, type: e.type, data: JSON.parse(e.rawData), metadata: JSON.parse(e.rawMetadata) })));
-  const checkpoints = rows.filter((e) => e.stream === 'ledger-checkpoints').map((e) => ({ position: e.position, treeSize: (JSON.parse(e.rawData) as { treeSize: number }).treeSize }));
+  const leaves = rows.map((e) => leafHash(canonicalEventBytes({ streamName: e.stream, type: e.type, data: e.data, metadata: e.metadata })));
+  const checkpoints = rows.filter((e) => e.stream === 'ledger-checkpoints').map((e) => ({ position: e.position, treeSize: (e.data as { treeSize: number }).treeSize }));
   const readModelPosition = checkReadModels(dataDir, { acts, head, retentionPositions, positions, codeEvents, adminPositions, leaves, checkpoints }, model, tally);
   return { events: rows.length, head, acts: acts.size, readModelPosition };
 }

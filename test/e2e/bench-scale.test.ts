@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/ledger.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -9,14 +11,19 @@ const NUMBER = String.raw`\d[\d,]*(?:\.\d+)?`;
 
 /** `npm run bench -- --only scale` on a tiny store: the same code path as at a million events, every figure printed. */
 describe('the scale bench', () => {
-  it('seeds the store it was asked for, measures four routes on it and on an empty one, and prints every figure', async () => {
-    const { stdout } = await run(process.execPath, ['bin/ledger.mjs', 'bench', '--only', 'scale', '--duration', '1', '--connections', '10'], {
+  const kept = tempDir('bench-scale-kept-');
+  const bench = (env: Record<string, string>) =>
+    run(process.execPath, ['bin/ledger.mjs', 'bench', '--only', 'scale', '--duration', '1', '--connections', '10'], {
       cwd: ROOT,
       // The servers inherit the checkpoint interval: the result read waits for its receipt a second, not ten.
-      env: { ...process.env, BENCH_SCALE_EVENTS: '2000', LEDGER_CHECKPOINT_EVERY: 'PT1S' },
+      env: { ...process.env, BENCH_SCALE_EVENTS: '2000', LEDGER_CHECKPOINT_EVERY: 'PT1S', ...env },
       timeout: 170_000,
     });
+
+  it('seeds the store it was asked for, measures four routes on it and on an empty one, and prints every figure', async () => {
+    const { stdout } = await bench({ BENCH_SCALE_DATA_DIR: kept });
     expect(stdout).toContain('scale: 2,000 events (1,000 acts');
+    expect(stdout).toContain('event file layout 2;');
     for (const route of ['POST /api/v1/acts', 'code flow (register + code + phone + verify)', 'GET /api/v1/acts/{actId} (authorized)', 'POST /api/v1/public/verifications']) {
       // empty and full rate, their ratio, empty and full p99, their ratio, and no refusal on either store.
       const row = new RegExp(String.raw`^\s*${route.replace(/[()+{}/]/g, '\\$&')}\s+(${NUMBER})\s+(${NUMBER})\s+(${NUMBER})\s+(${NUMBER})\s+(${NUMBER})\s+(${NUMBER})\s+0/0$`, 'm').exec(stdout);
@@ -35,5 +42,13 @@ describe('the scale bench', () => {
     expect(stdout).toMatch(new RegExp(String.raw`a freshly registered act \(.*\): event file [1-9][\d,]* bytes on the full store \([1-9][\d,]* acts\), [1-9][\d,]* on the empty one \([1-9][\d,]* acts\); read models [1-9][\d,]* and [1-9][\d,]*`));
     expect(stdout).toMatch(new RegExp(String.raw`projection rebuild \(ledger replay, [1-9]\d* projections\): [1-9][\d,]* events in ${NUMBER} s, [1-9][\d,]* events/s`));
     expect(stdout).toMatch(/receipt issued/);
+  }, 180_000);
+
+  it('measures the store an earlier run seeded and kept (BENCH_SCALE_DATA_DIR), and leaves the rebuild out when told', async () => {
+    const { stdout } = await bench({ BENCH_SCALE_DATA_DIR: kept, BENCH_SCALE_REPLAY: 'off' });
+    expect(stdout).toMatch(/scale: [1-9][\d,]* events \([1-9][\d,]* acts\) in a store seeded earlier \(BENCH_SCALE_DATA_DIR\), event file layout 2/);
+    expect(stdout).toContain('POST /api/v1/acts');
+    expect(stdout).toContain('projection rebuild: not run (BENCH_SCALE_REPLAY=off)');
+    rmSync(kept, { recursive: true, force: true });
   }, 180_000);
 });

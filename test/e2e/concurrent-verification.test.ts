@@ -2,12 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderIdentity } from '../support/ledger.ts';
 import { providerOverHttp } from '../support/provider-over-http.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 import { deliveredMessageFrom } from '../support/delivery.ts';
+import { storedEvents } from '../support/stored-events.ts';
 
 /**
  * Many confirmations of the same correct code at once, against the real server process: exactly
@@ -57,14 +57,7 @@ describe('concurrent verifications of one code (real server process)', () => {
   };
 
   /** The types of the events stored in an act's stream (read beside the running server; WAL). */
-  const storedTypes = (actId: string): string[] => {
-    const db = new Database(join(server.dataDir, 'ledger.sqlite'), { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('SELECT type FROM events WHERE stream_name = ? ORDER BY revision').all(`act-${actId}`) as Array<{ type: string }>).map((r) => r.type);
-    } finally {
-      db.close();
-    }
-  };
+  const storedTypes = (actId: string): string[] => storedEvents(join(server.dataDir, 'ledger.sqlite'), { streamName: `act-${actId}` }).map((e) => e.type);
 
   beforeAll(async () => {
     // Several codes to the same person within the hour: lift the send limit out of the way.

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { deliveredMessageFrom, eventually, settledDelivery, type DeliveredCodeView } from './delivery.ts';
 import { httpApi, providerOverHttp } from './provider-over-http.ts';
 import type { RunningServer } from './server.ts';
+import { eventAt } from './stored-events.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const JANA = 'test-person-jana';
@@ -94,8 +95,6 @@ export function ledgerAudit(args: string[], env: Record<string, string> = { LEDG
 
 // ---- tampering with the stopped ledger's event store (SQLite `events` table) ----------------------
 
-const COLUMNS = 'stream_name, revision, event_id, type, data, metadata';
-
 function withEvents<T>(dataDir: string, change: (db: Database.Database) => T): T {
   const db = new Database(join(dataDir, 'ledger.sqlite'));
   try {
@@ -105,15 +104,15 @@ function withEvents<T>(dataDir: string, change: (db: Database.Database) => T): T
   }
 }
 
-/** Flips one byte of the event's stored data, inside its documentHash: the JSON stays valid. */
+/** Flips one character of the event's stored data, inside its documentHash: the JSON stays valid. */
 export function flipByte(dataDir: string, position: number): void {
   withEvents(dataDir, (db) => {
-    const { data } = db.prepare('SELECT data FROM events WHERE position = ?').get(position) as { data: string };
-    const bytes = Buffer.from(data, 'utf8');
-    const at = bytes.indexOf('"documentHash":"') + '"documentHash":"'.length + 10;
+    const { event, replace } = eventAt(db, position);
+    const json = JSON.stringify(event.data);
+    const at = json.indexOf('"documentHash":"') + '"documentHash":"'.length + 10;
     if (at < 20) throw new Error(`event ${position} has no documentHash`);
-    bytes[at] = bytes[at]! ^ 0x01;
-    db.prepare('UPDATE events SET data = ? WHERE position = ?').run(bytes.toString('utf8'), position);
+    const flipped = String.fromCharCode(json.charCodeAt(at) ^ 0x01);
+    replace({ ...event, data: JSON.parse(json.slice(0, at) + flipped + json.slice(at + 1)) as Record<string, unknown> });
   });
 }
 
@@ -125,13 +124,10 @@ export function dropEvent(dataDir: string, position: number): void {
 /** Swaps two events in the log: each position takes the other's whole event. */
 export function swapEvents(dataDir: string, a: number, b: number): void {
   withEvents(dataDir, (db) => {
-    const read = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position = ?`);
-    const [ea, eb] = [read.get(a), read.get(b)] as Array<Record<string, unknown>>;
-    const write = db.prepare('UPDATE events SET stream_name = ?, revision = ?, event_id = ?, type = ?, data = ?, metadata = ? WHERE position = ?');
-    const values = (e: Record<string, unknown>) => [e.stream_name, e.revision, e.event_id, e.type, e.data, e.metadata];
-    // Out of the way first: (stream_name, revision) and event_id are unique.
-    db.prepare("UPDATE events SET stream_name = 'swap', revision = -1, event_id = 'swap' WHERE position = ?").run(a);
-    write.run(...values(ea!), b);
-    write.run(...values(eb!), a);
+    const [ea, eb] = [eventAt(db, a), eventAt(db, b)];
+    // Out of the way first: (stream, revision) and event_id are unique.
+    ea.replace({ ...ea.event, streamName: 'swap', revision: -1, metadata: { ...ea.event.metadata, eventId: 'swap' } });
+    eb.replace(ea.event);
+    ea.replace(eb.event);
   });
 }

@@ -8,17 +8,8 @@ import {
   type Subscription,
 } from '../../ports/event-store.ts';
 import type { SqliteDatabase } from './database.ts';
+import { eventFileFormat, eventRows, streamFromCompact, type EventFileFormat, type EventRow, type EventRows } from './event-file-format.ts';
 import { GroupCommit, type SameTransactionWrite } from './group-commit.ts';
-
-interface EventRow {
-  position: number;
-  stream_name: string;
-  revision: number;
-  event_id: string;
-  type: string;
-  data: string;
-  metadata: string;
-}
 
 interface AppendRequest {
   streamName: string;
@@ -40,6 +31,8 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
 
   private readonly stmts;
+  /** The file's layout (event-file-format.ts): old files are read and written as they are. */
+  private readonly rows: EventRows;
   private readonly appends: GroupCommit<AppendRequest, AppendResult>;
 
   /**
@@ -47,30 +40,17 @@ export class SqliteEventStore implements EventStore {
    * (the data key of an act goes in with its first event: see SqliteKeyVault.pendingKeys).
    */
   constructor(db: SqliteDatabase, options: { alongside?: ReadonlyArray<SameTransactionWrite> } = {}) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS events (
-        position    INTEGER PRIMARY KEY AUTOINCREMENT,
-        stream_name TEXT NOT NULL,
-        revision    INTEGER NOT NULL,
-        event_id    TEXT NOT NULL UNIQUE,
-        type        TEXT NOT NULL,
-        data        TEXT NOT NULL,
-        metadata    TEXT NOT NULL,
-        UNIQUE (stream_name, revision)
-      );
-    `);
+    this.rows = eventRows(eventFileFormat(db));
+    db.exec(this.rows.schema);
+    const { select, streamColumn: stream } = this.rows;
     this.stmts = {
-      lastRevision: db.prepare<[string], { revision: number }>(
-        'SELECT revision FROM events WHERE stream_name = ? ORDER BY revision DESC LIMIT 1',
+      lastRevision: db.prepare<[string | Buffer], { revision: number }>(`SELECT revision FROM events WHERE ${stream} = ? ORDER BY revision DESC LIMIT 1`),
+      byEventId: db.prepare<[string | Buffer], { position: number; stream: string | Buffer; revision: number; type: string }>(
+        `SELECT position, ${stream} AS stream, revision, type FROM events WHERE event_id = ?`,
       ),
-      byEventId: db.prepare<[string], { position: number; stream_name: string; revision: number; type: string }>(
-        'SELECT position, stream_name, revision, type FROM events WHERE event_id = ?',
-      ),
-      insert: db.prepare<[string, number, string, string, string, string]>(
-        'INSERT INTO events (stream_name, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      readStream: db.prepare<[string], EventRow>('SELECT * FROM events WHERE stream_name = ? ORDER BY revision'),
-      readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      insert: db.prepare<unknown[]>(this.rows.insert),
+      readStream: db.prepare<[string | Buffer], EventRow>(`SELECT ${select} FROM events WHERE ${stream} = ? ORDER BY revision`),
+      readAll: db.prepare<[number, number], EventRow>(`SELECT ${select} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       head: db.prepare<[], { head: number | null }>('SELECT MAX(position) AS head FROM events'),
     };
     // Each append runs in its own savepoint inside the batch: a conflict rolls back that append alone.
@@ -80,6 +60,11 @@ export class SqliteEventStore implements EventStore {
         for (const notify of this.listeners) notify();
       },
     });
+  }
+
+  /** The layout of the file this store writes (1: as versions before 2026-12 wrote it; 2: compact). */
+  get format(): EventFileFormat {
+    return this.rows.format;
   }
 
   /** How many transactions appends have committed: fewer than appends when group commit works. */
@@ -106,7 +91,7 @@ export class SqliteEventStore implements EventStore {
 
   /** Runs inside a savepoint: checks the expectation, then inserts, or recognises a repeat. */
   private appendNow({ streamName, events, expected }: AppendRequest): AppendResult {
-    const current = this.stmts.lastRevision.get(streamName)?.revision;
+    const current = this.stmts.lastRevision.get(this.rows.streamKey(streamName))?.revision;
     // A repeat needs the stream its first write made; ids used in another stream fail the insert below.
     const repeat = current === undefined ? undefined : this.recognisedRepeat(streamName, events, expected);
     if (repeat) return repeat;
@@ -125,7 +110,7 @@ export class SqliteEventStore implements EventStore {
       revision += 1;
       let info;
       try {
-        info = this.stmts.insert.run(streamName, revision, e.metadata.eventId, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+        info = this.stmts.insert.run(...this.rows.values(streamName, revision, e));
       } catch (error) {
         // An id already stored (only some of this append's ids repeat, or one repeats inside it): a conflict, not a crash.
         if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new WrongExpectedRevisionError(streamName, expected, actual);
@@ -142,14 +127,14 @@ export class SqliteEventStore implements EventStore {
    * event type are a conflict.
    */
   private recognisedRepeat(streamName: string, events: NewEvent[], expected: ExpectedRevision): AppendResult | undefined {
-    const first = this.stmts.byEventId.get(events[0]!.metadata.eventId);
+    const first = this.stmts.byEventId.get(this.rows.eventIdKey(events[0]!.metadata.eventId));
     if (!first) return undefined;
     const startRevision = expected === 'no-stream' ? 0 : typeof expected === 'number' ? expected + 1 : first.revision;
     let last = first;
     for (const [i, e] of events.entries()) {
-      const row = this.stmts.byEventId.get(e.metadata.eventId);
-      if (!row || row.stream_name !== streamName || row.revision !== startRevision + i || row.type !== e.type) {
-        throw new WrongExpectedRevisionError(streamName, expected, this.stmts.lastRevision.get(streamName)?.revision ?? 'no-stream');
+      const row = this.stmts.byEventId.get(this.rows.eventIdKey(e.metadata.eventId));
+      if (!row || streamFromCompact(row.stream) !== streamName || row.revision !== startRevision + i || row.type !== e.type) {
+        throw new WrongExpectedRevisionError(streamName, expected, this.stmts.lastRevision.get(this.rows.streamKey(streamName))?.revision ?? 'no-stream');
       }
       last = row;
     }
@@ -157,11 +142,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(streamName: string): Promise<RecordedEvent[]> {
-    return this.stmts.readStream.all(streamName).map(toRecorded);
+    return this.stmts.readStream.all(this.rows.streamKey(streamName)).map(this.rows.recorded);
   }
 
   async readAll(options: { after?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
-    return this.stmts.readAll.all(options.after ?? 0, options.limit ?? Number.MAX_SAFE_INTEGER).map(toRecorded);
+    return this.stmts.readAll.all(options.after ?? 0, options.limit ?? Number.MAX_SAFE_INTEGER).map(this.rows.recorded);
   }
 
   async headPosition(): Promise<number> {
@@ -183,7 +168,7 @@ export class SqliteEventStore implements EventStore {
         const batch = this.stmts.readAll.all(after, SUBSCRIPTION_BATCH);
         for (const row of batch) {
           if (stopped) return;
-          await handler(toRecorded(row));
+          await handler(this.rows.recorded(row));
           after = row.position;
         }
         if (batch.length < SUBSCRIPTION_BATCH && !appendedMeanwhile) {
@@ -217,15 +202,4 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     for (const notify of this.listeners) notify();
   }
-}
-
-function toRecorded(row: EventRow): RecordedEvent {
-  return {
-    streamName: row.stream_name,
-    revision: row.revision,
-    position: row.position,
-    type: row.type,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
-  };
 }

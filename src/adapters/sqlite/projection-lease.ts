@@ -129,3 +129,14 @@ function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * The leases of this file held right now by a process that may still run: unexpired, and not held
+ * by a process of this machine seen dead. Empty when no ledger process runs projections on the file.
+ */
+export function liveLeases(db: SqliteDatabase, now = Date.now()): Array<{ name: string; holder: string; host: string | null; pid: number | null }> {
+  const table = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'projection_leases'").get();
+  if (!table) return [];
+  const rows = db.prepare('SELECT name, holder, host, pid FROM projection_leases WHERE holder IS NOT NULL AND expires_at > ?').all(now) as Array<{ name: string; holder: string; host: string | null; pid: number | null }>;
+  return rows.filter((r) => r.host !== hostname() || r.pid === null || isAlive(r.pid));
+}
