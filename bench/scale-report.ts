@@ -11,6 +11,8 @@ export interface ScaleFigures {
   peak: { full: number; empty: number };
   routes: RouteOnBothStores[];
   growth: { empty: GrowthPerAct; full: GrowthPerAct };
+  /** Seconds of unmeasured load before each measurement (BENCH_SCALE_WARMUP). */
+  warmUpS: number;
   /** Absent with BENCH_SCALE_REPLAY=off. */
   replay?: { report: ReplayReport; seconds: number };
 }
@@ -27,7 +29,7 @@ export function scaleReport(f: ScaleFigures): string {
       ? `${n(seeded.events)} events (${n(seeded.acts)} acts) in a store seeded earlier (BENCH_SCALE_DATA_DIR), event file layout ${seeded.layout}`
       : `${n(seeded.events)} events (${n(seeded.acts)} acts, about 2 events each) seeded through the act codec in ${seeded.appendS.toFixed(0)} s, ` +
         `projected in ${seeded.projectS.toFixed(0)} s more (untimed), event file layout ${seeded.layout}`) +
-      '; each route measured on an empty store, then on this one',
+      `; each route measured on an empty store, then on this one${f.warmUpS > 0 ? `, each time after ${f.warmUpS} s of the same load unmeasured` : ', without a warm-up'}`,
     ...table(routes),
     `start-up, spawn to /healthz and to /readyz 200: full ${start.full.liveS.toFixed(1)} s / ${start.full.readyS.toFixed(1)} s, ` +
       `empty ${start.empty.liveS.toFixed(1)} s / ${start.empty.readyS.toFixed(1)} s`,

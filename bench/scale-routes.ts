@@ -21,6 +21,19 @@ export interface GrowthPerAct {
 const CATCH_UP_TIMEOUT_MS = 120_000;
 
 /**
+ * Seconds of the same load, unmeasured, before each measurement (BENCH_SCALE_WARMUP, default 3;
+ * 0: none). A server just started on a grown store has nothing of its indexes in memory, neither in
+ * SQLite's page cache nor in the kernel's; its first seconds measure the disk, not the ledger as it
+ * runs for weeks. The empty store gets the same warm-up.
+ */
+export function warmUpSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env.BENCH_SCALE_WARMUP ?? '3';
+  const seconds = Number(given);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 60) throw new Error(`BENCH_SCALE_WARMUP must be a whole number of seconds from 0 to 60, not ${given}`);
+  return seconds;
+}
+
+/**
  * Each scenario prepared and measured on the empty store, then on the full one, back to back: the
  * shared machine's speed drifts within minutes, so the two figures a ratio divides are taken
  * seconds apart. Around the register-act runs, the files' pages in use are read before and after
@@ -35,11 +48,23 @@ export async function measureOnBothStores(
 ): Promise<{ routes: RouteOnBothStores[]; growth: { empty: GrowthPerAct; full: GrowthPerAct } }> {
   const routes: RouteOnBothStores[] = [];
   const growth: Partial<Record<'empty' | 'full', GrowthPerAct>> = {};
+  const warmUp = warmUpSeconds();
   for (const scenario of scenarios) {
     const measured: Partial<Record<'empty' | 'full', Measurement>> = {};
     const notes: string[] = [];
     for (const which of ['empty', 'full'] as const) {
       const store = stores[which];
+      if (warmUp > 0) {
+        // Its own setup (a captcha pool, a flow's state), so the measured run starts as fresh as without one.
+        const warmSettings = { ...context.settings, durationS: warmUp };
+        const warming = await scenario.prepare({ settings: warmSettings, ledger: () => Promise.resolve(store) });
+        try {
+          progress(`warming ${scenario.route} up on the ${which} store for ${warmUp} s ...`);
+          await measure(warming.target, warmSettings);
+        } finally {
+          await warming.close?.();
+        }
+      }
       // The scenario's own setup, pointed at this store instead of the run's shared ledger.
       const { target, note, close } = await scenario.prepare({ settings: context.settings, ledger: () => Promise.resolve(store) });
       try {

@@ -9,7 +9,7 @@ import { call, type LedgerUnderLoad } from '../ledger-fixture.ts';
 import type { Scenario } from '../scenario.ts';
 
 /** Solved captchas per second of the run: more than the route can take, each usable once. */
-const CAPTCHAS_PER_SECOND = 10_000;
+const CAPTCHAS_PER_SECOND = 15_000;
 const SOLVE_AT_ONCE = 1000;
 const CATCH_UP_TIMEOUT_MS = 30_000;
 

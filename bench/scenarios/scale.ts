@@ -5,7 +5,7 @@ import { replayLedger } from '../../src/composition/replay.ts';
 import { loadConfig } from '../../src/config.ts';
 import { memoryOf, storeOnDisk } from '../scale-disk.ts';
 import { scaleReport } from '../scale-report.ts';
-import { measureOnBothStores } from '../scale-routes.ts';
+import { measureOnBothStores, warmUpSeconds } from '../scale-routes.ts';
 import { seedScaleStore, seededEarlier } from '../scale-store.ts';
 import { startTimed, type StartedLedger } from '../scale-start.ts';
 import type { Workload } from '../scenario.ts';
@@ -79,7 +79,7 @@ export const scaleWorkload: Workload = {
         replay = { report, seconds: (performance.now() - rebuilding) / 1000 };
       }
 
-      return scaleReport({ seeded, seededOnDisk, start: { full, empty: empty! }, peak: peak!, ...measured!, ...(replay ? { replay } : {}) });
+      return scaleReport({ seeded, seededOnDisk, start: { full, empty: empty! }, peak: peak!, ...measured!, warmUpS: warmUpSeconds(), ...(replay ? { replay } : {}) });
     } finally {
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     }

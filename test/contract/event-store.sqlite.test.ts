@@ -82,3 +82,31 @@ describe('SQLite event store: event ids', () => {
     }
   });
 });
+
+describe('SQLite event store: streams read again', () => {
+  for (const format of [1, 2] as const) {
+    it(`sees at once what another connection appended to a stream it read before (layout ${format})`, async () => {
+      const subject = await sqliteStore(format);
+      const file = join(subject.dir, 'ledger.sqlite');
+      const otherDb = openSqlite(file);
+      const other = new SqliteEventStore(otherDb);
+      try {
+        const first = newEvent();
+        await subject.store.append('s', [first], 'no-stream');
+        expect(await subject.store.readStream('s')).toHaveLength(1);
+        const second = newEvent();
+        await other.append('s', [second], 0);
+        const again = await subject.store.readStream('s');
+        expect(again.map((e) => e.metadata.eventId)).toEqual([first.metadata.eventId, second.metadata.eventId]);
+        // What a caller does with the answer does not change what the next read answers.
+        again.pop();
+        expect(await subject.store.readStream('s')).toHaveLength(2);
+        expect(await subject.store.readStream('s')).toEqual(await other.readStream('s'));
+      } finally {
+        await other.close();
+        otherDb.close();
+        await subject.cleanup();
+      }
+    });
+  }
+});

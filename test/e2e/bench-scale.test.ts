@@ -21,7 +21,9 @@ describe('the scale bench', () => {
     });
 
   it('seeds the store it was asked for, measures four routes on it and on an empty one, and prints every figure', async () => {
-    const { stdout } = await bench({ BENCH_SCALE_DATA_DIR: kept });
+    const { stdout } = await bench({ BENCH_SCALE_DATA_DIR: kept, BENCH_SCALE_WARMUP: '1' });
+    expect(stdout).toContain('each time after 1 s of the same load unmeasured');
+    expect(stdout).toContain('warming POST /api/v1/acts up on the full store for 1 s');
     expect(stdout).toContain('scale: 2,000 events (1,000 acts');
     expect(stdout).toContain('event file layout 2;');
     for (const route of ['POST /api/v1/acts', 'code flow (register + code + phone + verify)', 'GET /api/v1/acts/{actId} (authorized)', 'POST /api/v1/public/verifications']) {
@@ -45,7 +47,8 @@ describe('the scale bench', () => {
   }, 180_000);
 
   it('measures the store an earlier run seeded and kept (BENCH_SCALE_DATA_DIR), and leaves the rebuild out when told', async () => {
-    const { stdout } = await bench({ BENCH_SCALE_DATA_DIR: kept, BENCH_SCALE_REPLAY: 'off' });
+    const { stdout } = await bench({ BENCH_SCALE_DATA_DIR: kept, BENCH_SCALE_REPLAY: 'off', BENCH_SCALE_WARMUP: '0' });
+    expect(stdout).toContain('without a warm-up');
     expect(stdout).toMatch(/scale: [1-9][\d,]* events \([1-9][\d,]* acts\) in a store seeded earlier \(BENCH_SCALE_DATA_DIR\), event file layout 2/);
     expect(stdout).toContain('POST /api/v1/acts');
     expect(stdout).toContain('projection rebuild: not run (BENCH_SCALE_REPLAY=off)');

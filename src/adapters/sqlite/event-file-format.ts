@@ -1,4 +1,4 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { EventMetadata, NewEvent, RecordedEvent } from '../../../events/envelope.ts';
 import type { SqliteDatabase } from './database.ts';
 
@@ -100,7 +100,8 @@ const dictionaryFor = (streamName: string) => Buffer.concat([BODY_DICTIONARY_1, 
 /** The data and metadata (less the event id) of an event, as a layout-2 body. */
 export function encodeBody(streamName: string, data: Record<string, unknown>, metadata: EventMetadata): Buffer {
   const { eventId: _kept, ...rest } = metadata;
-  const packed = deflateRawSync(JSON.stringify([rest, data]), { dictionary: dictionaryFor(streamName) });
+  // Level 1: within 2% of the default's size at four fifths of its time (any level reads back the same way).
+  const packed = deflateRawSync(JSON.stringify([rest, data]), { dictionary: dictionaryFor(streamName), level: constants.Z_BEST_SPEED });
   const body = Buffer.allocUnsafe(packed.length + 1);
   body[0] = BODY_DEFLATE_D1;
   packed.copy(body, 1);

@@ -18,6 +18,8 @@ interface AppendRequest {
 }
 
 const SUBSCRIPTION_BATCH = 500;
+/** Decoded events kept at most (in the streams read last): an act's stream is a few of them. */
+const DECODED_EVENTS = 20_000;
 /** How often a caught-up subscription looks for events appended by another process. */
 const POLL_MS = 250;
 
@@ -28,6 +30,15 @@ const POLL_MS = 250;
  */
 export class SqliteEventStore implements EventStore {
   private readonly listeners = new Set<() => void>();
+  /**
+   * Streams read lately, decoded, most recent last. Events never change once stored, so a stream read
+   * again only needs its events after the last one kept: the file is still asked each time (one index
+   * range), which keeps appends of other processes and connections visible at once, and only those
+   * new events are decoded (layout 2 inflates each body: a stream read on every request of an act's
+   * flow would otherwise inflate the same events again and again).
+   */
+  private readonly decoded = new Map<string, RecordedEvent[]>();
+  private decodedEvents = 0;
   private closed = false;
 
   private readonly stmts;
@@ -50,6 +61,7 @@ export class SqliteEventStore implements EventStore {
       ),
       insert: db.prepare<unknown[]>(this.rows.insert),
       readStream: db.prepare<[string | Buffer], EventRow>(`SELECT ${select} FROM events WHERE ${stream} = ? ORDER BY revision`),
+      readStreamAfter: db.prepare<[string | Buffer, number], EventRow>(`SELECT ${select} FROM events WHERE ${stream} = ? AND revision > ? ORDER BY revision`),
       readAll: db.prepare<[number, number], EventRow>(`SELECT ${select} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       head: db.prepare<[], { head: number | null }>('SELECT MAX(position) AS head FROM events'),
     };
@@ -142,7 +154,31 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(streamName: string): Promise<RecordedEvent[]> {
-    return this.stmts.readStream.all(this.rows.streamKey(streamName)).map(this.rows.recorded);
+    const key = this.rows.streamKey(streamName);
+    const kept = this.decoded.get(streamName);
+    let events: RecordedEvent[];
+    if (kept) {
+      const newer = this.stmts.readStreamAfter.all(key, kept.at(-1)!.revision).map(this.rows.recorded);
+      events = newer.length > 0 ? kept.concat(newer) : kept;
+      this.decoded.delete(streamName);
+      this.decodedEvents -= kept.length;
+    } else {
+      events = this.stmts.readStream.all(key).map(this.rows.recorded);
+    }
+    if (events.length > 0) this.keep(streamName, events);
+    return events.slice();
+  }
+
+  /** Keeps a stream's decoded events as the most recent, dropping the least recent past DECODED_EVENTS. */
+  private keep(streamName: string, events: RecordedEvent[]): void {
+    if (events.length > DECODED_EVENTS) return;
+    this.decoded.set(streamName, events);
+    this.decodedEvents += events.length;
+    for (const [oldest, list] of this.decoded) {
+      if (this.decodedEvents <= DECODED_EVENTS) break;
+      this.decoded.delete(oldest);
+      this.decodedEvents -= list.length;
+    }
   }
 
   async readAll(options: { after?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
