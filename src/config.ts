@@ -24,6 +24,13 @@ export interface LedgerConfig {
   eventStore: { kind: 'sqlite' } | { kind: 'eventstoredb'; url: string };
   /** LEDGER_READ_MODELS: tables beside the events (embedded), or MongoDB at MONGODB_URL. */
   readModels: { kind: 'sqlite' } | { kind: 'mongodb'; url: string };
+  /**
+   * LEDGER_READ_MODEL_CACHE_MIB (embedded read models): SQLite's page cache, in MiB, of the connection
+   * that answers queries. It fills only with pages read, so a small store never uses it all; on a store
+   * of millions of acts the indexes a public lookup walks stay in memory instead of being read back
+   * from the file on every request.
+   */
+  readModelCacheMiB: number;
   jobs: 'inprocess' | 'bullmq';
   redisUrl: string;
   /** Lifetime of an ActAs access token, ms (5 to 15 minutes). */
@@ -156,6 +163,7 @@ export function loadConfig(env: Env = process.env): LedgerConfig {
       oneOf(env, 'LEDGER_READ_MODELS', ['sqlite', 'mongodb'] as const, 'sqlite') === 'sqlite'
         ? { kind: 'sqlite' }
         : { kind: 'mongodb', url: required(env, 'MONGODB_URL', 'LEDGER_READ_MODELS=mongodb', 'mongodb://127.0.0.1:27017/ledger?replicaSet=rs0') },
+    readModelCacheMiB: int(env, 'LEDGER_READ_MODEL_CACHE_MIB', 512, 2, 65_536),
     jobs: oneOf(env, 'LEDGER_JOBS', ['inprocess', 'bullmq'] as const, 'inprocess'),
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     accessTokenTtlMs,

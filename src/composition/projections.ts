@@ -61,7 +61,8 @@ export async function buildProjections(
   let projector: ConstructorParameters<typeof LeasedProjections>[0]['projector'];
   if (embedded) {
     const files = ledgerFiles(config.dataDir);
-    const opened = openReadModelFile(files.readModels);
+    // This connection answers the queries (the projection thread writes on its own): its cache is sized by the config.
+    const opened = openReadModelFile(files.readModels, { cacheMiB: config.readModelCacheMiB });
     const readModelDb = opened.db;
     readModels = opened.readModels;
     closers.push(() => {

@@ -38,9 +38,10 @@ export function openEventFile(file: string): { db: SqliteDatabase; eventStore: S
   return { db, eventStore, keyVault, stagedTasks };
 }
 
-/** The read models' own SQLite file (embedded default, kept by the projection thread). */
-export function openReadModelFile(file: string): { db: SqliteDatabase; readModels: SqliteReadModelStore } {
+/** The read models' own SQLite file (embedded default, kept by the projection thread); `cacheMiB`: SQLite's page cache of this connection. */
+export function openReadModelFile(file: string, options: { cacheMiB?: number } = {}): { db: SqliteDatabase; readModels: SqliteReadModelStore } {
   const db = openSqlite(file);
+  if (options.cacheMiB !== undefined) db.pragma(`cache_size = -${options.cacheMiB * 1024}`);
   return { db, readModels: new SqliteReadModelStore(db) };
 }
 

@@ -1,10 +1,12 @@
 import { readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildLedger } from '../../src/composition/ledger.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { routeGroup } from '../../src/http/route-group.ts';
-import { testConfig } from '../support/ledger.ts';
+import { openReadModelFile } from '../../src/composition/stores.ts';
+import { tempDir, testConfig } from '../support/ledger.ts';
 
 /** Files this process holds open under `dir` (every thread's included: they share the table). */
 function openFilesUnder(dir: string): string[] {
@@ -43,6 +45,19 @@ describe('the composition root', () => {
   });
 });
 
+describe('the read models\' query connection', () => {
+  it('gets the page cache LEDGER_READ_MODEL_CACHE_MIB sizes (512 MiB unless set)', () => {
+    expect(loadConfig({}).readModelCacheMiB).toBe(512);
+    expect(loadConfig({ LEDGER_READ_MODEL_CACHE_MIB: '64' }).readModelCacheMiB).toBe(64);
+    const opened = openReadModelFile(join(tempDir('rm-cache-'), 'read-models.sqlite'), { cacheMiB: 300 });
+    try {
+      expect(opened.db.pragma('cache_size', { simple: true })).toBe(-300 * 1024);
+    } finally {
+      opened.db.close();
+    }
+  });
+});
+
 describe('configuration is validated in one place, before anything is built', () => {
   it.each([
     [{ LEDGER_EVENT_STORE: 'eventstoredb' }, /LEDGER_EVENT_STORE=eventstoredb needs EVENTSTORE_URL/],
@@ -50,6 +65,7 @@ describe('configuration is validated in one place, before anything is built', ()
     [{ LEDGER_IDENTITY_PROVIDER: 'oidc' }, /needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET/],
     [{ LEDGER_JOBS: 'cron' }, /LEDGER_JOBS must be one of inprocess, bullmq/],
     [{ LEDGER_HTTP_IDLE_TIMEOUT: 'PT0S' }, /LEDGER_HTTP_IDLE_TIMEOUT must be from PT1S/],
+    [{ LEDGER_READ_MODEL_CACHE_MIB: '1' }, /LEDGER_READ_MODEL_CACHE_MIB/],
   ])('%o is refused with what to set', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
