@@ -60,7 +60,6 @@ export class SqliteEventStore implements EventStore {
         `SELECT position, ${stream} AS stream, revision, type FROM events WHERE event_id = ?`,
       ),
       insert: db.prepare<unknown[]>(this.rows.insert),
-      readStream: db.prepare<[string | Buffer], EventRow>(`SELECT ${select} FROM events WHERE ${stream} = ? ORDER BY revision`),
       readStreamAfter: db.prepare<[string | Buffer, number], EventRow>(`SELECT ${select} FROM events WHERE ${stream} = ? AND revision > ? ORDER BY revision`),
       readAll: db.prepare<[number, number], EventRow>(`SELECT ${select} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       head: db.prepare<[], { head: number | null }>('SELECT MAX(position) AS head FROM events'),
@@ -156,14 +155,12 @@ export class SqliteEventStore implements EventStore {
   async readStream(streamName: string): Promise<RecordedEvent[]> {
     const key = this.rows.streamKey(streamName);
     const kept = this.decoded.get(streamName);
-    let events: RecordedEvent[];
+    // Revisions start at 0: with nothing kept, every event of the stream is after revision -1.
+    const newer = this.stmts.readStreamAfter.all(key, kept ? kept.at(-1)!.revision : -1).map(this.rows.recorded);
+    const events = kept ? (newer.length > 0 ? kept.concat(newer) : kept) : newer;
     if (kept) {
-      const newer = this.stmts.readStreamAfter.all(key, kept.at(-1)!.revision).map(this.rows.recorded);
-      events = newer.length > 0 ? kept.concat(newer) : kept;
       this.decoded.delete(streamName);
       this.decodedEvents -= kept.length;
-    } else {
-      events = this.stmts.readStream.all(key).map(this.rows.recorded);
     }
     if (events.length > 0) this.keep(streamName, events);
     return events.slice();
