@@ -10,7 +10,8 @@ export interface ScaleFigures {
   start: { full: StartedLedger; empty: StartedLedger };
   peak: { full: number; empty: number };
   routes: RouteOnBothStores[];
-  growth: { empty: GrowthPerAct; full: GrowthPerAct };
+  /** Absent when register-act was not measured (BENCH_SCALE_ROUTES). */
+  growth?: { empty: GrowthPerAct; full: GrowthPerAct };
   /** Seconds of unmeasured load before each measurement (BENCH_SCALE_WARMUP). */
   warmUpS: number;
   /** Absent with BENCH_SCALE_REPLAY=off. */
@@ -37,9 +38,11 @@ export function scaleReport(f: ScaleFigures): string {
       `empty ${mib(start.empty.rssAtReadyBytes)} at ready, ${mib(f.peak.empty)} peak`,
     `on disk after seeding: event file ${mib(disk.eventFileBytes)} = ${n(disk.eventFileBytes / seeded.events)} bytes per event, ` +
       `${n(disk.eventFileBytes / seeded.acts)} per act; read models ${mib(disk.readModelBytes)} = ${n(disk.readModelBytes / seeded.acts)} bytes per act`,
-    `a freshly registered act (pages in use before and after the register-act run): event file ${n(growth.full.eventFileBytes)} bytes on the full store ` +
-      `(${n(growth.full.acts)} acts), ${n(growth.empty.eventFileBytes)} on the empty one (${n(growth.empty.acts)} acts); ` +
-      `read models ${n(growth.full.readModelBytes)} and ${n(growth.empty.readModelBytes)}`,
+    growth
+      ? `a freshly registered act (pages in use before and after the register-act run): event file ${n(growth.full.eventFileBytes)} bytes on the full store ` +
+        `(${n(growth.full.acts)} acts), ${n(growth.empty.eventFileBytes)} on the empty one (${n(growth.empty.acts)} acts); ` +
+        `read models ${n(growth.full.readModelBytes)} and ${n(growth.empty.readModelBytes)}`
+      : 'a freshly registered act: not measured (register-act left out by BENCH_SCALE_ROUTES)',
     replay
       ? `projection rebuild (ledger replay, ${replay.report.projections.length} projections): ${n(replay.report.events)} events in ${replay.seconds.toFixed(1)} s, ` +
         `${n(replay.report.events / replay.seconds)} events/s (${(replay.report.buildMs / 1000).toFixed(1)} s rebuilding: ` +

@@ -15,6 +15,24 @@ import { resultRead } from './result-read.ts';
 
 const DEFAULT_EVENTS = 1_000_000;
 
+/** The routes measured on both stores, in this order. */
+const SCALE_ROUTES = [registerAct, codeFlow, resultRead, publicLookup];
+
+/**
+ * BENCH_SCALE_ROUTES: some of the four routes by scenario id, comma-separated (all unless set), for
+ * a quick A/B of one route on a kept store. Without register-act there is no per-act growth line.
+ */
+export function scaleRoutes(env: NodeJS.ProcessEnv = process.env): typeof SCALE_ROUTES {
+  const given = env.BENCH_SCALE_ROUTES;
+  if (given === undefined || given.trim() === '') return SCALE_ROUTES;
+  const ids = given.split(',').map((id) => id.trim());
+  const unknown = ids.filter((id) => !SCALE_ROUTES.some((s) => s.id === id));
+  if (unknown.length > 0 || ids.length === 0) {
+    throw new Error(`BENCH_SCALE_ROUTES: unknown ${unknown.join(', ')}; the routes are ${SCALE_ROUTES.map((s) => s.id).join(', ')}`);
+  }
+  return SCALE_ROUTES.filter((s) => ids.includes(s.id));
+}
+
 /** BENCH_SCALE_EVENTS: how many events the grown store holds (1,000,000 unless set). */
 export function scaleEvents(env: NodeJS.ProcessEnv = process.env): number {
   const given = env.BENCH_SCALE_EVENTS;
@@ -47,6 +65,7 @@ export const scaleWorkload: Workload = {
   async run(context) {
     const events = scaleEvents();
     const options = scaleOptions();
+    const routes = scaleRoutes();
     const progress = (line: string) => process.stdout.write(`    ${line}\n`);
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ledger-bench-scale-'));
     try {
@@ -63,7 +82,7 @@ export const scaleWorkload: Workload = {
       let peak;
       try {
         empty = await startTimed();
-        measured = await measureOnBothStores(context, { empty: empty.ledger, full: full.ledger }, [registerAct, codeFlow, resultRead, publicLookup], registerAct, progress);
+        measured = await measureOnBothStores(context, { empty: empty.ledger, full: full.ledger }, routes, registerAct, progress);
         peak = { full: memoryOf(full.ledger.pid).peakRssBytes, empty: memoryOf(empty.ledger.pid).peakRssBytes };
       } finally {
         await empty?.ledger.close();
