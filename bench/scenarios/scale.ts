@@ -27,7 +27,7 @@ export function scaleRoutes(env: NodeJS.ProcessEnv = process.env): typeof SCALE_
   if (given === undefined || given.trim() === '') return SCALE_ROUTES;
   const ids = given.split(',').map((id) => id.trim());
   const unknown = ids.filter((id) => !SCALE_ROUTES.some((s) => s.id === id));
-  if (unknown.length > 0 || ids.length === 0) {
+  if (unknown.length > 0) {
     throw new Error(`BENCH_SCALE_ROUTES: unknown ${unknown.join(', ')}; the routes are ${SCALE_ROUTES.map((s) => s.id).join(', ')}`);
   }
   return SCALE_ROUTES.filter((s) => ids.includes(s.id));

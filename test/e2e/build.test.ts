@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NO_EVENT_LOOP_CHECK, tempDir } from '../support/ledger.ts';
+import { tempDir } from '../support/ledger.ts';
 import { startProcess, type RunningProcess } from '../support/server.ts';
 
 /**
@@ -75,8 +75,7 @@ describe('the production build (`npm run build`)', () => {
     expect(build.code).toBe(0);
     server = await startProcess({
       args: [join(app, 'dist', 'src', 'cli', 'ledger.js'), 'serve'],
-      // Like every test's server, without the overload check: a busy test machine's late event loop would refuse requests at random.
-      env: { HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: adminToken, NODE_ENV: 'production', ...NO_EVENT_LOOP_CHECK },
+      env: { HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: adminToken, NODE_ENV: 'production' },
       readyPath: '/readyz',
     });
     const { url } = server;

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clientAssertion, NO_EVENT_LOOP_CHECK, providerKeyPair, tempDir, type ProviderIdentity } from '../support/ledger.ts';
+import { clientAssertion, providerKeyPair, tempDir, type ProviderIdentity } from '../support/ledger.ts';
 import { startProcess, startServer, type RunningProcess, type RunningServer } from '../support/server.ts';
 
 const JANA = 'test-person-jana';
@@ -64,7 +64,7 @@ describe('one projector among several processes on one store, and a take-over af
       return s;
     };
     const worker = async () => {
-      const w = await startProcess({ args: ['bin/ledger.mjs', 'worker'], env: { HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir, ...NO_EVENT_LOOP_CHECK, ...env }, readyPath: '/healthz' });
+      const w = await startProcess({ args: ['bin/ledger.mjs', 'worker'], env: { HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir, ...env }, readyPath: '/healthz' });
       started.push(w);
       return w;
     };

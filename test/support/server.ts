@@ -68,7 +68,8 @@ export interface ProcessOptions {
 
 /**
  * Starts `node <args>` listening on a free loopback port (given as PORT) and waits until
- * `readyPath` answers. The child is killed when this process exits.
+ * `readyPath` answers. The child is killed when this process exits. It runs without the overload
+ * check (NO_EVENT_LOOP_CHECK) unless `env` sets LEDGER_MAX_EVENT_LOOP_DELAY_MS itself.
  */
 export async function startProcess(options: ProcessOptions): Promise<RunningProcess> {
   let lastError: unknown;
@@ -102,7 +103,7 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
   const adminToken = env.LEDGER_ADMIN_TOKEN ?? randomBytes(18).toString('base64url');
   const server = await startProcess({
     args: ['bin/ledger.mjs', 'serve'],
-    env: { HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: adminToken, ...NO_EVENT_LOOP_CHECK, ...env },
+    env: { HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_TOKEN: adminToken, ...env },
     readyPath: '/healthz',
     output: opts.output ?? 'keep',
     ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
@@ -115,7 +116,7 @@ async function launch(port: number, { args, env = {}, readyPath, output: stdout 
   const url = `${tlsCa ? 'https' : 'http'}://127.0.0.1:${port}`;
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), ...env },
+    env: { ...process.env, PORT: String(port), ...NO_EVENT_LOOP_CHECK, ...env },
     stdio: ['ignore', stdout === 'discard' ? 'ignore' : 'pipe', 'pipe'],
   });
   running.add(child);
