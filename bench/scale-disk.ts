@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ledgerFiles } from '../src/composition/stores.ts';
 
-/** What the embedded ledger's two files take on disk, each with its WAL. */
+/** What the embedded ledger's files take on disk, each with its WAL: the event file, and the read models' files together. */
 export interface StoreOnDisk {
   eventFileBytes: number;
   readModelBytes: number;
@@ -13,7 +13,7 @@ const withWal = (file: string) => [file, `${file}-wal`].reduce((sum, f) => sum +
 /** The files' sizes as they lie in the data dir (after a clean close the WAL is folded back in). */
 export function storeOnDisk(dataDir: string): StoreOnDisk {
   const files = ledgerFiles(dataDir);
-  return { eventFileBytes: withWal(files.events), readModelBytes: withWal(files.readModels) };
+  return { eventFileBytes: withWal(files.events), readModelBytes: sum(readModelFiles(dataDir).map(withWal)) };
 }
 
 /**
@@ -23,8 +23,16 @@ export function storeOnDisk(dataDir: string): StoreOnDisk {
  */
 export function pagesInUse(dataDir: string): StoreOnDisk {
   const files = ledgerFiles(dataDir);
-  return { eventFileBytes: usedBytes(files.events), readModelBytes: usedBytes(files.readModels) };
+  return { eventFileBytes: usedBytes(files.events), readModelBytes: sum(readModelFiles(dataDir).map(usedBytes)) };
 }
+
+/** The read models' files there are in the data dir: the shared one, and those of projections kept on their own. */
+function readModelFiles(dataDir: string): string[] {
+  const { shared, own } = ledgerFiles(dataDir).readModels;
+  return [shared, ...Object.values(own)].filter((file) => existsSync(file));
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 function usedBytes(file: string): number {
   const db = new Database(file, { readonly: true, fileMustExist: true });

@@ -6,7 +6,7 @@ import { ProjectionRunner } from '../app/projecting/projection-runner.ts';
 import type { FromProjectionThread, ProjectionThreadData, ToProjectionThread } from '../app/projecting/projection-thread-protocol.ts';
 import { actCodec } from '../app/acts/act-sealing.ts';
 import { FencedReadModels } from '../app/projecting/fenced-read-models.ts';
-import { openEventFile, openReadModelFile } from './stores.ts';
+import { openEventFile, openReadModelFiles } from './stores.ts';
 
 /**
  * The projection thread of the embedded ledger, and its composition root: follows the events in the ledger's file on a
@@ -20,7 +20,7 @@ function runProjectionThread(port: MessagePort, data: ProjectionThreadData): voi
   const logger = createLogger(data.logLevel).child({ component: 'projections', thread: 'projections' });
   // The same builders as the request thread's composition root: one place chooses and wires adapters.
   const { db: eventDb, eventStore, keyVault } = openEventFile(data.eventFile);
-  const { db: readModelDb, readModels } = openReadModelFile(data.readModelFile);
+  const { dbs: readModelDbs, readModels } = openReadModelFiles(data.readModelFiles);
   const codec = actCodec(keyVault);
   // Under the projection lease, every batch carries its token; the first refusal is reported, and the main thread stops this thread.
   const fence = data.fence;
@@ -40,11 +40,11 @@ function runProjectionThread(port: MessagePort, data: ProjectionThreadData): voi
   // Checkpoints of both files happen here, not in the request thread's commits (see
   // leaveCheckpointsToAnotherThread): a few times a second, whatever the load.
   const CHECKPOINT_EVERY_MS = 250;
-  for (const db of [eventDb, readModelDb]) leaveCheckpointsToAnotherThread(db);
+  for (const db of [eventDb, ...readModelDbs]) leaveCheckpointsToAnotherThread(db);
   const checkpoints = setInterval(() => {
     try {
       checkpointPassively(eventDb);
-      checkpointPassively(readModelDb);
+      for (const db of readModelDbs) checkpointPassively(db);
     } catch (error) {
       logger.warn({ err: error }, 'checkpoint failed; the next one tries again');
     }
@@ -76,7 +76,7 @@ function runProjectionThread(port: MessagePort, data: ProjectionThreadData): voi
       await readModels.close();
       await eventStore.close();
     } finally {
-      readModelDb.close();
+      for (const db of readModelDbs) db.close();
       eventDb.close();
       send({ type: 'closed' });
       port.close();

@@ -17,7 +17,7 @@ import { LeasedProjections, type ProjectionRole } from '../app/projecting/leased
 import { OnDutyJobScheduler } from '../app/projecting/on-duty-jobs.ts';
 import type { ActCodec } from '../app/acts/act-sealing.ts';
 import { projections } from '../../projections/index.ts';
-import { buildReadModels, ledgerFiles, openReadModelFile, type Closers, type Stores } from './stores.ts';
+import { buildReadModels, ledgerFiles, openReadModelFiles, type Closers, type Stores } from './stores.ts';
 
 /** Where the projection thread starts (it builds its own adapters with the functions of stores.ts). */
 const PROJECTION_THREAD_ENTRY = new URL('./projection-thread-boot.mjs', import.meta.url);
@@ -62,20 +62,19 @@ export async function buildProjections(
   if (embedded) {
     const files = ledgerFiles(config.dataDir);
     // This connection answers the queries (the projection thread writes on its own): its cache is sized by the config.
-    const opened = openReadModelFile(files.readModels, { cacheMiB: config.readModelCacheMiB });
-    const readModelDb = opened.db;
+    const opened = openReadModelFiles(files.readModels, { cacheMiB: config.readModelCacheMiB });
+    const readModelDbs = opened.dbs;
     readModels = opened.readModels;
     closers.push(() => {
-      readModelDb.close();
+      for (const db of readModelDbs) db.close();
     });
-    // The projection thread (of whichever process holds the lease) checkpoints both files; commits here never stop to do it.
-    leaveCheckpointsToAnotherThread(stores.db);
-    leaveCheckpointsToAnotherThread(readModelDb);
+    // The projection thread (of whichever process holds the lease) checkpoints every file; commits here never stop to do it.
+    for (const db of [stores.db, ...readModelDbs]) leaveCheckpointsToAnotherThread(db);
     closers.push(() => readModels.close());
     projector = (fence, fencedOff) =>
       new ProjectionThread({
         entry: PROJECTION_THREAD_ENTRY,
-        data: { eventFile: files.events, readModelFile: files.readModels, logLevel: config.logLevel, fence },
+        data: { eventFile: files.events, readModelFiles: files.readModels, logLevel: config.logLevel, fence },
         eventStore: embedded,
         logger,
         onFencedOff: fencedOff,

@@ -2,7 +2,7 @@ import type { LedgerConfig } from '../config.ts';
 import { actCodec } from '../app/acts/act-sealing.ts';
 import { replayProjections, type ReplayReport } from '../app/projecting/replay.ts';
 import { projections } from '../../projections/index.ts';
-import { buildReadModels, buildStores, ledgerFiles, openReadModelFile, type Closers } from './stores.ts';
+import { buildReadModels, buildStores, ledgerFiles, openReadModelFiles, type Closers } from './stores.ts';
 
 /**
  * What `ledger replay` needs, opened as a server opens it (the same config, the same files or
@@ -16,9 +16,9 @@ export async function replayLedger(config: LedgerConfig, options: { batchSize?: 
     let readModels;
     if (config.readModels.kind === 'sqlite' && stores.embeddedEvents) {
       // Embedded: the read models have a file of their own beside the ledger's (see buildProjections).
-      const opened = openReadModelFile(ledgerFiles(config.dataDir).readModels);
+      const opened = openReadModelFiles(ledgerFiles(config.dataDir).readModels);
       closers.push(() => {
-        opened.db.close();
+        for (const db of opened.dbs) db.close();
       });
       readModels = opened.readModels;
     } else {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerConfig } from '../config.ts';
 import { openSqlite, type SqliteDatabase } from '../adapters/sqlite/database.ts';
@@ -8,6 +9,7 @@ import { SqliteReplayGuard } from '../adapters/sqlite/replay-guard.ts';
 import { SqliteCitizenRegistry } from '../adapters/sqlite/citizen-registry.ts';
 import { SqliteSendLimiter } from '../adapters/sqlite/send-limiter.ts';
 import { SqliteReadModelStore } from '../adapters/sqlite/read-model-store.ts';
+import { moveProjectionToOwnFile, type ProjectionMoveReport } from '../adapters/sqlite/read-model-move.ts';
 import { EventStoreDbEventStore } from '../adapters/eventstoredb/event-store.ts';
 import { connectMongo, type MongoConnection } from '../adapters/mongodb/connection.ts';
 import { MongoReadModelStore } from '../adapters/mongodb/read-model-store.ts';
@@ -20,9 +22,33 @@ import type { ReplayGuard } from '../ports/replay-guard.ts';
 import type { CitizenRegistry } from '../ports/citizen-registry.ts';
 import type { SendLimiter } from '../ports/send-limiter.ts';
 import type { ReadModelStore } from '../ports/read-model-store.ts';
+import { PartitionedReadModelStore, type Partition } from '../adapters/partitioned-read-model-store.ts';
+import type { Projection } from '../../projections/projection.ts';
+import { verificationIndexProjection } from '../../projections/verification-index.ts';
+
+/** Where the read models live on the embedded default: one shared file, and files of their own for some projections. */
+export interface ReadModelFiles {
+  shared: string;
+  /** Projection name -> its own file. */
+  own: Record<string, string>;
+}
+
+/**
+ * Projections kept in a SQLite file of their own. The verification index answers the public lookup,
+ * one random document hash at a time: in the shared file its pages lie scattered among the other
+ * projections' (which write far more), and on a grown ledger each lookup reads them from disk. In a
+ * file of its own the index is small and contiguous, and stays in the page cache.
+ */
+const OWN_FILE_PROJECTIONS: readonly Projection[] = [verificationIndexProjection];
 
 /** Where the embedded ledger keeps its files in the data dir. */
-export const ledgerFiles = (dataDir: string) => ({ events: join(dataDir, 'ledger.sqlite'), readModels: join(dataDir, 'read-models.sqlite') });
+export const ledgerFiles = (dataDir: string): { events: string; readModels: ReadModelFiles } => ({
+  events: join(dataDir, 'ledger.sqlite'),
+  readModels: {
+    shared: join(dataDir, 'read-models.sqlite'),
+    own: Object.fromEntries(OWN_FILE_PROJECTIONS.map((p) => [p.name, join(dataDir, `read-models.${p.name}.sqlite`)])),
+  },
+});
 
 /**
  * The ledger's SQLite file as an event store and key vault. A new act's data key is durable with the
@@ -38,11 +64,53 @@ export function openEventFile(file: string): { db: SqliteDatabase; eventStore: S
   return { db, eventStore, keyVault, stagedTasks };
 }
 
-/** The read models' own SQLite file (embedded default, kept by the projection thread); `cacheMiB`: SQLite's page cache of this connection. */
-export function openReadModelFile(file: string, options: { cacheMiB?: number } = {}): { db: SqliteDatabase; readModels: SqliteReadModelStore } {
-  const db = openSqlite(file);
-  if (options.cacheMiB !== undefined) db.pragma(`cache_size = -${options.cacheMiB * 1024}`);
-  return { db, readModels: new SqliteReadModelStore(db) };
+/**
+ * Where a projection that may have a file of its own is: there when that file holds it (or nothing
+ * holds it yet), else in the shared file, which holds it in a data dir from before that file, until
+ * `ledger store migrate` moves it. Every process opening the data dir finds it in the same place.
+ */
+function keptInOwnFile(shared: SqliteReadModelStore, projection: string, file: string): boolean {
+  if (existsSync(file)) {
+    const db = openSqlite(file);
+    try {
+      if (new SqliteReadModelStore(db).holds(projection)) return true;
+    } finally {
+      db.close();
+    }
+  }
+  return !shared.holds(projection);
+}
+
+/**
+ * Moves each projection that has a file of its own out of the shared read-model file of a data dir
+ * from before that file (`ledger store migrate`; every ledger process on the data dir stopped).
+ */
+export function moveToOwnFiles(dataDir: string): ProjectionMoveReport[] {
+  const { shared, own } = ledgerFiles(dataDir).readModels;
+  return Object.entries(own).map(([projection, file]) => moveProjectionToOwnFile(shared, file, projection));
+}
+
+/**
+ * The read models' SQLite files (embedded default, kept by the projection thread); `cacheMiB`:
+ * SQLite's page cache of each connection. Some projections have a file of their own (see keptInOwnFile).
+ */
+export function openReadModelFiles(files: ReadModelFiles, options: { cacheMiB?: number } = {}): { dbs: SqliteDatabase[]; readModels: ReadModelStore } {
+  const open = (file: string) => {
+    const db = openSqlite(file);
+    if (options.cacheMiB !== undefined) db.pragma(`cache_size = -${options.cacheMiB * 1024}`);
+    dbs.push(db);
+    return new SqliteReadModelStore(db);
+  };
+  const dbs: SqliteDatabase[] = [];
+  const shared = open(files.shared);
+  const partitions: Partition[] = [];
+  for (const [name, file] of Object.entries(files.own)) {
+    const projection = OWN_FILE_PROJECTIONS.find((p) => p.name === name);
+    if (!projection || !keptInOwnFile(shared, name, file)) continue;
+    const collections = new Set(projection.collections.map((c) => c.name));
+    partitions.push({ store: open(file), projection: (n) => n === name, collection: (c) => collections.has(c) });
+  }
+  return { dbs, readModels: partitions.length ? new PartitionedReadModelStore(shared, partitions) : shared };
 }
 
 export interface Stores {

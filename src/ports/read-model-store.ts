@@ -84,7 +84,8 @@ export interface ReadModelStore {
    */
   apply(projection: string, position: number, changes: readonly Change[]): Promise<boolean>;
   /**
-   * Several `apply`s in one transaction, each guarded by its own checkpoint; all or nothing. With a
+   * Several `apply`s in one transaction, each guarded by its own checkpoint; all or nothing (a store
+   * made of several, PartitionedReadModelStore, is so within each of them). With a
    * `fence`, the same transaction refuses the batch (FencedOffError) when the store has seen a higher
    * token of that lease, and otherwise records the token as the highest seen.
    */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteDatabase } from '../../src/adapters/sqlite/database.ts';
 import { SqliteReadModelStore } from '../../src/adapters/sqlite/read-model-store.ts';
+import { PartitionedReadModelStore } from '../../src/adapters/partitioned-read-model-store.ts';
 import { tempDir } from '../support/ledger.ts';
 import { readModelStoreContract } from './read-model-store.contract.ts';
 
@@ -41,6 +42,45 @@ async function sqliteStore() {
 }
 
 readModelStoreContract('SQLite', sqliteStore);
+
+/**
+ * Two files, as the embedded ledger keeps the verification index: the contract's own projection
+ * (`…-index`, with its `…_acts` and `…_tally`) in a file of its own, every other one in the shared
+ * file, so its batches, fences and ownership checks span both.
+ */
+async function partitionedStore() {
+  const dir = tempDir('read-models-partitioned-');
+  const files = [join(dir, 'read-models.sqlite'), join(dir, 'read-models.own.sqlite')];
+  const dbs: SqliteDatabase[] = [];
+  const open = () => {
+    const [shared, own] = files.map((file) => {
+      const db = openSqlite(file);
+      dbs.push(db);
+      return new SqliteReadModelStore(db);
+    });
+    return new PartitionedReadModelStore(shared!, [
+      { store: own!, projection: (name) => name.endsWith('-index'), collection: (name) => name.endsWith('_acts') || name.endsWith('_tally') },
+    ]);
+  };
+  let store = open();
+  return {
+    store,
+    reopen: async () => {
+      await store.close();
+      for (const db of dbs.splice(0)) db.close();
+      store = open();
+      return store;
+    },
+    another: async () => open(),
+    cleanup: async () => {
+      await store.close();
+      for (const db of dbs.splice(0)) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+readModelStoreContract('SQLite, partitioned over two files', partitionedStore);
 
 describe('SQLite read-model store', () => {
   it('answers filtered queries from the index of the field, not by scanning the table', async () => {

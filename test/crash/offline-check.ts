@@ -8,6 +8,7 @@ import { canonicalEventBytes } from '../../events/canonical.ts';
 import { leafHash, nodeHash, type Hash } from '../../tlog/index.ts';
 import type { RecordedEvent } from '../../events/envelope.ts';
 import { storedEvents } from '../support/stored-events.ts';
+import { ledgerFiles } from '../../src/composition/stores.ts';
 
 /**
  * Checks a data dir whose server is dead (killed or stopped): the event log against what was
@@ -264,36 +265,45 @@ interface Doc {
   [field: string]: unknown;
 }
 
-/** Each read model equals what the log says at its checkpoint (and no checkpoint is past the log's head). */
+/**
+ * Each read model equals what the log says at its checkpoint (and no checkpoint is past the log's
+ * head), in whichever of the read models' files it lives: the shared one or one of its own.
+ */
 function checkReadModels(dataDir: string, log: LogView, model: Model, tally: Tally): number {
-  const file = join(dataDir, 'read-models.sqlite');
-  if (!existsSync(file)) {
-    tally.report('mismatch', 'read-model-file', `${file} does not exist`);
+  const files = ledgerFiles(dataDir).readModels;
+  if (!existsSync(files.shared)) {
+    tally.report('mismatch', 'read-model-file', `${files.shared} does not exist`);
     return 0;
   }
-  const rm = new Database(file, { readonly: true, fileMustExist: true });
+  const opened = [files.shared, ...Object.values(files.own)].filter((f) => existsSync(f)).map((f) => ({ file: f, db: new Database(f, { readonly: true, fileMustExist: true }) }));
   let lowest = Number.MAX_SAFE_INTEGER;
   try {
-    const live = rm.prepare('SELECT projection, generation, position FROM read_model_generations WHERE live = 1').all() as Array<{ projection: string; generation: number; position: number }>;
-    const collectionsOf = rm.prepare('SELECT collection FROM read_model_collections WHERE projection = ? AND generation = ?');
-    const byName = new Map(live.map((g) => [g.projection, g]));
-    for (const name of PROJECTIONS) {
-      if (!byName.has(name)) tally.report('mismatch', `projection-missing:${name}`, `projection ${name} has no live generation in read-models.sqlite`);
+    const byName = new Map<string, { file: string; db: Database.Database; generation: number; position: number }>();
+    for (const { file, db } of opened) {
+      const live = db.prepare('SELECT projection, generation, position FROM read_model_generations WHERE live = 1').all() as Array<{ projection: string; generation: number; position: number }>;
+      for (const g of live) {
+        if (byName.has(g.projection)) tally.report('mismatch', `projection-twice:${g.projection}`, `projection ${g.projection} is live in ${byName.get(g.projection)!.file} and in ${file}`);
+        byName.set(g.projection, { file, db, ...g });
+      }
     }
-    for (const g of live) {
+    for (const name of PROJECTIONS) {
+      if (!byName.has(name)) tally.report('mismatch', `projection-missing:${name}`, `projection ${name} has no live generation in any read-model file`);
+    }
+    for (const [projection, g] of byName) {
       lowest = Math.min(lowest, g.position);
       if (g.position > log.head) {
-        tally.report('mismatch', `ahead:${g.projection}:${g.position}`, `read model ${g.projection} is at position ${g.position}, past the log's head ${log.head}: it saw events the log lost`);
+        tally.report('mismatch', `ahead:${projection}:${g.position}`, `read model ${projection} is at position ${g.position}, past the log's head ${log.head}: it saw events the log lost`);
       }
       const tables = new Map<string, Map<string, Doc>>();
-      for (const { collection } of collectionsOf.all(g.projection, g.generation) as Array<{ collection: string }>) {
-        const rows = rm.prepare(`SELECT id, doc FROM "rm:${collection.replaceAll('"', '""')}:g${g.generation}"`).all() as Array<{ id: string; doc: string }>;
+      const collections = g.db.prepare('SELECT collection FROM read_model_collections WHERE projection = ? AND generation = ?').all(projection, g.generation) as Array<{ collection: string }>;
+      for (const { collection } of collections) {
+        const rows = g.db.prepare(`SELECT id, doc FROM "rm:${collection.replaceAll('"', '""')}:g${g.generation}"`).all() as Array<{ id: string; doc: string }>;
         tables.set(collection, new Map(rows.map((r) => [r.id, JSON.parse(r.doc) as Doc])));
       }
-      compareProjection(g.projection, g.position, tables, log, model, tally);
+      compareProjection(projection, g.position, tables, log, model, tally);
     }
   } finally {
-    rm.close();
+    for (const { db } of opened) db.close();
   }
   return lowest === Number.MAX_SAFE_INTEGER ? 0 : lowest;
 }
@@ -462,6 +472,6 @@ function compareProjection(projection: string, position: number, tables: Map<str
       return;
     }
     default:
-      tally.report('mismatch', `projection-unknown:${projection}`, `read-models.sqlite has a projection the suite does not know: ${projection}`);
+      tally.report('mismatch', `projection-unknown:${projection}`, `a read-model file has a projection the suite does not know: ${projection}`);
   }
 }

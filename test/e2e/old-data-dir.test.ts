@@ -118,6 +118,9 @@ describe('a data dir of an earlier version', () => {
     expect(migrated.code, migrated.stderr).toBe(0);
     const report = JSON.parse(migrated.stdout) as { migrated: boolean; events: number; dataKeys: number; previousFile: string; bytesBefore: number; bytesAfter: number };
     expect(report).toMatchObject({ migrated: true, from: 1, to: 2, events: before.length });
+    // The verification index leaves the shared read-model file for one of its own; the lookup below reads it there.
+    expect(report).toMatchObject({ readModels: [{ projection: 'verification-index', moved: true, tables: 2 }] });
+    expect(existsSync(join(dataDir, 'read-models.verification-index.sqlite'))).toBe(true);
     expect(report.dataKeys).toBeGreaterThanOrEqual(4);
     expect(existsSync(report.previousFile)).toBe(true);
     expect(await layout()).toMatchObject({ layout: 2, events: before.length });

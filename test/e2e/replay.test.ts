@@ -79,7 +79,7 @@ describe('ledger replay', () => {
     expect(afterPurge.stdout).toMatch(/\nno differences\n$/);
 
     const actId = seeded.authorized[7]!;
-    const db = new Database(join(dataDir, 'read-models.sqlite'));
+    const db = new Database(join(dataDir, 'read-models.verification-index.sqlite'));
     try {
       const { generation } = db.prepare(`SELECT generation FROM read_model_generations WHERE projection = 'verification-index' AND live = 1`).get() as { generation: number };
       const changed = db.prepare(`UPDATE "rm:verification_acts:g${generation}" SET doc = json_set(doc, '$.name', 'Forged name') WHERE id = ?`).run(actId);

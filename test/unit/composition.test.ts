@@ -5,7 +5,7 @@ import { buildLedger } from '../../src/composition/ledger.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { routeGroup } from '../../src/http/route-group.ts';
-import { openReadModelFile } from '../../src/composition/stores.ts';
+import { ledgerFiles, openReadModelFiles } from '../../src/composition/stores.ts';
 import { tempDir, testConfig } from '../support/ledger.ts';
 
 /** Files this process holds open under `dir` (every thread's included: they share the table). */
@@ -49,11 +49,12 @@ describe('the read models\' query connection', () => {
   it('gets the page cache LEDGER_READ_MODEL_CACHE_MIB sizes (512 MiB unless set)', () => {
     expect(loadConfig({}).readModelCacheMiB).toBe(512);
     expect(loadConfig({ LEDGER_READ_MODEL_CACHE_MIB: '64' }).readModelCacheMiB).toBe(64);
-    const opened = openReadModelFile(join(tempDir('rm-cache-'), 'read-models.sqlite'), { cacheMiB: 300 });
+    const opened = openReadModelFiles(ledgerFiles(tempDir('rm-cache-')).readModels, { cacheMiB: 300 });
     try {
-      expect(opened.db.pragma('cache_size', { simple: true })).toBe(-300 * 1024);
+      expect(opened.dbs.length).toBeGreaterThan(1);
+      for (const db of opened.dbs) expect(db.pragma('cache_size', { simple: true })).toBe(-300 * 1024);
     } finally {
-      opened.db.close();
+      for (const db of opened.dbs) db.close();
     }
   });
 });

@@ -91,7 +91,8 @@ export function migrateEventFile(file: string, options: { progress?: (line: stri
   }
 }
 
-function refuseWhileRunning(db: SqliteDatabase, file: string, now: number): void {
+/** MigrationRefusedError while a ledger process holds one of the file's leases. */
+export function refuseWhileRunning(db: SqliteDatabase, file: string, now: number): void {
   const held = liveLeases(db, now);
   if (held.length > 0) {
     const who = held.map((l) => `${l.name} by ${l.host ?? '?'} pid ${l.pid ?? '?'}`).join(', ');

@@ -75,6 +75,7 @@ export class SqliteReadModelStore implements ReadModelStore {
       handedOut: db.prepare<[string, number]>(
         'INSERT INTO read_model_generation_numbers (projection, last) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET last = MAX(last, excluded.last)',
       ),
+      anyGeneration: db.prepare<[string], number>('SELECT 1 FROM read_model_generations WHERE projection = ? LIMIT 1').pluck(),
       unfinished: db.prepare<[string], GenerationRow>('SELECT * FROM read_model_generations WHERE projection = ? AND live = 0'),
       insertGeneration: db.prepare<[string, number, number, string, number]>(
         'INSERT INTO read_model_generations (projection, generation, version, layout, live) VALUES (?, ?, ?, ?, ?)',
@@ -147,6 +148,11 @@ export class SqliteReadModelStore implements ReadModelStore {
       const upToDate = live.version === layout.version && live.layout === layoutKey(layout);
       return { generation: live.generation, position: live.position, upToDate };
     }).immediate();
+  }
+
+  /** Whether this file has any generation of the projection: where a projection once was, it stays. */
+  holds(projection: string): boolean {
+    return this.stmts.anyGeneration.get(projection) !== undefined;
   }
 
   async get<T extends object = ReadModelDocument>(collection: string, id: string, options: { generation?: number } = {}): Promise<T | undefined> {

@@ -5,8 +5,8 @@ import type { ProjectionLag, RebuildReport } from './projection-runner.ts';
 export interface ProjectionThreadData {
   /** The ledger's SQLite file: events and data keys, only read there. */
   eventFile: string;
-  /** The read models' own SQLite file, written only there. */
-  readModelFile: string;
+  /** The read models' SQLite files, written only there: the shared one, and projection name -> a file of its own. */
+  readModelFiles: { shared: string; own: Record<string, string> };
   logLevel: string;
   /** The projection lease's token this thread writes under; the read-model file refuses it once a later holder wrote. */
   fence?: Fence;
