@@ -62,8 +62,9 @@ export async function buildProjections(
   if (embedded) {
     const files = ledgerFiles(config.dataDir);
     // This connection answers the queries (the projection thread writes on its own): its cache is sized by the config.
-    const opened = openReadModelFiles(files.readModels, { cacheMiB: config.readModelCacheMiB });
+    const opened = openReadModelFiles(files.readModels, { cacheMiB: config.readModelCacheMiB, preload: true });
     const readModelDbs = opened.dbs;
+    for (const p of opened.preloaded) logger.info(p, 'read-model index preloaded');
     readModels = opened.readModels;
     closers.push(() => {
       for (const db of readModelDbs) db.close();

@@ -24,7 +24,7 @@ import type { SendLimiter } from '../ports/send-limiter.ts';
 import type { ReadModelStore } from '../ports/read-model-store.ts';
 import { PartitionedReadModelStore, type Partition } from '../adapters/partitioned-read-model-store.ts';
 import type { Projection } from '../../projections/projection.ts';
-import { verificationIndexProjection } from '../../projections/verification-index.ts';
+import { VERIFIED_ACTS, verificationIndexProjection } from '../../projections/verification-index.ts';
 
 /** Where the read models live on the embedded default: one shared file, and files of their own for some projections. */
 export interface ReadModelFiles {
@@ -40,6 +40,13 @@ export interface ReadModelFiles {
  * file of its own the index is small and contiguous, and stays in the page cache.
  */
 const OWN_FILE_PROJECTIONS: readonly Projection[] = [verificationIndexProjection];
+
+/**
+ * Indexes the connection answering queries reads whole when it opens: the lookup's, so that a
+ * restarted ledger answers its first lookups from memory as it will after weeks, not from disk
+ * (at 10,000,000 events, 61 MB read in well under a second).
+ */
+const PRELOADED: ReadonlyArray<{ collection: string; field: string }> = [{ collection: VERIFIED_ACTS, field: 'documentHash' }];
 
 /** Where the embedded ledger keeps its files in the data dir. */
 export const ledgerFiles = (dataDir: string): { events: string; readModels: ReadModelFiles } => ({
@@ -94,14 +101,20 @@ export function moveToOwnFiles(dataDir: string): ProjectionMoveReport[] {
  * The read models' SQLite files (embedded default, kept by the projection thread); `cacheMiB`:
  * SQLite's page cache of each connection. Some projections have a file of their own (see keptInOwnFile).
  */
-export function openReadModelFiles(files: ReadModelFiles, options: { cacheMiB?: number } = {}): { dbs: SqliteDatabase[]; readModels: ReadModelStore } {
+export function openReadModelFiles(
+  files: ReadModelFiles,
+  options: { cacheMiB?: number; preload?: boolean } = {},
+): { dbs: SqliteDatabase[]; readModels: ReadModelStore; preloaded: Array<{ collection: string; field: string; entries: number; ms: number }> } {
   const open = (file: string) => {
     const db = openSqlite(file);
     if (options.cacheMiB !== undefined) db.pragma(`cache_size = -${options.cacheMiB * 1024}`);
     dbs.push(db);
-    return new SqliteReadModelStore(db);
+    const store = new SqliteReadModelStore(db);
+    stores.push(store);
+    return store;
   };
   const dbs: SqliteDatabase[] = [];
+  const stores: SqliteReadModelStore[] = [];
   const shared = open(files.shared);
   const partitions: Partition[] = [];
   for (const [name, file] of Object.entries(files.own)) {
@@ -110,7 +123,15 @@ export function openReadModelFiles(files: ReadModelFiles, options: { cacheMiB?: 
     const collections = new Set(projection.collections.map((c) => c.name));
     partitions.push({ store: open(file), projection: (n) => n === name, collection: (c) => collections.has(c) });
   }
-  return { dbs, readModels: partitions.length ? new PartitionedReadModelStore(shared, partitions) : shared };
+  const preloaded = [];
+  if (options.preload) {
+    for (const { collection, field } of PRELOADED) {
+      const started = performance.now();
+      const entries = stores.reduce((n, store) => n + store.preload(collection, field), 0);
+      preloaded.push({ collection, field, entries, ms: Math.round(performance.now() - started) });
+    }
+  }
+  return { dbs, readModels: partitions.length ? new PartitionedReadModelStore(shared, partitions) : shared, preloaded };
 }
 
 export interface Stores {

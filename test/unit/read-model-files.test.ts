@@ -121,4 +121,32 @@ describe('the read models on files', () => {
       expect(await readModels.find(VERIFIED_ACTS, { where: { documentHash: verified.documentHash } })).toHaveLength(3);
     });
   });
+
+  it('reads the lookup\'s index whole when the query connection opens, from its index pages alone', async () => {
+    const dataDir = tempDir('rm-files-preload-');
+    await withFiles(dataDir, async (readModels) => {
+      await readModels.register(layoutOf(verificationIndexProjection));
+      await readModels.apply(verificationIndexProjection.name, 1, [
+        { collection: VERIFIED_ACTS, op: 'put', id: 'a1', doc: verified },
+        { collection: VERIFIED_ACTS, op: 'put', id: 'a2', doc: { ...verified, actId: 'a2', documentHash: 'cd'.repeat(32) } },
+      ]);
+    });
+    const opened = openReadModelFiles(ledgerFiles(dataDir).readModels, { preload: true });
+    try {
+      expect(opened.preloaded).toEqual([{ collection: VERIFIED_ACTS, field: 'documentHash', entries: 2, ms: expect.any(Number) }]);
+      const own = opened.dbs[1]!;
+      const plan = own.prepare(`EXPLAIN QUERY PLAN SELECT COUNT(id) FROM "rm:verification_acts:g1" INDEXED BY "rm:verification_acts:g1:documentHash"`).all() as Array<{ detail: string }>;
+      expect(plan.map((p) => p.detail).join()).toContain('COVERING INDEX');
+    } finally {
+      for (const db of opened.dbs) db.close();
+    }
+    // The projection thread's connection reads nothing ahead.
+    expect(openReadModelFilesPreloaded(dataDir)).toEqual([]);
+  });
 });
+
+function openReadModelFilesPreloaded(dataDir: string) {
+  const opened = openReadModelFiles(ledgerFiles(dataDir).readModels);
+  for (const db of opened.dbs) db.close();
+  return opened.preloaded;
+}
