@@ -20,17 +20,7 @@ interface Provider {
 
 export async function demo(argv: string[]): Promise<void> {
   const config = loadConfig();
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string', default: config.publicUrl },
-      'admin-token': { type: 'string', default: config.adminToken ?? '' },
-      person: { type: 'string', default: 'test-person-jana' },
-      channel: { type: 'string', default: 'sms' },
-      authentication: { type: 'boolean', default: false },
-    },
-  });
+  const { values, positionals } = demoArgs(argv, config);
   const file = positionals[0];
   const base = values.url!.replace(/\/+$/, '');
   const adminToken = values['admin-token']!;
@@ -207,4 +197,27 @@ async function providerReturnServer(): Promise<{ url: string; next(): Promise<UR
       }),
     close: () => server.close(),
   };
+}
+
+/**
+ * The demo's options. A value that starts with a dash (an admin token may) must be given as
+ * `--admin-token=<token>`: node's parser refuses it after a space, and says so here in one line.
+ */
+function demoArgs(argv: string[], config: { publicUrl: string; adminToken?: string | undefined }) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        url: { type: 'string', default: config.publicUrl },
+        'admin-token': { type: 'string', default: config.adminToken ?? '' },
+        person: { type: 'string', default: 'test-person-jana' },
+        channel: { type: 'string', default: 'sms' },
+        authentication: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new CliError(`${message} Give a value that starts with a dash as --option=value, e.g. --admin-token=<token>.`);
+  }
 }

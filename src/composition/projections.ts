@@ -62,7 +62,7 @@ export async function buildProjections(
   if (embedded) {
     const files = ledgerFiles(config.dataDir);
     // This connection answers the queries (the projection thread writes on its own): its cache is sized by the config.
-    const opened = openReadModelFiles(files.readModels, { cacheMiB: config.readModelCacheMiB, preload: true });
+    const opened = openReadModelFiles(files.readModels, { cacheMiB: config.readModelCacheMiB, forQueries: true });
     const readModelDbs = opened.dbs;
     for (const p of opened.preloaded) logger.info(p, 'read-model index preloaded');
     readModels = opened.readModels;

@@ -48,6 +48,15 @@ const OWN_FILE_PROJECTIONS: readonly Projection[] = [verificationIndexProjection
  */
 const PRELOADED: ReadonlyArray<{ collection: string; field: string }> = [{ collection: VERIFIED_ACTS, field: 'documentHash' }];
 
+/**
+ * How much of a projection's own file the connection answering queries maps into memory: all of it
+ * at any size seen (1.1 GiB at 10,000,000 events; SQLite here maps at most 2 GiB). In WAL mode a
+ * commit by another connection (the projection thread's) makes this one drop its page cache at its
+ * next read; through the map, the pages it needs again are the kernel's, not copies read back with a
+ * system call each.
+ */
+const MAPPED_BYTES = 2 ** 31 - 2 ** 16;
+
 /** Where the embedded ledger keeps its files in the data dir. */
 export const ledgerFiles = (dataDir: string): { events: string; readModels: ReadModelFiles } => ({
   events: join(dataDir, 'ledger.sqlite'),
@@ -100,14 +109,17 @@ export function moveToOwnFiles(dataDir: string): ProjectionMoveReport[] {
 /**
  * The read models' SQLite files (embedded default, kept by the projection thread); `cacheMiB`:
  * SQLite's page cache of each connection. Some projections have a file of their own (see keptInOwnFile).
+ * `forQueries`: these connections answer the request thread's queries; they read the PRELOADED
+ * indexes whole and map the files of their own into memory.
  */
 export function openReadModelFiles(
   files: ReadModelFiles,
-  options: { cacheMiB?: number; preload?: boolean } = {},
+  options: { cacheMiB?: number; forQueries?: boolean } = {},
 ): { dbs: SqliteDatabase[]; readModels: ReadModelStore; preloaded: Array<{ collection: string; field: string; entries: number; ms: number }> } {
-  const open = (file: string) => {
+  const open = (file: string, own = false) => {
     const db = openSqlite(file);
     if (options.cacheMiB !== undefined) db.pragma(`cache_size = -${options.cacheMiB * 1024}`);
+    if (own && options.forQueries) db.pragma(`mmap_size = ${MAPPED_BYTES}`);
     dbs.push(db);
     const store = new SqliteReadModelStore(db);
     stores.push(store);
@@ -121,10 +133,10 @@ export function openReadModelFiles(
     const projection = OWN_FILE_PROJECTIONS.find((p) => p.name === name);
     if (!projection || !keptInOwnFile(shared, name, file)) continue;
     const collections = new Set(projection.collections.map((c) => c.name));
-    partitions.push({ store: open(file), projection: (n) => n === name, collection: (c) => collections.has(c) });
+    partitions.push({ store: open(file, true), projection: (n) => n === name, collection: (c) => collections.has(c) });
   }
   const preloaded = [];
-  if (options.preload) {
+  if (options.forQueries) {
     for (const { collection, field } of PRELOADED) {
       const started = performance.now();
       const entries = stores.reduce((n, store) => n + store.preload(collection, field), 0);

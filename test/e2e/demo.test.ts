@@ -16,7 +16,7 @@ describe('npm run demo against a running ledger', () => {
   afterAll(async () => ledger?.stop());
 
   it('registers an act, follows the code\'s delivery until it is sent, reads it on the simulated phone and authorizes', async () => {
-    const { stdout } = await run(process.execPath, ['bin/ledger.mjs', 'demo', 'README.md', '--admin-token', ledger.adminToken, '--url', ledger.url], { cwd: ROOT, timeout: 60_000 });
+    const { stdout } = await run(process.execPath, ['bin/ledger.mjs', 'demo', 'README.md', `--admin-token=${ledger.adminToken}`, '--url', ledger.url], { cwd: ROOT, timeout: 60_000 });
     expect(stdout).toContain('delivery: sent');
     expect(stdout).toMatch(/the citizen's phone shows: ".*Kód: \d{6}\./);
     expect(stdout).toContain('verification: authorized');
@@ -33,11 +33,26 @@ describe('npm run demo against a running ledger', () => {
 
   it('says so in one line when no ledger answers at the URL', async () => {
     const unused = `http://127.0.0.1:${await freePort()}`;
-    const failed = await run(process.execPath, ['bin/ledger.mjs', 'demo', 'README.md', '--admin-token', ledger.adminToken, '--url', unused], { cwd: ROOT, timeout: 60_000 }).then(
+    const failed = await run(process.execPath, ['bin/ledger.mjs', 'demo', 'README.md', `--admin-token=${ledger.adminToken}`, '--url', unused], { cwd: ROOT, timeout: 60_000 }).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
     );
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toBe(`cannot reach the ledger at ${unused} (ECONNREFUSED); is \`npm start\` running there? (--url)\n`);
+  });
+
+  it('takes an admin token that starts with a dash as --admin-token=<token>, and says how in one line when given after a space', async () => {
+    const spaced = await run(process.execPath, ['bin/ledger.mjs', 'demo', 'README.md', '--admin-token', '-starts-with-a-dash', '--url', ledger.url], { cwd: ROOT, timeout: 60_000 }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(spaced?.code).toBe(1);
+    expect(spaced?.stderr).toMatch(/^Option '--admin-token' argument is ambiguous\. Give a value that starts with a dash as --option=value, e\.g\. --admin-token=<token>\.\n$/);
+    // With `=`, the value is read as given: the ledger itself refuses this one.
+    const joined = await run(process.execPath, ['bin/ledger.mjs', 'demo', 'README.md', '--admin-token=-starts-with-a-dash', '--url', ledger.url], { cwd: ROOT, timeout: 60_000 }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(joined?.stderr).toContain('403 urn:problem:act-ledger:forbidden');
   });
 });

@@ -122,7 +122,7 @@ describe('the read models on files', () => {
     });
   });
 
-  it('reads the lookup\'s index whole when the query connection opens, from its index pages alone', async () => {
+  it('reads the lookup\'s index whole when the query connection opens, from its index pages alone, and maps its file', async () => {
     const dataDir = tempDir('rm-files-preload-');
     await withFiles(dataDir, async (readModels) => {
       await readModels.register(layoutOf(verificationIndexProjection));
@@ -131,10 +131,13 @@ describe('the read models on files', () => {
         { collection: VERIFIED_ACTS, op: 'put', id: 'a2', doc: { ...verified, actId: 'a2', documentHash: 'cd'.repeat(32) } },
       ]);
     });
-    const opened = openReadModelFiles(ledgerFiles(dataDir).readModels, { preload: true });
+    const opened = openReadModelFiles(ledgerFiles(dataDir).readModels, { forQueries: true });
     try {
       expect(opened.preloaded).toEqual([{ collection: VERIFIED_ACTS, field: 'documentHash', entries: 2, ms: expect.any(Number) }]);
       const own = opened.dbs[1]!;
+      // Mapped into memory on this connection, the shared file not (it is larger than SQLite maps).
+      expect(own.pragma('mmap_size', { simple: true })).toBe(2 ** 31 - 2 ** 16);
+      expect(opened.dbs[0]!.pragma('mmap_size', { simple: true })).toBe(0);
       const plan = own.prepare(`EXPLAIN QUERY PLAN SELECT COUNT(id) FROM "rm:verification_acts:g1" INDEXED BY "rm:verification_acts:g1:documentHash"`).all() as Array<{ detail: string }>;
       expect(plan.map((p) => p.detail).join()).toContain('COVERING INDEX');
     } finally {
