@@ -37,7 +37,7 @@ function runProjectionThread(port: MessagePort, data: ProjectionThreadData): voi
     onCheckpoints: (checkpoints) => send({ type: 'checkpoints', checkpoints }),
   });
 
-  // Checkpoints of both files happen here, not in the request thread's commits (see
+  // Checkpoints of every file happen here, not in the request thread's commits (see
   // leaveCheckpointsToAnotherThread): a few times a second, whatever the load.
   const CHECKPOINT_EVERY_MS = 250;
   for (const db of [eventDb, ...readModelDbs]) leaveCheckpointsToAnotherThread(db);

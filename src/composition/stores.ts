@@ -8,7 +8,7 @@ import { StagedTasks } from '../adapters/sqlite/task-queue.ts';
 import { SqliteReplayGuard } from '../adapters/sqlite/replay-guard.ts';
 import { SqliteCitizenRegistry } from '../adapters/sqlite/citizen-registry.ts';
 import { SqliteSendLimiter } from '../adapters/sqlite/send-limiter.ts';
-import { SqliteReadModelStore } from '../adapters/sqlite/read-model-store.ts';
+import { SqliteReadModelStore, fileHolds } from '../adapters/sqlite/read-model-store.ts';
 import { moveProjectionToOwnFile, type ProjectionMoveReport } from '../adapters/sqlite/read-model-move.ts';
 import { EventStoreDbEventStore } from '../adapters/eventstoredb/event-store.ts';
 import { connectMongo, type MongoConnection } from '../adapters/mongodb/connection.ts';
@@ -86,14 +86,7 @@ export function openEventFile(file: string): { db: SqliteDatabase; eventStore: S
  * `ledger store migrate` moves it. Every process opening the data dir finds it in the same place.
  */
 function keptInOwnFile(shared: SqliteReadModelStore, projection: string, file: string): boolean {
-  if (existsSync(file)) {
-    const db = openSqlite(file);
-    try {
-      if (new SqliteReadModelStore(db).holds(projection)) return true;
-    } finally {
-      db.close();
-    }
-  }
+  if (existsSync(file) && fileHolds(file, projection)) return true;
   return !shared.holds(projection);
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { openSqlite } from './database.ts';
-import { SqliteReadModelStore } from './read-model-store.ts';
-import { quote } from './read-model-sql.ts';
+import { SqliteReadModelStore, fileHolds } from './read-model-store.ts';
+import { quote, tableName as tableOf } from './read-model-sql.ts';
 
 /** What moving one projection out of the shared read-model file did. */
 export type ProjectionMoveReport =
@@ -23,7 +23,7 @@ interface CollectionRow {
  */
 export function moveProjectionToOwnFile(sharedFile: string, ownFile: string, projection: string): ProjectionMoveReport {
   const started = performance.now();
-  if (!existsSync(sharedFile) || !sharedHolds(sharedFile, projection)) {
+  if (!existsSync(sharedFile) || !fileHolds(sharedFile, projection)) {
     return { projection, moved: false, reason: existsSync(ownFile) ? 'it is in a file of its own already' : 'the shared file does not hold it' };
   }
   const db = openSqlite(ownFile);
@@ -31,7 +31,7 @@ export function moveProjectionToOwnFile(sharedFile: string, ownFile: string, pro
     const own = new SqliteReadModelStore(db);
     db.prepare('ATTACH DATABASE ? AS shared').run(sharedFile);
     const collectionsOf = db.prepare<[string], CollectionRow>('SELECT collection, generation FROM shared.read_model_collections WHERE projection = ?');
-    const tableName = (c: CollectionRow) => `rm:${c.collection}:g${c.generation}`;
+    const tableName = (c: CollectionRow) => tableOf(c.collection, c.generation);
 
     let tables = 0;
     let rows = 0;
@@ -65,15 +65,6 @@ export function moveProjectionToOwnFile(sharedFile: string, ownFile: string, pro
       db.prepare('DELETE FROM shared.read_model_generations WHERE projection = ?').run(projection);
     }).immediate();
     return { projection, moved: true, tables, rows, ms: Math.round(performance.now() - started) };
-  } finally {
-    db.close();
-  }
-}
-
-function sharedHolds(file: string, projection: string): boolean {
-  const db = openSqlite(file);
-  try {
-    return new SqliteReadModelStore(db).holds(projection);
   } finally {
     db.close();
   }

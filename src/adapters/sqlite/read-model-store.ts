@@ -11,7 +11,7 @@ import {
   type StoredDocument,
 } from '../../ports/read-model-store.ts';
 import { FencedOffError, type Fence } from '../../ports/projection-lease.ts';
-import { commitLazily, type SqliteDatabase } from './database.ts';
+import { commitLazily, openSqlite, type SqliteDatabase } from './database.ts';
 import { GroupCommit } from './group-commit.ts';
 import { checkLayout, checkLimit, checkPosition, layoutKey } from '../read-model-layout.ts';
 import { fieldColumn, orderBy, quote, tableName, whereClause } from './read-model-sql.ts';
@@ -376,5 +376,15 @@ export class SqliteReadModelStore implements ReadModelStore {
       this.cache.set(sql, stmt);
     }
     return stmt;
+  }
+}
+
+/** Whether the read-model file at `file` has any generation of the projection (see `holds`); opened and closed again. */
+export function fileHolds(file: string, projection: string): boolean {
+  const db = openSqlite(file);
+  try {
+    return new SqliteReadModelStore(db).holds(projection);
+  } finally {
+    db.close();
   }
 }
